@@ -33,8 +33,6 @@ export interface MatrixInit {
   /** Drives every random draw of the initialisation. */
   rng: Rng;
   options?: ClassOptions;
-  /** Prefix for tf.Variable names (unique per model). */
-  name?: string;
 }
 
 /** An operator as `ldr layer --json` prints it (PAPER.md §1 table). */

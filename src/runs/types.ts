@@ -1,0 +1,60 @@
+// The run folder contract: `<output>/<experiment>/<run-id>/`. Written by `ldr train`
+// (src/runs, src/train); read by `ldr sweep` and `ldr report`. Every file is written atomically.
+//
+//   config.yaml     the resolved experiment (all defaults filled in)
+//   env.json        RunEnv
+//   metrics.jsonl   one EpochMetrics per line
+//   summary.json    RunSummary (present only once the run has ended: completed or diverged)
+//   checkpoint/     weights, optimizer state, epoch, PRNG state (resume)
+//   lock            claim of a live process (see lock.ts); absent when nobody runs it
+
+export type RunStatus = 'completed' | 'diverged';
+
+export interface RunEnv {
+  backend: string;
+  backendReason: string;
+  tfjsVersion: string;
+  nodeVersion: string;
+  ldrVersion: string;
+  gitCommit: string | null;
+  host: string;
+  platform: string;
+  startedAt: string;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  trainAcc: number;
+  /** null on epochs without validation (eval_every > 1). */
+  valLoss: number | null;
+  valAcc: number | null;
+  lr: number;
+  seconds: number;
+}
+
+export interface RunSummary {
+  status: RunStatus;
+  /** For diverged runs: what happened (e.g. "loss became NaN at epoch 3, batch 17"). */
+  message?: string;
+  experiment: string;
+  runId: string;
+  dataset: string;
+  modelType: string;
+  className: string;
+  /** null for classes without a displacement rank. */
+  rank: number | null;
+  lr: number;
+  seed: number;
+  epochs: number;
+  bestEpoch: number | null;
+  bestValAcc: number | null;
+  /** Test accuracy of the best-validation checkpoint (null if diverged before any validation). */
+  testAcc: number | null;
+  testLoss: number | null;
+  params: { structured: number; total: number };
+  /** Parameters of the unconstrained layer of the same shape, for the compression ratio. */
+  unconstrainedParams: number;
+  wallSeconds: number;
+  backend: string;
+}
