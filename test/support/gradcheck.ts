@@ -31,13 +31,13 @@ export function gradCheck(
     for (let i = 0; i < base.length; i += step) {
       const plus = base.slice();
       plus[i] += eps;
-      v.assign(tf.tensor(plus, v.shape));
+      tf.tidy(() => v.assign(tf.tensor(plus, v.shape)));
       const lp = tf.tidy(() => loss().dataSync()[0]);
       const minus = base.slice();
       minus[i] -= eps;
-      v.assign(tf.tensor(minus, v.shape));
+      tf.tidy(() => v.assign(tf.tensor(minus, v.shape)));
       const lm = tf.tidy(() => loss().dataSync()[0]);
-      v.assign(tf.tensor(base, v.shape));
+      tf.tidy(() => v.assign(tf.tensor(base, v.shape)));
       const numeric = (lp - lm) / (2 * eps);
       const abs = Math.abs(numeric - analytic[i]);
       maxAbs = Math.max(maxAbs, abs);
