@@ -1,5 +1,141 @@
-// PLACEHOLDER: replaced by the real `ldr bench` command.
+// `ldr bench layers` and `ldr bench matmul`: how fast the structured layers are, and what the
+// wasm matmul fix buys. The backend line always comes first (on stderr with --json, so that
+// stdout is JSON lines only).
 import type { Command } from 'commander';
+import { addBackendOption, describeBackend, initBackend } from '../backend';
+import type { BackendName } from '../config/schema';
+import { CLASSES, findClass } from '../structured/registry';
+import { UserError } from '../util/errors';
+import { benchLayerPoint, benchPoints, type LayerBenchOptions } from '../bench/layers';
+import { benchMatmul } from '../bench/matmul';
+import { layerHeader, layerLine, matmulHeader, matmulLine } from '../bench/format';
+
+export interface Output {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+const processOutput: Output = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+};
+
+interface CommonOptions {
+  backend: BackendName;
+  batch: string;
+  repeats: string;
+  warmup: string;
+  seed: string;
+  json?: boolean;
+  matmulFix: boolean;
+}
+
+export interface BenchLayersOptions extends CommonOptions {
+  n: string;
+  rank: string;
+  classes?: string;
+}
+
+export interface BenchMatmulOptions extends CommonOptions {
+  n: string;
+}
+
+/** Per measurement: stop repeating after this long (at least 3 timed runs are kept). */
+const BUDGET_MS = 10_000;
+
+function addCommonOptions(cmd: Command): Command {
+  addBackendOption(cmd);
+  return cmd
+    .option('--batch <b>', 'batch size', '50')
+    .option('--repeats <k>', 'timed runs per measurement (median reported)', '7')
+    .option('--warmup <w>', 'untimed runs before timing', '2')
+    .option('--seed <s>', 'seed for parameters and inputs', '0')
+    .option('--no-matmul-fix', 'wasm: keep the backend\'s own matmul/transpose kernels')
+    .option('--json', 'one JSON object per line on stdout (the backend line goes to stderr)');
+}
+
 export function registerBench(program: Command): void {
-  program.command('bench').description('(not implemented yet)');
+  const bench = program.command('bench').description('Time the structured layers and the backend');
+  addCommonOptions(
+    bench
+      .command('layers')
+      .description('Median ms of forward, forward+backward and one SHL SGD step, per class, n and rank')
+      .option('--n <list>', 'comma-separated sizes n', '256,784,1024,2048')
+      .option('--rank <list>', 'comma-separated displacement ranks', '1,4')
+      .option('--classes <list>', 'comma-separated classes (names or aliases); default all'),
+  ).action(async (opts: BenchLayersOptions) => runBenchLayers(opts, processOutput));
+  addCommonOptions(
+    bench
+      .command('matmul')
+      .description('wasm: plain vs transposed products and the unconstrained SHL step, with and without the matmul fix')
+      .option('--n <n>', 'size n', '1024'),
+  ).action(async (opts: BenchMatmulOptions) => runBenchMatmul(opts, processOutput));
+}
+
+export async function runBenchLayers(opts: BenchLayersOptions, out: Output): Promise<void> {
+  const settings: LayerBenchOptions = {
+    ...timing(opts),
+    classes: parseClasses(opts.classes),
+    ns: parseIntList('--n', opts.n, 2),
+    ranks: parseIntList('--rank', opts.rank, 1),
+    batch: parseInteger('--batch', opts.batch, 1),
+    seed: parseInteger('--seed', opts.seed, 0),
+  };
+  const info = await initBackend(opts.backend, { matmulFix: opts.matmulFix });
+  (opts.json ? out.stderr : out.stdout)(describeBackend(info) + '\n');
+  if (!opts.json) out.stdout(layerHeader() + '\n');
+  for (const point of benchPoints(settings)) {
+    const row = benchLayerPoint(point, settings);
+    out.stdout((opts.json ? JSON.stringify({ backend: info.name, matmulFix: info.matmulFix, ...row }) : layerLine(row)) + '\n');
+  }
+}
+
+export async function runBenchMatmul(opts: BenchMatmulOptions, out: Output): Promise<void> {
+  const n = parseInteger('--n', opts.n, 2);
+  const batch = parseInteger('--batch', opts.batch, 1);
+  const seed = parseInteger('--seed', opts.seed, 0);
+  const settings = timing(opts);
+  const info = await initBackend(opts.backend, { matmulFix: opts.matmulFix });
+  (opts.json ? out.stderr : out.stdout)(describeBackend(info) + '\n');
+  if (info.name !== 'wasm') out.stderr(`bench matmul: the fix only exists on wasm; timing ${info.name} as it is\n`);
+  if (!opts.json) out.stdout(matmulHeader() + '\n');
+  for (const row of benchMatmul(n, batch, seed, settings)) {
+    out.stdout((opts.json ? JSON.stringify({ backend: info.name, n, batch, ...row }) : matmulLine(row)) + '\n');
+  }
+}
+
+function timing(opts: CommonOptions) {
+  return {
+    repeats: parseInteger('--repeats', opts.repeats, 1),
+    warmup: parseInteger('--warmup', opts.warmup, 0),
+    budgetMs: BUDGET_MS,
+  };
+}
+
+function parseInteger(flag: string, value: string, min: number): number {
+  const v = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(v) || v < min) {
+    throw new UserError(`${flag}: expected an integer ≥ ${min}, got "${value}"`);
+  }
+  return v;
+}
+
+function parseIntList(flag: string, value: string, min: number): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  if (parts.some((p) => p === '')) throw new UserError(`${flag}: expected comma-separated integers ≥ ${min}, got "${value}"`);
+  return parts.map((p) => {
+    const v = Number(p);
+    if (!/^\d+$/.test(p) || v < min) throw new UserError(`${flag}: expected comma-separated integers ≥ ${min}, got "${value}"`);
+    return v;
+  });
+}
+
+function parseClasses(value: string | undefined): string[] {
+  if (value === undefined) return CLASSES.map((c) => c.name);
+  const names = value.split(',').map((s) => s.trim());
+  return names.map((name) => {
+    const spec = findClass(name);
+    if (!spec) throw new UserError(`--classes: unknown class "${name}"; expected one of: ${CLASSES.map((c) => c.name).join(', ')}`);
+    return spec.name;
+  });
 }

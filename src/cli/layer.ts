@@ -1,5 +1,200 @@
-// PLACEHOLDER: replaced by the real `ldr layer` command.
+// `ldr layer`: build one structured matrix and show everything about it, so that its math can
+// be audited from outside (PAPER.md §1–2, issue 2).
+//   --json: one JSON object {class, n, rank, paramCount, params, <audit fields>, dense, x, y}
+//   otherwise: a readable summary (operators, parameter count, Stein residual rank).
+import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
+import { createMatrix } from '../structured/create';
+import { CLASSES, findClass } from '../structured/registry';
+import { numericalRank, operatorMatrix, reverseRows, steinResidual, type Dense } from '../structured/residual';
+import type { ClassSpec, OperatorJson, StructuredMatrix } from '../structured/types';
+import { UserError } from '../util/errors';
+import { Rng } from '../util/random';
+
+export interface LayerOptions {
+  class: string;
+  n: string;
+  rank?: string;
+  seed?: string;
+  randomParams?: boolean;
+  batch?: string;
+  json?: boolean;
+  operators?: string;
+}
+
+/** Relative tolerance of the numerical ranks in the summary (float32 values). */
+const RANK_TOL = 1e-4;
+
 export function registerLayer(program: Command): void {
-  program.command('layer').description('(not implemented yet)');
+  program
+    .command('layer')
+    .description('Build one structured matrix and print its parameters, dense form and a forward pass')
+    .requiredOption('--class <name>', `class: ${CLASSES.map((c) => `${c.name} (${c.aliases.join(', ')})`).join(', ')}`)
+    .requiredOption('--n <n>', 'size n (the matrix is n×n), at least 2')
+    .option('--rank <r>', 'displacement rank r, 1..n (classes without a rank ignore it)', '1')
+    .option('--seed <s>', 'seed for the initialisation and the inputs', '0')
+    .option('--random-params', 'draw every trainable parameter (operators included) i.i.d. U(-1, 1)')
+    .option('--batch <b>', 'number of random inputs x', '3')
+    .option('--operators <z1|z0>', 'toeplitz-like / hankel-like operators: z1 = (Z_1, Z_-1), z0 = (Z_0, Z_0)')
+    .option('--json', 'print one JSON object instead of a summary')
+    .action(async (opts: LayerOptions) => {
+      await runLayer(opts, (s) => process.stdout.write(s));
+    });
+}
+
+/** The command itself; `write` receives the whole output. */
+export async function runLayer(opts: LayerOptions, write: (s: string) => void): Promise<void> {
+  const args = parseLayerArgs(opts);
+  await setupBackend();
+  const matrix = createMatrix(args.spec.name, {
+    n: args.n,
+    rank: args.rank,
+    rng: args.rng.fork(),
+    options: args.operators ? { operators: args.operators } : undefined,
+  });
+  try {
+    if (args.randomParams) randomiseParams(matrix, args.rng.fork());
+    const report = buildReport(matrix, args.batch, args.rng.fork());
+    write(args.json ? JSON.stringify(report) + '\n' : summary(args.spec, matrix, report));
+  } finally {
+    matrix.dispose();
+  }
+}
+
+/** Backend set-up before anything touches TF.js (for now whatever tf has; cpu by default). */
+async function setupBackend(): Promise<void> {
+  await tf.ready();
+}
+
+interface LayerArgs {
+  spec: ClassSpec;
+  n: number;
+  rank: number;
+  batch: number;
+  rng: Rng;
+  randomParams: boolean;
+  json: boolean;
+  operators?: 'z1' | 'z0';
+}
+
+function parseInteger(flag: string, value: string | undefined, min: number, what: string): number {
+  const text = String(value ?? '').trim();
+  const v = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(v) || v < min) throw new UserError(`--${flag}: expected ${what}, got "${value}"`);
+  return v;
+}
+
+export function parseLayerArgs(opts: LayerOptions): LayerArgs {
+  const spec = findClass(opts.class);
+  if (!spec) {
+    throw new UserError(`--class: unknown class "${opts.class}"; expected one of: ${CLASSES.map((c) => c.name).join(', ')} (or ${CLASSES.flatMap((c) => c.aliases).join(', ')})`);
+  }
+  const n = parseInteger('n', opts.n, 2, 'an integer ≥ 2');
+  const rank = parseInteger('rank', opts.rank ?? '1', 1, `an integer from 1 to n = ${n}`);
+  if (rank > n) throw new UserError(`--rank: expected an integer from 1 to n = ${n}, got "${opts.rank}"`);
+  const seed = parseInteger('seed', opts.seed ?? '0', 0, 'an integer ≥ 0');
+  const batch = parseInteger('batch', opts.batch ?? '3', 1, 'an integer ≥ 1');
+  if (opts.operators !== undefined && opts.operators !== 'z1' && opts.operators !== 'z0') {
+    throw new UserError(`--operators: expected z1 or z0, got "${opts.operators}"`);
+  }
+  return {
+    spec,
+    n,
+    rank,
+    batch,
+    rng: new Rng(seed),
+    randomParams: !!opts.randomParams,
+    json: !!opts.json,
+    operators: opts.operators as 'z1' | 'z0' | undefined,
+  };
+}
+
+/** Every trainable tensor ← i.i.d. U(−1, 1), so an audit exercises every entry. */
+function randomiseParams(matrix: StructuredMatrix, rng: Rng): void {
+  for (const v of Object.values(matrix.variables)) {
+    tf.tidy(() => v.assign(tf.tensor(rng.uniformArray(v.size, -1, 1), v.shape)));
+  }
+}
+
+function paramArrays(matrix: StructuredMatrix): Record<string, unknown> {
+  if (matrix.paramArrays) return matrix.paramArrays();
+  return Object.fromEntries(Object.entries(matrix.variables).map(([k, v]) => [k, v.arraySync()]));
+}
+
+export interface LayerReport {
+  class: string;
+  n: number;
+  rank: number | null;
+  paramCount: number;
+  params: Record<string, unknown>;
+  dense: number[][];
+  x: number[][];
+  y: number[][];
+  [auditField: string]: unknown;
+}
+
+function buildReport(matrix: StructuredMatrix, batch: number, rng: Rng): LayerReport {
+  const x = tf.tensor2d(rng.normalArray(batch * matrix.n), [batch, matrix.n]);
+  const y = matrix.apply(x);
+  const dense = matrix.toDense();
+  try {
+    return {
+      class: matrix.className,
+      n: matrix.n,
+      rank: matrix.rank,
+      paramCount: matrix.paramCount(),
+      params: paramArrays(matrix),
+      ...matrix.audit(),
+      dense: dense.arraySync(),
+      x: x.arraySync(),
+      y: y.arraySync(),
+    };
+  } finally {
+    tf.dispose([x, y, dense]);
+  }
+}
+
+function describeOperator(op: OperatorJson): string {
+  const range = (v: number[]) =>
+    v.length === 0 ? '[]' : `[${fmt(Math.min(...v))} … ${fmt(Math.max(...v))}] (${v.length} entries)`;
+  switch (op.kind) {
+    case 'shift':
+      return `shift Z_${op.f}`;
+    case 'subdiagonal':
+      return `subdiagonal ${range(op.subdiag)}, corner ${fmt(op.corner)}`;
+    case 'tridiagonal':
+      return `tridiagonal: sub ${range(op.subdiag)}, diag ${range(op.diag)}, super ${range(op.superdiag)}, corners ${fmt(op.upperRight)} / ${fmt(op.lowerLeft)}`;
+    case 'diagonal':
+      return `diagonal ${range(op.diag)}`;
+  }
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+}
+
+function summary(spec: ClassSpec, matrix: StructuredMatrix, report: LayerReport): string {
+  const n = matrix.n;
+  const lines: string[] = [];
+  const row = (k: string, v: string) => lines.push(`${k.padEnd(16)}${v}`);
+  row('class', `${spec.name} (${spec.aliases.join(', ')})`);
+  row('size', `${matrix.m}×${n}` + (matrix.rank === null ? ' (no rank)' : `, rank r = ${matrix.rank}`));
+  const ops = report.operators as { A: OperatorJson; B: OperatorJson } | undefined;
+  if (ops) {
+    row('operator A', describeOperator(ops.A));
+    row('operator B', describeOperator(ops.B));
+    if (report.reverseOutput) row('output', 'reversed (M = J · Krylov product)');
+  }
+  if (typeof report.paddedN === 'number' && report.paddedN !== n) row('padded to', `${report.paddedN} (power of two)`);
+  const denseCount = matrix.m * n;
+  row('parameters', `${report.paramCount.toLocaleString('en-US')} (dense ${denseCount.toLocaleString('en-US')}: ${(denseCount / report.paramCount).toFixed(1)}x fewer; bias excluded)`);
+  const tolNote = `tolerance ${RANK_TOL} × largest column norm`;
+  row('rank of M', `${numericalRank(report.dense, RANK_TOL)} (numerical, ${tolNote})`);
+  if (ops) {
+    const m: Dense = report.reverseOutput ? reverseRows(report.dense) : report.dense;
+    const residual = steinResidual(m, operatorMatrix(ops.A, n), operatorMatrix(ops.B, n));
+    const which = report.reverseOutput ? 'J·M − A (J·M) Bᵀ' : 'M − A M Bᵀ';
+    row('Stein residual', `${which} has numerical rank ${numericalRank(residual, RANK_TOL)} (r = ${matrix.rank}; ≤ r for nilpotent A or B, else ≤ 2r)`);
+  }
+  return lines.join('\n') + '\n';
 }

@@ -6,6 +6,8 @@ import { registerLayer } from './layer';
 import { registerBench } from './bench';
 import { registerTrain } from './train';
 import { registerData } from './data';
+import { registerSweep } from './sweep';
+import { registerReport } from './report';
 
 export function buildProgram(): Command {
   const program = new Command('ldr')
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerLayer(program);
   registerBench(program);
   registerData(program);
+  registerSweep(program);
+  registerReport(program);
   return program;
 }
 

@@ -10,7 +10,7 @@ export const datasetSchema = z
   .object({
     /** Built-in (`digits-bg-rot`, `digits-noise`) or one of the paper's (`mnist-bg-rot`, `mnist-noise`, `cifar10`, `norb`, `rectangles`). */
     name: z.string(),
-    /** Folder holding the paper's source files (`<path>/<name>/…`); unused by built-in datasets. */
+    /** Folder holding the paper's source files (`<path>/<name>/…`) and the parsed cache (`<path>/.cache/<name>/`). */
     path: z.string().default('datasets'),
     /** Zero-pad 28×28 images to 32×32 (n = 1024). */
     pad32: z.boolean().default(false),

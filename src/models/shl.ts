@@ -23,7 +23,8 @@ export class StructuredLayer {
     readonly matrix: StructuredMatrix,
     withBias: boolean,
   ) {
-    this.bias = withBias ? tf.variable(tf.zeros([matrix.m]), true) : null;
+    // tidy: tf.variable keeps its own reference; the initial tensor must not outlive the constructor.
+    this.bias = withBias ? tf.tidy(() => tf.variable(tf.zeros([matrix.m]), true)) : null;
   }
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const y = this.matrix.apply(x);
@@ -60,8 +61,8 @@ export class ShlModel {
     // PyTorch nn.Linear's default init (as the reference): U(-1/√n, 1/√n).
     const bound = 1 / Math.sqrt(n);
     const cr = rng.fork();
-    this.classifierW = tf.variable(tf.tensor2d(cr.uniformArray(n * classes, -bound, bound), [n, classes]), true);
-    this.classifierB = tf.variable(tf.tensor1d(cr.uniformArray(classes, -bound, bound)), true);
+    this.classifierW = tf.tidy(() => tf.variable(tf.tensor2d(cr.uniformArray(n * classes, -bound, bound), [n, classes]), true));
+    this.classifierB = tf.tidy(() => tf.variable(tf.tensor1d(cr.uniformArray(classes, -bound, bound)), true));
   }
 
   /** Logits [b, classes] for inputs [b, n]. */

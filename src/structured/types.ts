@@ -66,6 +66,12 @@ export interface StructuredMatrix {
   toDense(): tf.Tensor2D;
   /** Class-specific fields of the `ldr layer --json` audit (operators, G, H, permutation, …), params excluded. */
   audit(): Record<string, unknown>;
+  /**
+   * Optional: every trainable tensor by name as nested number arrays in the paper's layout,
+   * for classes whose `variables` store one transposed for speed (unconstrained keeps Wᵀ
+   * but prints W, m×n). When absent, `variables` are already in the paper's layout.
+   */
+  paramArrays?(): Record<string, unknown>;
   dispose(): void;
 }
 
@@ -79,4 +85,11 @@ export interface ClassSpec {
   paramCount(n: number, rank: number): number;
   /** Build one square n×n matrix. Rectangular shapes are handled by stack.ts. */
   create(init: MatrixInit & { m?: undefined }): StructuredMatrix;
+  /**
+   * Optional native m×n form (unconstrained: m·n parameters; low-rank: r(m+n)). Classes
+   * without one are stacked from ⌈m/n⌉ square blocks by stack.ts.
+   */
+  createRectangular?(init: MatrixInit & { m: number }): StructuredMatrix;
+  /** Parameter count of the native m×n form; required with `createRectangular`. */
+  paramCountRectangular?(m: number, n: number, rank: number): number;
 }

@@ -1,11 +1,13 @@
-// PLACEHOLDER until the engine lands: replaced by the real class.
-import type { ClassSpec } from '../types';
+// Hankel-like (PAPER.md §2): M = J·M_toeplitz-like (J reverses the output). 2rn parameters.
+import { KrylovMatrix } from '../krylovMatrix';
+import type { ClassSpec, MatrixInit } from '../types';
+import { toeplitzShifts } from './toeplitzLike';
+
 export const hankelLike: ClassSpec = {
   name: 'hankel-like',
   aliases: ['h'],
   hasRank: true,
-  paramCount: () => NaN,
-  create: () => {
-    throw new Error('hankel-like: not implemented yet');
-  },
+  paramCount: (n, r) => 2 * r * n,
+  create: ({ n, rank, rng, options }: MatrixInit) =>
+    new KrylovMatrix({ className: 'hankel-like', n, rank, rng, ...toeplitzShifts(n, options), reverseOutput: true }),
 };

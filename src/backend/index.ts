@@ -1,0 +1,5 @@
+// Backend selection and the wasm kernel fixes; see select.ts, matmulFix.ts.
+export { initBackend, describeBackend, type BackendInfo, type InitOptions, type RunningBackend } from './select';
+export { addBackendOption, BACKEND_HELP } from './option';
+export { runtimeVersions, type RuntimeVersions } from './versions';
+export { installMatmulFix, removeMatmulFix, matmulFixInstalled } from './matmulFix';

@@ -1,0 +1,91 @@
+// `ldr bench layers`: for every class, n and rank, the median time of the structured layer's
+// forward, its forward+backward, and one SGD step of the single-hidden-layer model.
+// One row per (class, n, rank); classes without a rank get one row per n. A class that fails
+// (not implemented, out of memory, …) gets its error in its row and the sweep goes on.
+import * as tf from '@tensorflow/tfjs';
+import { getClass } from '../structured/registry';
+import { Rng } from '../util/random';
+import { timeMedian, type TimingOptions } from './timing';
+import { layerWorkload, shlWorkload, type Shape } from './workloads';
+
+export interface LayerBenchOptions extends TimingOptions {
+  /** Canonical class names. */
+  classes: string[];
+  ns: number[];
+  ranks: number[];
+  batch: number;
+  seed: number;
+}
+
+export interface LayerRow {
+  class: string;
+  n: number;
+  /** null for classes without a displacement rank. */
+  rank: number | null;
+  batch: number;
+  /** Structured matrix parameters (bias excluded). */
+  paramCount: number | null;
+  forwardMs: number | null;
+  forwardBackwardMs: number | null;
+  /** One SGD-with-momentum step of the SHL model (n → n → ReLU → 10). */
+  shlStepMs: number | null;
+  /** Timed runs behind each median (fewer than asked when a measurement hit the time budget). */
+  runs: number;
+  error: string | null;
+}
+
+/** The (class, n, rank) points in sweep order; rank-free classes once per n (rank null). */
+export function benchPoints(opts: Pick<LayerBenchOptions, 'classes' | 'ns' | 'ranks'>): { className: string; n: number; rank: number | null }[] {
+  const points: { className: string; n: number; rank: number | null }[] = [];
+  for (const className of opts.classes) {
+    const ranks = getClass(className).hasRank ? opts.ranks : [null];
+    for (const n of opts.ns) for (const rank of ranks) points.push({ className, n, rank });
+  }
+  return points;
+}
+
+/** Time one point. Everything it allocates is disposed; a leak is reported as the row's error. */
+export function benchLayerPoint(point: { className: string; n: number; rank: number | null }, opts: LayerBenchOptions): LayerRow {
+  const row: LayerRow = {
+    class: point.className,
+    n: point.n,
+    rank: point.rank,
+    batch: opts.batch,
+    paramCount: null,
+    forwardMs: null,
+    forwardBackwardMs: null,
+    shlStepMs: null,
+    runs: 0,
+    error: null,
+  };
+  const shape: Shape = { className: point.className, n: point.n, rank: point.rank ?? 1, batch: opts.batch };
+  const tensorsBefore = tf.memory().numTensors;
+  const runs: number[] = [];
+  try {
+    const layer = layerWorkload(shape, new Rng(opts.seed));
+    try {
+      row.paramCount = layer.paramCount;
+      const fwd = timeMedian(layer.forward, opts);
+      const bwd = timeMedian(layer.forwardBackward, opts);
+      row.forwardMs = fwd.medianMs;
+      row.forwardBackwardMs = bwd.medianMs;
+      runs.push(fwd.runs, bwd.runs);
+    } finally {
+      layer.dispose();
+    }
+    const shl = shlWorkload(shape, new Rng(opts.seed + 1));
+    try {
+      const step = timeMedian(shl.step, opts);
+      row.shlStepMs = step.medianMs;
+      runs.push(step.runs);
+    } finally {
+      shl.dispose();
+    }
+  } catch (err) {
+    row.error = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  }
+  row.runs = runs.length ? Math.min(...runs) : 0;
+  const leaked = tf.memory().numTensors - tensorsBefore;
+  if (leaked !== 0 && row.error === null) row.error = `leaked ${leaked} tensor${leaked === 1 ? '' : 's'}`;
+  return row;
+}

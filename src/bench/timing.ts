@@ -1,0 +1,59 @@
+// Median wall-clock time of a TF.js computation, after warm-up runs.
+import * as tf from '@tensorflow/tfjs';
+
+export interface TimingOptions {
+  /** Untimed runs first (kernel set-up, XNNPACK operator creation, JIT). */
+  warmup: number;
+  /** Timed runs (at most). */
+  repeats: number;
+  /** Stop repeating once this much time has been spent timing (at least 3 runs are kept). */
+  budgetMs: number;
+}
+
+export interface Timing {
+  medianMs: number;
+  runs: number;
+}
+
+/**
+ * Time `run`, which returns what it computed (disposed here; an SGD step returns its loss). On
+ * wasm and cpu every kernel runs synchronously inside the call; elsewhere (tensorflow on a GPU)
+ * one value of the last result is read back so that the time includes the queued work.
+ */
+export function timeMedian(run: () => tf.Tensor | tf.Tensor[] | void, opts: TimingOptions): Timing {
+  const once = (): number => {
+    const start = performance.now();
+    const out = run();
+    settle(out);
+    const ms = performance.now() - start;
+    if (out) tf.dispose(out);
+    return ms;
+  };
+  for (let i = 0; i < opts.warmup; i++) once();
+  const times: number[] = [];
+  let spent = 0;
+  while (times.length < opts.repeats && (times.length < 3 || spent < opts.budgetMs)) {
+    const ms = once();
+    times.push(ms);
+    spent += ms;
+  }
+  return { medianMs: median(times), runs: times.length };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+const SYNCHRONOUS = new Set(['wasm', 'cpu']);
+
+function settle(out: tf.Tensor | tf.Tensor[] | void): void {
+  if (SYNCHRONOUS.has(tf.getBackend())) return;
+  const last = Array.isArray(out) ? out[out.length - 1] : out;
+  if (!last || last.size === 0) return;
+  // Reading one value waits for everything queued before it on the device's stream.
+  const one = tf.tidy(() => tf.slice(tf.reshape(last, [-1]), 0, 1));
+  one.dataSync();
+  one.dispose();
+}

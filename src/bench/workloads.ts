@@ -1,0 +1,80 @@
+// What `ldr bench` times, built once per (class, n, rank) and disposed afterwards:
+//   forward           Y = X Mᵀ for a random batch X (the structured matrix alone, no bias);
+//   forward+backward  the gradients of sum(Y) with respect to every variable of M;
+//   SHL step          one training step of the single-hidden-layer model (src/models/shl.ts):
+//                     forward, softmax cross-entropy, gradients of every variable, SGD with
+//                     momentum 0.9 (src/train/optimizer.ts), as the trainer does it.
+import * as tf from '@tensorflow/tfjs';
+import { createMatrix } from '../structured/create';
+import type { StructuredMatrix } from '../structured/types';
+import { ShlModel } from '../models/shl';
+import { createOptimizer, type Optimizer } from '../train/optimizer';
+import { crossEntropy } from '../train/evaluate';
+import type { Rng } from '../util/random';
+
+export interface Shape {
+  className: string;
+  n: number;
+  rank: number;
+  batch: number;
+}
+
+export interface LayerWorkload {
+  paramCount: number;
+  forward(): tf.Tensor;
+  forwardBackward(): tf.Tensor[];
+  dispose(): void;
+}
+
+export function layerWorkload(shape: Shape, rng: Rng): LayerWorkload {
+  const matrix: StructuredMatrix = createMatrix(shape.className, { n: shape.n, rank: shape.rank, rng: rng.fork() });
+  const x = tf.tensor2d(rng.normalArray(shape.batch * shape.n), [shape.batch, shape.n]);
+  const vars = Object.values(matrix.variables);
+  return {
+    paramCount: matrix.paramCount(),
+    forward: () => tf.tidy(() => matrix.apply(x)),
+    forwardBackward: () => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(matrix.apply(x)) as tf.Scalar, vars);
+      return [value, ...Object.values(grads)];
+    },
+    dispose: () => {
+      matrix.dispose();
+      x.dispose();
+    },
+  };
+}
+
+export const SHL_CLASSES = 10;
+const SHL_LR = 0.01;
+
+export interface ShlWorkload {
+  /** One SGD step; returns the loss (before the step) for the caller to dispose. */
+  step(): tf.Tensor;
+  dispose(): void;
+}
+
+export function shlWorkload(shape: Shape, rng: Rng): ShlWorkload {
+  const model = new ShlModel({ n: shape.n, classes: SHL_CLASSES, className: shape.className, rank: shape.rank, rng: rng.fork() });
+  const vars = model.variables();
+  const names = Object.keys(vars);
+  const varList = names.map((k) => vars[k]);
+  const optimizer: Optimizer = createOptimizer({ name: 'sgd', lr: SHL_LR, momentum: 0.9 }, vars);
+  const x = tf.tensor2d(rng.normalArray(shape.batch * shape.n), [shape.batch, shape.n]);
+  const labels = tf.tensor1d(Int32Array.from({ length: shape.batch }, () => rng.int(SHL_CLASSES)), 'int32');
+  return {
+    step: () => {
+      const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(x), labels), varList);
+      const byName: Record<string, tf.Tensor> = {};
+      names.forEach((name, i) => (byName[name] = grads[varList[i].name]));
+      optimizer.step(byName);
+      tf.dispose(Object.values(grads));
+      return value;
+    },
+    dispose: () => {
+      optimizer.dispose();
+      model.dispose();
+      x.dispose();
+      labels.dispose();
+    },
+  };
+}

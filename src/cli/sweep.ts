@@ -1,0 +1,146 @@
+// `ldr sweep`: run every point of a grid of experiments (see src/sweep), in parallel,
+// resumable, shardable across a cluster.
+import type { Command } from 'commander';
+import * as os from 'os';
+import * as path from 'path';
+import { emitK8s, emitSlurm } from '../sweep/emit';
+import { buildGrid, type Grid, type SweepPoint } from '../sweep/points';
+import { formatProgress } from '../sweep/progress';
+import { runPoints, type SweepResult } from '../sweep/runner';
+import { inShard, parseShard } from '../sweep/shard';
+import { readSweepFile } from '../sweep/source';
+import { pointState, readOutcome } from '../sweep/state';
+import { UserError } from '../util/errors';
+
+interface SweepOptions {
+  config: string;
+  jobs?: string;
+  shard?: string | true;
+  shards?: string;
+  dryRun?: boolean;
+  emit?: string;
+  set: string[];
+  quiet?: boolean;
+  image: string;
+  pvc: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerSweep(program: Command): void {
+  program
+    .command('sweep')
+    .description('Run every point of a grid of experiments: parallel, resumable, shardable (one run folder per point)')
+    .requiredOption('--config <file>', 'an experiment with a sweep: section (grid, zip, exclude)')
+    .option('--jobs <n>', 'points run at once, each in its own process (default: number of cores)')
+    .option('--shard [i/n]', 'run only slice i of n (0-based); bare or "auto": i from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, n from SLURM_ARRAY_TASK_COUNT or LDR_SHARDS')
+    .option('--dry-run', 'print the points and which are done; run nothing')
+    .option('--emit <kind>', 'print a cluster job that runs the shards: slurm (sbatch job array) or k8s (Indexed Job)')
+    .option('--shards <n>', 'with --emit: number of shards (default: one per point)')
+    .option('--set <key=value>', 'override a field in every point (repeatable)', collect, [])
+    .option('--quiet', 'no progress line, only the final summary')
+    .option('--image <name>', 'with --emit k8s: container image', 'node:20')
+    .option('--pvc <name>', 'with --emit k8s: persistent volume claim holding this folder', 'ldr-work')
+    .action(async (opts: SweepOptions) => {
+      const src = readSweepFile(opts.config);
+      const grid = buildGrid(src, opts.set);
+      if (opts.emit !== undefined) return emit(opts, grid);
+      const shard = parseShard(opts.shard === true ? 'auto' : opts.shard);
+      const mine = inShard(grid.points, shard);
+      const header = `${opts.config}: ${grid.points.length} points${gridNotes(grid)}${shard ? `; shard ${shard.index}/${shard.count}: ${mine.length} points` : ''}`;
+      if (opts.dryRun) return dryRun(header, mine);
+      if (!opts.quiet) process.stderr.write(`${header}\n`);
+      const result = await run(mine, positiveInt(opts.jobs, '--jobs') ?? defaultJobs(), opts.quiet ?? false);
+      finish(result, mine.length);
+    });
+}
+
+function defaultJobs(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+function positiveInt(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UserError(`${flag}: expected a whole number ≥ 1, got "${text}"`);
+  return Number(text);
+}
+
+function gridNotes(grid: Grid): string {
+  const notes = [];
+  if (grid.excluded) notes.push(`${grid.excluded} excluded`);
+  if (grid.merged) notes.push(`${grid.merged} merged (same run, e.g. ranks of a rank-free class)`);
+  return notes.length ? ` (${grid.combinations} combinations, ${notes.join(', ')})` : '';
+}
+
+function dryRun(header: string, points: SweepPoint[]): void {
+  const counts = new Map<string, number>();
+  const lines = points.map((p) => {
+    const state = pointState(p);
+    counts.set(state, (counts.get(state) ?? 0) + 1);
+    const why = state === 'failed' ? `  (${readOutcome(p)?.message ?? ''})` : '';
+    return `${String(p.index).padStart(4)}  ${state.padEnd(9)}  ${p.runId}  ${p.label}${why}`;
+  });
+  const summary = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
+  process.stdout.write(`${header}\n${lines.join('\n')}${lines.length ? '\n' : ''}${summary || 'nothing to run'}\n`);
+}
+
+async function run(points: SweepPoint[], jobs: number, quiet: boolean): Promise<SweepResult> {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const tty = process.stderr.isTTY === true;
+  let last = '';
+  try {
+    return await runPoints(points, {
+      jobs,
+      signal: abort.signal,
+      onProgress: (counts, eta) => {
+        if (quiet) return;
+        const line = formatProgress(counts, eta);
+        if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+        else if (line.replace(/ · ETA.*/, '') !== last.replace(/ · ETA.*/, '')) process.stderr.write(`${line}\n`);
+        last = line;
+      },
+    });
+  } finally {
+    if (tty && !quiet) process.stderr.write('\n');
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+function finish(result: SweepResult, total: number): void {
+  const count = (o: string) => result.results.filter((r) => r.outcome === o).length;
+  const failed = result.results.filter((r) => r.outcome === 'failed');
+  const parts = [`${count('completed')} completed`, `${count('diverged')} diverged`, `${count('finished-before')} already done`, `${failed.length} failed`];
+  const left = total - result.results.length;
+  if (left) parts.push(`${left} not run`);
+  process.stdout.write(`sweep: ${parts.join(', ')}\n`);
+  for (const r of result.results.filter((x) => x.outcome === 'diverged')) {
+    process.stdout.write(`  diverged  ${r.point.runId}  ${r.point.label}: ${r.message}\n`);
+  }
+  for (const r of failed) process.stdout.write(`  FAILED    ${r.point.runId}  ${r.point.label}: ${r.message} (log: ${r.log})\n`);
+  if (result.interrupted) throw new UserError('sweep interrupted; run the same command again to resume', 130);
+  if (failed.length) throw new UserError(`${failed.length} of ${total} points failed: ${failed.map((r) => r.point.runId).join(', ')}`, 1);
+}
+
+function emit(opts: SweepOptions, grid: Grid): void {
+  if (opts.emit !== 'slurm' && opts.emit !== 'k8s') throw new UserError(`--emit: expected slurm or k8s, got "${opts.emit}"`);
+  if (!grid.points.length) throw new UserError(`${opts.config}: the grid has no points`);
+  const fromShard = typeof opts.shard === 'string' && opts.shard.includes('/') ? opts.shard.split('/')[1] : undefined;
+  const shards = positiveInt(opts.shards ?? fromShard, '--shards') ?? grid.points.length;
+  const o = {
+    config: path.resolve(opts.config),
+    experiment: grid.points[0].config.name,
+    points: grid.points.length,
+    shards: Math.min(shards, grid.points.length),
+    jobs: positiveInt(opts.jobs, '--jobs') ?? 1,
+    sets: opts.set,
+    cwd: process.cwd(),
+    ldrBin: path.resolve(__dirname, '..', '..', 'bin', 'ldr'),
+    image: opts.image,
+    pvc: opts.pvc,
+  };
+  process.stdout.write(opts.emit === 'slurm' ? emitSlurm(o) : emitK8s(o));
+}

@@ -1,0 +1,41 @@
+// Checks the schema cannot express: the class and the dataset exist, and the rank fits the layer.
+// They read the raw YAML values (defensively: a value the schema rejects is skipped here), so one
+// run reports schema and semantic problems together.
+import { CATALOG, findDataset } from '../data/catalog';
+import { inputSize } from '../data/shape';
+import { CLASSES, CLASS_NAMES, findClass } from '../structured/registry';
+import { valueAt } from './issues';
+import { didYouMean } from './nearest';
+import { showValue, type ConfigSource, type Problem } from './source';
+
+export function checkExperiment(data: unknown, source: ConfigSource): Problem[] {
+  const problems: Problem[] = [];
+  const add = (path: string[], message: string): void => {
+    const { where, offset } = source.locate(path);
+    problems.push({ where, offset, field: path.join('.'), message });
+  };
+
+  const className = valueAt(data, ['model', 'layer', 'class']);
+  const spec = typeof className === 'string' ? findClass(className) : undefined;
+  if (typeof className === 'string' && !spec) {
+    const names = CLASSES.map((c) => c.name).join(', ');
+    const aliases = CLASSES.flatMap((c) => c.aliases).join(', ');
+    add(['model', 'layer', 'class'], `expected one of ${names} (or an alias: ${aliases}), got ${showValue(className)}${didYouMean(className, CLASS_NAMES)}`);
+  }
+
+  const datasetName = valueAt(data, ['dataset', 'name']);
+  const entry = typeof datasetName === 'string' ? findDataset(datasetName) : undefined;
+  if (typeof datasetName === 'string' && !entry) {
+    const names = CATALOG.map((d) => d.name);
+    add(['dataset', 'name'], `expected one of ${names.join(', ')}, got ${showValue(datasetName)}${didYouMean(datasetName, names)}`);
+  }
+
+  // rank ≤ n: the displacement rank of an n×n matrix cannot exceed n.
+  const rank = valueAt(data, ['model', 'layer', 'rank']) ?? 1;
+  const pad32 = valueAt(data, ['dataset', 'pad32']) === true;
+  if (spec?.hasRank && entry && typeof rank === 'number' && Number.isInteger(rank) && rank >= 1) {
+    const n = inputSize(entry, pad32);
+    if (rank > n) add(['model', 'layer', 'rank'], `expected an integer ≤ n = ${n} (the input size of ${entry.name}${pad32 ? ', padded' : ''}), got ${rank}`);
+  }
+  return problems;
+}

@@ -1,0 +1,55 @@
+// A file being written from an archive member: bytes go to disk with backpressure and through a
+// SHA-256, so the manifest can record what was extracted without reading it back.
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { once } from 'events';
+import { UserError } from '../../util/errors';
+
+export interface ExtractedFile {
+  /** Path under the dataset folder (the table's target name). */
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export class FileSink {
+  private readonly out: fs.WriteStream;
+  private readonly hash = crypto.createHash('sha256');
+  private bytes = 0;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly target: string,
+  ) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.out = fs.createWriteStream(file);
+    this.out.on('error', (err) => (this.failure ??= err));
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    this.check();
+    this.bytes += chunk.length;
+    this.hash.update(chunk);
+    if (!this.out.write(chunk)) await once(this.out, 'drain').catch((err) => (this.failure ??= err));
+    this.check();
+  }
+
+  async close(): Promise<ExtractedFile> {
+    this.check();
+    await new Promise<void>((resolve) => this.out.end(() => resolve()));
+    this.check();
+    return { path: this.target, bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+
+  /** Drop the file on an error path (the caller removes the whole temp folder anyway). */
+  abort(): void {
+    this.out.destroy();
+  }
+
+  private check(): void {
+    // Disk full, permissions: a user-facing one-liner naming the file.
+    if (this.failure) throw new UserError(`cannot write ${this.file}: ${this.failure.message}`);
+  }
+}

@@ -1,0 +1,127 @@
+// The report as CSV (one tidy row per dataset × method), Markdown (P1 Table 1's layout:
+// methods down, datasets across, then the details) or JSON. Accuracies are shown in %.
+import { stringify } from 'csv-stringify/sync';
+import { datasetOrder, methodLabel, paperAccuracy } from './methods';
+import type { Row } from './select';
+import type { ScanResult } from './scan';
+
+export interface ReportOptions {
+  comparePaper: boolean;
+}
+
+const pct = (x: number | null, digits: number) => (x === null ? null : round(100 * x, digits));
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+const int = (x: number) => x.toLocaleString('en-US');
+
+function paperOf(r: Row): { paper: number | null; diff: number | null } {
+  const paper = paperAccuracy(r.model, r.dataset, r.className, r.rank);
+  const ours = pct(r.testAccMean, 4);
+  return { paper, diff: paper === null || ours === null ? null : round(ours - paper, 2) };
+}
+
+export const CSV_COLUMNS = [
+  'experiment', 'model', 'dataset', 'class', 'rank', 'params', 'hidden_params', 'compression',
+  'lr', 'seeds', 'test_acc_mean', 'test_acc_std', 'val_acc_mean', 'diverged',
+];
+
+export function toCsv(rows: Row[], opts: ReportOptions): string {
+  const columns = opts.comparePaper ? [...CSV_COLUMNS, 'paper_test_acc', 'diff'] : CSV_COLUMNS;
+  const records = rows.map((r) => {
+    const rec = [
+      r.experiment, r.model, r.dataset, r.className, r.rank ?? '', r.params, r.hiddenParams, round(r.compression, 2),
+      r.lr, r.seeds, pct(r.testAccMean, 4) ?? '', pct(r.testAccStd, 4) ?? '', pct(r.valAccMean, 4), r.diverged,
+    ];
+    if (opts.comparePaper) {
+      const { paper, diff } = paperOf(r);
+      rec.push(paper ?? '', diff ?? '');
+    }
+    return rec;
+  });
+  return stringify(records, { header: true, columns });
+}
+
+export function toJson(rows: Row[], scan: ScanResult, opts: ReportOptions): string {
+  const out = {
+    accuracyUnit: 'fraction',
+    rows: rows.map((r) => ({ ...r, method: methodLabel(r.className, r.rank), ...(opts.comparePaper ? paperOf(r) : {}) })),
+    runs: scan.runs.length,
+    diverged: scan.runs.filter((r) => r.summary.status === 'diverged').length,
+    unfinished: scan.unfinished,
+    skipped: scan.skipped,
+  };
+  return JSON.stringify(out, null, 2) + '\n';
+}
+
+function accText(r: Row): string {
+  const m = pct(r.testAccMean, 2);
+  if (m === null) return 'diverged';
+  const s = pct(r.testAccStd, 2);
+  return s === null ? m.toFixed(2) : `${m.toFixed(2)} ± ${s.toFixed(2)}`;
+}
+
+function mdTable(header: string[], body: string[][]): string {
+  const esc = (c: string) => c.replace(/\|/g, '\\|');
+  return [header, header.map(() => '---'), ...body].map((cells) => `| ${cells.map(esc).join(' | ')} |`).join('\n');
+}
+
+export function toMarkdown(rows: Row[], scan: ScanResult, opts: ReportOptions): string {
+  const parts: string[] = [];
+  for (const model of [...new Set(rows.map((r) => r.model))]) {
+    const mine = rows.filter((r) => r.model === model);
+    // Columns: datasets (paper order); a dataset run under several experiments gets one column each.
+    const columns = [...new Map(mine.map((r) => [`${r.dataset}\u0000${r.experiment}`, r])).values()]
+      .sort((a, b) => datasetOrder(a.dataset) - datasetOrder(b.dataset) || a.dataset.localeCompare(b.dataset) || a.experiment.localeCompare(b.experiment))
+      .map((r) => ({ dataset: r.dataset, experiment: r.experiment }));
+    const shared = (d: string) => columns.filter((c) => c.dataset === d).length > 1;
+    const header = ['Method', ...columns.map((c) => (shared(c.dataset) ? `${c.dataset} (${c.experiment})` : c.dataset))];
+    const methods = [...new Map(mine.map((r) => [methodLabel(r.className, r.rank), r])).entries()];
+    const body = methods.map(([label, m]) => [
+      label,
+      ...columns.map((c) => {
+        const r = mine.find((x) => x.dataset === c.dataset && x.experiment === c.experiment && x.className === m.className && x.rank === m.rank);
+        if (!r) return '';
+        let cell = `${accText(r)} (${int(r.params)})`;
+        if (opts.comparePaper) {
+          const { paper, diff } = paperOf(r);
+          if (paper !== null) cell += ` · paper ${paper.toFixed(2)} (${diff! >= 0 ? '+' : ''}${diff!.toFixed(2)})`;
+        }
+        return cell;
+      }),
+    ]);
+    parts.push(`### ${model.toUpperCase()}: test accuracy % (mean ± std over seeds) and parameters\n\n${mdTable(header, body)}`);
+  }
+  const details = rows.map((r) => [
+    r.dataset,
+    r.model,
+    methodLabel(r.className, r.rank),
+    int(r.params),
+    int(r.hiddenParams),
+    `${round(r.compression, 1)}×`,
+    String(r.lr),
+    accText(r),
+    String(r.seeds),
+    pct(r.valAccMean, 2)!.toFixed(2),
+    r.lrs.map((l) => `${l.lr}: ${pct(l.valMean, 2)!.toFixed(2)} (${l.runs})`).join(', '),
+  ]);
+  parts.push(
+    `### Details\n\n${mdTable(
+      ['dataset', 'model', 'method', 'params', 'hidden params', 'compression', 'chosen lr', 'test acc %', 'seeds', 'best val acc %', 'val acc % by lr (runs)'],
+      details,
+    )}`,
+  );
+  parts.push(footer(scan));
+  return parts.join('\n\n') + '\n';
+}
+
+export function footer(scan: ScanResult): string {
+  const diverged = scan.runs.filter((r) => r.summary.status === 'diverged').length;
+  const lines = [
+    `${scan.runs.length} finished runs read (${diverged} diverged); ${scan.unfinished.length} unfinished ignored; ${scan.skipped.length} skipped (malformed).`,
+    'lr chosen per method by mean best-validation accuracy over seeds; test accuracy of the best-validation checkpoint.',
+  ];
+  return lines.map((l) => `_${l}_`).join('  \n');
+}
+

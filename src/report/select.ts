@@ -1,0 +1,103 @@
+// Model selection as in the paper (PAPER.md §5): for each (experiment, dataset, model, class,
+// rank), the learning rate with the best mean best-validation accuracy over seeds wins, and
+// its test accuracy is reported as mean ± sample std over those seeds.
+import type { RunSummary } from '../runs/types';
+import { classOrder, datasetOrder } from './methods';
+
+export interface LrScore {
+  lr: number;
+  /** Mean best-validation accuracy over the runs at this lr (a run that diverged before any validation counts as 0). */
+  valMean: number;
+  runs: number;
+}
+
+export interface Row {
+  experiment: string;
+  dataset: string;
+  model: string;
+  className: string;
+  rank: number | null;
+  /** Whole model and structured hidden layer (bias excluded), from the runs' summaries. */
+  params: number;
+  hiddenParams: number;
+  /** Parameters of the unconstrained hidden layer / this one's. */
+  compression: number;
+  lr: number;
+  /** Runs at the chosen lr that have a test accuracy. */
+  seeds: number;
+  /** Accuracies as fractions in [0, 1]. */
+  testAccMean: number | null;
+  /** Sample standard deviation (n − 1); null with fewer than two seeds. */
+  testAccStd: number | null;
+  valAccMean: number;
+  /** Runs at the chosen lr that diverged. */
+  diverged: number;
+  /** Every lr tried, ascending. */
+  lrs: LrScore[];
+}
+
+export function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Sample standard deviation (divides by n − 1); null for fewer than two values. */
+export function sampleStd(xs: number[]): number | null {
+  if (xs.length < 2) return null;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) * (x - m), 0) / (xs.length - 1));
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = m.get(k);
+    if (list) list.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+}
+
+export function selectRows(runs: RunSummary[]): Row[] {
+  const groups = groupBy(runs, (r) => JSON.stringify([r.experiment, r.dataset, r.modelType, r.className, r.rank]));
+  const rows = [...groups.values()].map(selectLr);
+  return rows.sort(
+    (a, b) =>
+      a.experiment.localeCompare(b.experiment) ||
+      a.model.localeCompare(b.model) ||
+      datasetOrder(a.dataset) - datasetOrder(b.dataset) ||
+      a.dataset.localeCompare(b.dataset) ||
+      classOrder(a.className) - classOrder(b.className) ||
+      a.className.localeCompare(b.className) ||
+      (a.rank ?? 0) - (b.rank ?? 0),
+  );
+}
+
+function selectLr(group: RunSummary[]): Row {
+  const byLr = groupBy(group, (r) => String(r.lr));
+  const lrs: LrScore[] = [...byLr.values()]
+    .map((rs) => ({ lr: rs[0].lr, valMean: mean(rs.map((r) => r.bestValAcc ?? 0)), runs: rs.length }))
+    .sort((a, b) => a.lr - b.lr);
+  // Best mean validation accuracy; on a tie the smaller lr (the first in ascending order) wins.
+  const best = lrs.reduce((a, b) => (b.valMean > a.valMean ? b : a));
+  const chosen = byLr.get(String(best.lr))!;
+  const tests = chosen.map((r) => r.testAcc).filter((x): x is number => x !== null);
+  const first = chosen[0];
+  return {
+    experiment: first.experiment,
+    dataset: first.dataset,
+    model: first.modelType,
+    className: first.className,
+    rank: first.rank,
+    params: first.params.total,
+    hiddenParams: first.params.structured,
+    compression: first.params.structured > 0 ? first.unconstrainedParams / first.params.structured : NaN,
+    lr: best.lr,
+    seeds: tests.length,
+    testAccMean: tests.length ? mean(tests) : null,
+    testAccStd: sampleStd(tests),
+    valAccMean: best.valMean,
+    diverged: chosen.filter((r) => r.status === 'diverged').length,
+    lrs,
+  };
+}

@@ -1,0 +1,194 @@
+// A run folder is claimed by at most one live process: the file `lock` (JSON: pid, host, start
+// time) created exclusively, its mtime the heartbeat (touched every ~10 s and at each epoch).
+// A claim is stale — and may be taken over — when its pid is gone (same host) or its heartbeat
+// is older than two minutes. `ldr train` exits with LOCK_HELD_EXIT_CODE on a live claim, which
+// `ldr sweep` reads as "running elsewhere".
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { writeFileAtomic } from '../util/atomic';
+
+export const LOCK_FILE = 'lock';
+/** EX_TEMPFAIL: try again later. */
+export const LOCK_HELD_EXIT_CODE = 75;
+export const HEARTBEAT_MS = 10_000;
+export const STALE_MS = 120_000;
+
+export interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+export type LockState = 'free' | 'live' | 'stale';
+
+export interface LockStatus {
+  state: LockState;
+  info: LockInfo | null;
+  /** Milliseconds since the last heartbeat (null when free). */
+  ageMs: number | null;
+}
+
+export function lockPath(runDir: string): string {
+  return path.join(runDir, LOCK_FILE);
+}
+
+/** Whether a run folder is claimed, and by whom. */
+export function readLock(runDir: string, now = Date.now()): LockStatus {
+  const file = lockPath(runDir);
+  let text: string;
+  let mtime: number;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+    mtime = fs.statSync(file).mtimeMs;
+  } catch {
+    return { state: 'free', info: null, ageMs: null };
+  }
+  const ageMs = Math.max(0, now - mtime);
+  let info: LockInfo | null = null;
+  try {
+    info = JSON.parse(text) as LockInfo;
+  } catch {
+    // Unreadable content cannot name a process: only the heartbeat decides.
+  }
+  return { state: isStale(info, ageMs) ? 'stale' : 'live', info, ageMs };
+}
+
+export function lockState(runDir: string): LockState {
+  return readLock(runDir).state;
+}
+
+function isStale(info: LockInfo | null, ageMs: number): boolean {
+  if (ageMs > STALE_MS) return true;
+  if (info && info.host === os.hostname() && !pidAlive(info.pid)) return true;
+  return false;
+}
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class RunLock {
+  private timer: NodeJS.Timeout | null = null;
+  private lastTouch = Date.now();
+  private released = false;
+
+  constructor(
+    readonly runDir: string,
+    readonly info: LockInfo,
+  ) {
+    this.timer = setInterval(() => this.touch(), HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  /** Refresh the heartbeat (cheap: call it as often as you like; it writes at most every HEARTBEAT_MS / 2). */
+  heartbeat(): void {
+    if (Date.now() - this.lastTouch >= HEARTBEAT_MS / 2) this.touch();
+  }
+
+  /** Refresh the heartbeat now. */
+  touch(): void {
+    if (this.released) return;
+    const now = new Date();
+    try {
+      fs.utimesSync(lockPath(this.runDir), now, now);
+      this.lastTouch = now.getTime();
+    } catch {
+      // The lock vanished (someone deleted the folder): nothing to refresh.
+    }
+  }
+
+  /** Remove the lock if it is still ours. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const current = readLock(this.runDir).info;
+    if (current && sameClaim(current, this.info)) {
+      try {
+        fs.unlinkSync(lockPath(this.runDir));
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+function sameClaim(a: LockInfo, b: LockInfo): boolean {
+  return a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt;
+}
+
+export type ClaimResult = { ok: true; lock: RunLock; tookOver: LockInfo | null } | { ok: false; holder: LockStatus };
+
+/**
+ * Claim the run folder: exclusive create of `lock`, or take over a stale claim.
+ * The lock is written complete to a temp file and hard-linked into place (link fails if
+ * `lock` exists), so nobody ever reads a half-written claim.
+ */
+export function claimLock(runDir: string): ClaimResult {
+  fs.mkdirSync(runDir, { recursive: true });
+  const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
+  let tookOver: LockInfo | null = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (tryCreate(runDir, info)) return { ok: true, lock: new RunLock(runDir, info), tookOver };
+    const status = readLock(runDir);
+    if (status.state === 'live') return { ok: false, holder: status };
+    if (status.state === 'stale') {
+      if (!removeIfStill(runDir, status)) return { ok: false, holder: readLock(runDir) };
+      tookOver = status.info;
+    }
+    // 'free': the holder released between our attempts; try again.
+  }
+  return { ok: false, holder: readLock(runDir) };
+}
+
+function tryCreate(runDir: string, info: LockInfo): boolean {
+  const tmp = path.join(runDir, `.lock.${process.pid}.${Date.now()}.claim`);
+  writeFileAtomic(tmp, JSON.stringify(info) + '\n');
+  try {
+    fs.linkSync(tmp, lockPath(runDir));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Remove a stale lock, unless someone replaced it in the meantime: move it aside (atomic),
+ * check that what we moved is the claim we judged stale, and put it back otherwise.
+ */
+function removeIfStill(runDir: string, stale: LockStatus): boolean {
+  const aside = path.join(runDir, `.lock.stale.${process.pid}.${Date.now()}`);
+  try {
+    fs.renameSync(lockPath(runDir), aside);
+  } catch {
+    return true; // gone already: the next create attempt decides
+  }
+  let moved: LockInfo | null = null;
+  try {
+    moved = JSON.parse(fs.readFileSync(aside, 'utf8')) as LockInfo;
+  } catch {
+    // unreadable: it was the stale one only if that one was unreadable too
+  }
+  const same = moved === null ? stale.info === null : stale.info !== null && sameClaim(moved, stale.info);
+  if (!same) {
+    try {
+      fs.linkSync(aside, lockPath(runDir));
+    } catch {
+      // someone else claimed meanwhile; their claim stands
+    }
+  }
+  fs.rmSync(aside, { force: true });
+  return same;
+}

@@ -1,0 +1,38 @@
+// Run ids: a readable prefix plus a short hash of the experiment, so that the same experiment
+// always finds the same folder (`<output>/<name>/<run-id>/`), e.g. `ldr-sd_r1_lr0.01_s0_3fa9c2d1`.
+//
+// The hash covers what determines the numbers, canonicalised, and leaves out where things live
+// and which engine computes them: `output`, `dataset.path` and `backend`. So a run moved to another
+// results root, or re-run on another backend, is the same run (env.json and summary.json record the
+// backend that produced it). Class aliases hash as their canonical name; `rank` is left out for
+// classes without one and `operators` for classes other than toeplitz-like / hankel-like.
+import * as crypto from 'crypto';
+import { canonicalConfigJson } from '../config/print';
+import type { ExperimentConfig } from '../config/schema';
+import { findClass } from '../structured/registry';
+
+const OPERATOR_CLASSES = new Set(['toeplitz-like', 'hankel-like']);
+
+/** The part of a resolved config that identifies a run (see the header). */
+export function runIdentity(cfg: ExperimentConfig): Record<string, unknown> {
+  const spec = findClass(cfg.model.layer.class);
+  const className = spec?.name ?? cfg.model.layer.class;
+  const layer: Record<string, unknown> = { ...cfg.model.layer, class: className };
+  if (spec && !spec.hasRank) delete layer.rank;
+  if (!OPERATOR_CLASSES.has(className)) delete layer.operators;
+  const { path: _path, ...dataset } = cfg.dataset;
+  const { output: _output, backend: _backend, ...rest } = cfg;
+  return { ...rest, dataset, model: { ...cfg.model, layer } };
+}
+
+export function configHash(cfg: ExperimentConfig): string {
+  return crypto.createHash('sha256').update(canonicalConfigJson(runIdentity(cfg))).digest('hex').slice(0, 8);
+}
+
+/** `<class>[_r<rank>]_lr<lr>_s<seed>_<hash>`. */
+export function runIdOf(cfg: ExperimentConfig): string {
+  const spec = findClass(cfg.model.layer.class);
+  const className = spec?.name ?? cfg.model.layer.class;
+  const rank = spec && !spec.hasRank ? '' : `_r${cfg.model.layer.rank}`;
+  return `${className}${rank}_lr${cfg.optimizer.lr}_s${cfg.training.seed}_${configHash(cfg)}`;
+}

@@ -1,0 +1,126 @@
+// The Krylov product Y = X·Mᵀ, M = Σ_i K(A, g_i)·K(B, h_i)ᵀ (PAPER.md §1), as one op.
+//
+// With the Krylov rows KA (row i·n+k = A^k g_i) and KB (row i·n+k = B^k h_i), both (r·n)×n:
+//   Mᵀ = KBᵀ·KA, so  Tᵀ = KB·Xᵀ  (r·n × b),  Y = T·KA.
+// Backward, for dY:
+//   ∂KA = Tᵀ·dY,  dTᵀ = KA·dYᵀ,  ∂KB = dTᵀ·X,  dX = dT·KB,
+// then the adjoint recursions of krylovKernels.ts turn ∂KA, ∂KB into ∂G, ∂A, ∂H, ∂B.
+// Every product is a plain matMul on the row layouts the kernels write; only b×(r·n)
+// and b×n matrices are ever transposed (large transposes and matMul transpose flags are
+// slow on wasm).
+//
+// Two paths: 'kernels' (typed-array loops; cpu and wasm) and 'doubling' (pure tensor ops;
+// any backend, the default on `tensorflow`/CUDA where reading tensors back costs a sync).
+import * as tf from '@tensorflow/tfjs';
+import { krylovRows, krylovRowsBackward, type OperatorCoeffs, type OperatorGrads } from './krylovKernels';
+import { krylovProductDoubling, krylovRowsDoubling } from './krylovDoubling';
+import type { DisplacementOperator } from './operators';
+
+export type KrylovPath = 'kernels' | 'doubling';
+
+let forcedPath: KrylovPath | null = null;
+
+/** Force a path ('auto' restores the choice by backend). For tests and benchmarks. */
+export function setKrylovPath(path: KrylovPath | 'auto'): void {
+  forcedPath = path === 'auto' ? null : path;
+}
+
+/** The path the Krylov product takes on the current backend. */
+export function krylovPath(): KrylovPath {
+  if (forcedPath) return forcedPath;
+  const backend = tf.getBackend();
+  return backend === 'cpu' || backend === 'wasm' ? 'kernels' : 'doubling';
+}
+
+/** Y = X·Mᵀ for X (b×n), generators G, H (r×n), operators A, B; differentiable w.r.t. all of them. */
+export function krylovProduct(
+  x: tf.Tensor2D,
+  G: tf.Tensor2D,
+  H: tf.Tensor2D,
+  A: DisplacementOperator,
+  B: DisplacementOperator,
+): tf.Tensor2D {
+  return krylovPath() === 'kernels' ? krylovProductKernels(x, G, H, A, B) : krylovProductDoubling(x, G, H, A, B);
+}
+
+/** (r·n)×n Krylov rows (row i·n+k = A^k v_i) on the current path; for toDense and audits. */
+export function krylovRowsTensor(A: DisplacementOperator, V: tf.Tensor2D): tf.Tensor2D {
+  if (krylovPath() === 'doubling') return tf.tidy(() => krylovRowsDoubling(A.dense(), V));
+  const [r, n] = V.shape;
+  return tf.tensor2d(krylovRows(A.coeffs(), V.dataSync(), r), [r * n, n]);
+}
+
+// tf.customGrad computes every input's gradient eagerly; the engine's kernel-function entry
+// (what customGrad itself calls) takes lazy per-input gradient functions, so dX is only
+// computed when X needs a gradient (not for a first layer fed with data).
+type LazyGrads = Record<string, () => tf.Tensor>;
+interface KernelFuncEngine {
+  runKernelFunc(params: {
+    forwardFunc: (backend: unknown, save: (tensors: tf.Tensor[]) => void) => tf.Tensor;
+    backwardsFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => LazyGrads;
+    inputs: Record<string, tf.Tensor>;
+  }): tf.Tensor;
+}
+
+function krylovProductKernels(
+  x: tf.Tensor2D,
+  G: tf.Tensor2D,
+  H: tf.Tensor2D,
+  A: DisplacementOperator,
+  B: DisplacementOperator,
+): tf.Tensor2D {
+  const [r, n] = G.shape;
+  const aNames = Object.keys(A.variables);
+  const bNames = Object.keys(B.variables);
+  const inputList: tf.Tensor[] = [x, G, H, ...Object.values(A.variables), ...Object.values(B.variables)];
+  const inputs: Record<string, tf.Tensor> = {};
+  inputList.forEach((t, i) => (inputs[i] = t));
+
+  // Forward state the backward needs (plain arrays, freed with the tape).
+  let coA: OperatorCoeffs;
+  let coB: OperatorCoeffs;
+  let rowsA: Float32Array;
+  let rowsB: Float32Array;
+
+  const forwardFunc = (_backend: unknown, save: (tensors: tf.Tensor[]) => void): tf.Tensor => {
+    coA = A.coeffs();
+    coB = B.coeffs();
+    rowsA = krylovRows(coA, G.dataSync(), r);
+    rowsB = krylovRows(coB, H.dataSync(), r);
+    const KA = tf.tensor2d(rowsA, [r * n, n]);
+    const KB = tf.tensor2d(rowsB, [r * n, n]);
+    const Tt = tf.matMul(KB, tf.transpose(x)); // (r·n)×b
+    save([x, Tt, KA, KB]);
+    return tf.matMul(tf.transpose(Tt), KA);
+  };
+
+  const backwardsFunc = (dy: tf.Tensor, saved: tf.Tensor[]): LazyGrads => {
+    const [xs, Tt, KA, KB] = saved as tf.Tensor2D[];
+    const dY = dy as tf.Tensor2D;
+    // Each gradient function runs in its own tidy, so shared results are memoised as arrays.
+    let dTt: Float32Array | null = null;
+    const dTtTensor = (): tf.Tensor2D => {
+      if (!dTt) {
+        const t = tf.matMul(KA, tf.transpose(dY));
+        dTt = t.dataSync() as Float32Array;
+      }
+      return tf.tensor2d(dTt, [r * n, x.shape[0]]);
+    };
+    let gradA: { dV: Float32Array; grads: OperatorGrads } | null = null;
+    const backA = () => (gradA ??= krylovRowsBackward(coA, rowsA, tf.matMul(Tt, dY).dataSync(), r));
+    let gradB: { dV: Float32Array; grads: OperatorGrads } | null = null;
+    const backB = () => (gradB ??= krylovRowsBackward(coB, rowsB, tf.matMul(dTtTensor(), xs).dataSync(), r));
+
+    const grads: LazyGrads = {
+      0: () => tf.matMul(tf.transpose(dTtTensor()), KB),
+      1: () => tf.tensor2d(backA().dV, [r, n]),
+      2: () => tf.tensor2d(backB().dV, [r, n]),
+    };
+    aNames.forEach((name, j) => (grads[3 + j] = () => A.gradOf(name, backA().grads)));
+    bNames.forEach((name, j) => (grads[3 + aNames.length + j] = () => B.gradOf(name, backB().grads)));
+    return grads;
+  };
+
+  const engine = tf.engine() as unknown as KernelFuncEngine;
+  return engine.runKernelFunc({ forwardFunc, backwardsFunc, inputs }) as tf.Tensor2D;
+}

@@ -1,0 +1,199 @@
+// Runs the points of a sweep: up to `jobs` child processes of `ldr train` at once. A point
+// whose summary.json exists is skipped; one claimed by a live process elsewhere (its run
+// lock, or `ldr train` exiting with 75) is retried later, so that two sweeps on one results
+// folder split the work and the sweep ends only when every point has ended; a failing
+// point is recorded and the others go on.
+import { spawn, type ChildProcess } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { writeFileAtomic } from '../util/atomic';
+import { LOCK_HELD_EXIT_CODE, lockState } from '../runs/lock';
+import type { SweepPoint } from './points';
+import { Progress, type ProgressCounts } from './progress';
+import { readSummary, sweepDir, writeOutcome, type OutcomeRecord } from './state';
+
+export type Outcome = 'completed' | 'diverged' | 'failed' | 'finished-before';
+
+export interface PointResult {
+  point: SweepPoint;
+  outcome: Outcome;
+  /** True when this sweep ran it (false: finished before, or by another process). */
+  ranHere: boolean;
+  message: string;
+  log?: string;
+}
+
+export interface RunOptions {
+  jobs: number;
+  /** How long to wait before looking again at a point claimed elsewhere. */
+  pollMs?: number;
+  /** Starts the child for a point (tests may substitute a stand-in). */
+  launch?: (point: SweepPoint, configFile: string) => ChildProcess;
+  onProgress?: (counts: ProgressCounts, etaSeconds: number | null) => void;
+  signal?: AbortSignal;
+}
+
+export interface SweepResult {
+  results: PointResult[];
+  interrupted: boolean;
+}
+
+const LDR_BIN = path.resolve(__dirname, '..', '..', 'bin', 'ldr');
+const LOG_LIMIT = 256 * 1024;
+/** What `ldr train` prints when the run had ended before it started (src/cli/train.ts). */
+const ALREADY_ENDED = /^already ended \(use --force/m;
+
+export function launchTrain(_point: SweepPoint, configFile: string): ChildProcess {
+  return spawn(process.execPath, [LDR_BIN, 'train', '--config', configFile, '--quiet'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Write the resolved config of a point where its child reads it (atomically; same content → same file). */
+export function writePointConfig(point: SweepPoint): string {
+  const file = path.join(sweepDir(point), 'points', `${point.runId}.yaml`);
+  writeFileAtomic(file, `# ldr sweep point ${point.runId}: ${point.label}\n${stringify(point.config)}`);
+  return file;
+}
+
+interface Ended {
+  point: SweepPoint;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+  seconds: number;
+}
+
+export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise<SweepResult> {
+  const jobs = Math.max(1, opts.jobs);
+  const pollMs = opts.pollMs ?? 2000;
+  const launch = opts.launch ?? launchTrain;
+  const progress = new Progress(points.length, jobs);
+  const results: PointResult[] = [];
+  const waiting = points.map((point) => ({ point, notBefore: 0 }));
+  const running = new Map<string, { child: ChildProcess; ended: Promise<Ended> }>();
+  const elsewhere = new Set<string>();
+  const report = () => opts.onProgress?.(progress.counts(running.size, elsewhere.size), progress.eta(running.size));
+  const finish = (r: PointResult) => {
+    elsewhere.delete(r.point.runId);
+    results.push(r);
+    progress.ended(r.outcome === 'failed' ? 'failed' : 'done');
+  };
+
+  const onAbort = () => running.forEach(({ child }) => child.kill('SIGTERM'));
+  opts.signal?.addEventListener('abort', onAbort);
+  try {
+    report();
+    while (waiting.length || running.size) {
+      const aborted = opts.signal?.aborted ?? false;
+      const now = Date.now();
+      for (let k = 0; !aborted && k < waiting.length && running.size < jobs; ) {
+        const item = waiting[k];
+        if (item.notBefore > now) {
+          k++;
+          continue;
+        }
+        waiting.splice(k, 1);
+        const { point } = item;
+        const summary = readSummary(point.runDir);
+        if (summary) {
+          finish({ point, outcome: 'finished-before', ranHere: false, message: summary.status });
+        } else if (lockState(point.runDir) === 'live') {
+          elsewhere.add(point.runId);
+          waiting.push({ point, notBefore: now + pollMs });
+        } else {
+          elsewhere.delete(point.runId);
+          running.set(point.runId, start(point, launch));
+        }
+      }
+      report();
+      if (aborted && running.size === 0) break;
+      if (!waiting.length && !running.size) break;
+      const wake = waiting.length ? Math.max(10, Math.min(...waiting.map((w) => w.notBefore)) - Date.now()) : pollMs;
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        ...[...running.values()].map((r) => r.ended),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), running.size < jobs ? wake : pollMs))),
+      ]);
+      clearTimeout(timer);
+      if (!ended) continue;
+      running.delete(ended.point.runId);
+      if (ended.code === LOCK_HELD_EXIT_CODE) {
+        // Claimed by another process between our look and its start: wait for it to end.
+        elsewhere.add(ended.point.runId);
+        waiting.push({ point: ended.point, notBefore: Date.now() + pollMs });
+        continue;
+      }
+      if (opts.signal?.aborted && !readSummary(ended.point.runDir)) continue; // interrupted: resumes next time
+      const r = classify(ended);
+      if (r.ranHere) progress.took(ended.seconds);
+      finish(r);
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  report();
+  return { results, interrupted: opts.signal?.aborted ?? false };
+}
+
+function start(point: SweepPoint, launch: NonNullable<RunOptions['launch']>): { child: ChildProcess; ended: Promise<Ended> } {
+  const file = writePointConfig(point);
+  const t0 = Date.now();
+  const child = launch(point, file);
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > LOG_LIMIT) output = output.slice(-LOG_LIMIT);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const ended = new Promise<Ended>((resolve) => {
+    child.on('error', (err) => {
+      output += `\n${err.message}\n`;
+    });
+    child.on('close', (code, signal) => resolve({ point, code, signal, output, seconds: (Date.now() - t0) / 1000 }));
+  });
+  return { child, ended };
+}
+
+/** Decide a point's outcome from its run folder (summary.json) and its exit, and record it. */
+function classify(e: Ended): PointResult {
+  const { point } = e;
+  const summary = readSummary(point.runDir);
+  const log = path.resolve(sweepDir(point), 'logs', `${point.runId}.log`);
+  writeFileAtomic(log, e.output);
+  let outcome: OutcomeRecord['outcome'];
+  let message: string;
+  if (summary && ALREADY_ENDED.test(e.output)) {
+    // Another process finished it between our look and the child's claim: `ldr train` trained nothing.
+    return { point, outcome: 'finished-before', ranHere: false, message: summary.status };
+  }
+  if (summary) {
+    outcome = summary.status;
+    message = summary.status === 'diverged' ? summary.message ?? 'diverged' : 'completed';
+  } else {
+    outcome = 'failed';
+    const exit = e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
+    const last = lastLine(e.output);
+    message = e.code === 0 ? 'ended without writing summary.json' : `${exit}${last ? `: ${last}` : ''}`;
+  }
+  writeOutcome(point, {
+    runId: point.runId,
+    outcome,
+    exitCode: e.code,
+    signal: e.signal,
+    message,
+    log,
+    seconds: e.seconds,
+    host: os.hostname(),
+    pid: process.pid,
+    at: new Date().toISOString(),
+  });
+  return { point, outcome, ranHere: true, message, log };
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.length ? lines[lines.length - 1].slice(0, 300) : '';
+}

@@ -1,0 +1,62 @@
+// What the results folder says about a point: finished (summary.json), claimed by a live
+// process (the run lock), failed at its last attempt (a sweep outcome record), or pending.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { RunStatus, RunSummary } from '../runs/types';
+import { writeJsonAtomic } from '../util/atomic';
+import { lockState } from '../runs/lock';
+import type { SweepPoint } from './points';
+
+export type PointState = RunStatus | 'running' | 'failed' | 'pending';
+
+/** The summary of a finished run, or null (absent, or not yet readable). */
+export function readSummary(runDir: string): RunSummary | null {
+  try {
+    const s = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as RunSummary;
+    return s && (s.status === 'completed' || s.status === 'diverged') ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `<output>/<experiment>/.sweep`: point configs, logs and outcome records of this experiment's sweeps. */
+export function sweepDir(point: SweepPoint): string {
+  return path.join(point.config.output, point.config.name, '.sweep');
+}
+
+/** What happened the last time a sweep ran this point (written when a point ends). */
+export interface OutcomeRecord {
+  runId: string;
+  outcome: 'completed' | 'diverged' | 'failed';
+  exitCode: number | null;
+  signal: string | null;
+  message: string;
+  log: string;
+  seconds: number;
+  host: string;
+  pid: number;
+  at: string;
+}
+
+function outcomeFile(point: SweepPoint): string {
+  return path.join(sweepDir(point), 'outcomes', `${point.runId}.json`);
+}
+
+export function writeOutcome(point: SweepPoint, record: OutcomeRecord): void {
+  writeJsonAtomic(outcomeFile(point), record);
+}
+
+export function readOutcome(point: SweepPoint): OutcomeRecord | null {
+  try {
+    return JSON.parse(fs.readFileSync(outcomeFile(point), 'utf8')) as OutcomeRecord;
+  } catch {
+    return null;
+  }
+}
+
+export function pointState(point: SweepPoint): PointState {
+  const summary = readSummary(point.runDir);
+  if (summary) return summary.status;
+  if (lockState(point.runDir) === 'live') return 'running';
+  return readOutcome(point)?.outcome === 'failed' ? 'failed' : 'pending';
+}

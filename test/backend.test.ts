@@ -1,0 +1,116 @@
+// Backend selection: auto falls back to wasm here (no tfjs-node packages installed), an explicit
+// tensorflow request fails with the install hint, cpu always works; a fake tensorflow package
+// exercises the load order and the success path.
+import { afterAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { Command } from 'commander';
+import { addBackendOption, describeBackend, initBackend, runtimeVersions } from '../src/backend';
+import { CPU_PACKAGE, GPU_PACKAGE, cudaVisible, type NodeProbe } from '../src/backend/tensorflowNode';
+import { UserError } from '../src/util/errors';
+
+/** A machine where `installed` packages exist; loading one registers a (cpu-backed) 'tensorflow'. */
+function fakeProbe(installed: string[], opts: { cuda: boolean; registers: boolean; loaded: string[] }): NodeProbe {
+  return {
+    isInstalled: (pkg) => installed.includes(pkg),
+    load: (pkg) => {
+      opts.loaded.push(pkg);
+      if (opts.registers && !tf.findBackendFactory('tensorflow')) tf.registerBackend('tensorflow', tf.findBackendFactory('cpu'));
+    },
+    cudaVisible: () => opts.cuda,
+  };
+}
+
+afterAll(async () => {
+  if (tf.findBackendFactory('tensorflow')) tf.removeBackend('tensorflow');
+  await tf.setBackend('cpu');
+});
+
+describe('initBackend', () => {
+  it('auto falls back to wasm when no tfjs-node package is installed, and says why', async () => {
+    const info = await initBackend('auto');
+    expect(info.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    expect(info.matmulFix).toBe(true);
+    expect(info.skipped).toEqual([`tensorflow: ${GPU_PACKAGE} and ${CPU_PACKAGE} not installed`]);
+    const line = describeBackend(info);
+    expect(line).toMatch(/^backend: wasm \((no )?SIMD, \d+ threads?\) — tensorflow skipped: .*not installed$/);
+    expect(line).not.toContain('\n');
+  });
+
+  it('explicit tensorflow fails with a one-line UserError that says how to install it', async () => {
+    const err = await initBackend('tensorflow').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    const msg = (err as Error).message;
+    expect(msg).toContain('not installed');
+    expect(msg).toContain(`npm install ${GPU_PACKAGE}@4.22.0`);
+    expect(msg).toContain(`npm install ${CPU_PACKAGE}@4.22.0`);
+    expect(msg).not.toContain('\n');
+  });
+
+  it('cpu works when asked for', async () => {
+    const info = await initBackend('cpu');
+    expect(info.name).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(info.skipped).toEqual([]);
+    expect(describeBackend(info)).toMatch(/^backend: cpu \(.*\) — requested/);
+  });
+
+  it('wasm without the fix says so', async () => {
+    const info = await initBackend('wasm', { matmulFix: false });
+    expect(info.matmulFix).toBe(false);
+    expect(describeBackend(info)).toContain('matmul fix off');
+    const back = await initBackend('wasm');
+    expect(back.matmulFix).toBe(true);
+  });
+
+  it('a package that loads but registers nothing is skipped with its reason', async () => {
+    const loaded: string[] = [];
+    const probe = fakeProbe([CPU_PACKAGE], { cuda: false, registers: false, loaded });
+    const info = await initBackend('auto', { probe });
+    expect(info.name).toBe('wasm');
+    expect(info.skipped[0]).toMatch(/registered no 'tensorflow' backend/);
+    await expect(initBackend('tensorflow', { probe })).rejects.toThrow(/registered no 'tensorflow' backend.*npm install/);
+  });
+
+  it('prefers the GPU package when CUDA is visible, the CPU package otherwise', async () => {
+    const both = [GPU_PACKAGE, CPU_PACKAGE];
+    const loadedGpu: string[] = [];
+    const gpu = await initBackend('auto', { probe: fakeProbe(both, { cuda: true, registers: true, loaded: loadedGpu }) });
+    expect(gpu.name).toBe('tensorflow');
+    expect(tf.getBackend()).toBe('tensorflow');
+    expect(loadedGpu).toEqual([GPU_PACKAGE]);
+    expect(describeBackend(gpu)).toBe(`backend: tensorflow (${GPU_PACKAGE}, CUDA) — auto: ${GPU_PACKAGE} loaded`);
+
+    const loadedCpu: string[] = [];
+    const cpu = await initBackend('tensorflow', { probe: fakeProbe(both, { cuda: false, registers: true, loaded: loadedCpu }) });
+    expect(loadedCpu).toEqual([CPU_PACKAGE]);
+    expect(cpu.detail).toBe(CPU_PACKAGE);
+    tf.removeBackend('tensorflow');
+    await tf.setBackend('cpu');
+  });
+});
+
+describe('cudaVisible', () => {
+  it('is false when CUDA_VISIBLE_DEVICES hides every device', () => {
+    expect(cudaVisible({ CUDA_VISIBLE_DEVICES: '-1' })).toBe(false);
+    expect(cudaVisible({ CUDA_VISIBLE_DEVICES: '' })).toBe(false);
+  });
+});
+
+describe('addBackendOption and versions', () => {
+  it('parses --backend with auto as the default and rejects unknown names', () => {
+    const parse = (args: string[]) => {
+      const cmd = addBackendOption(new Command('x').exitOverride().configureOutput({ writeErr: () => {} }));
+      cmd.parse(args, { from: 'user' });
+      return { value: cmd.opts().backend, source: cmd.getOptionValueSource('backend') };
+    };
+    expect(parse([])).toEqual({ value: 'auto', source: 'default' });
+    expect(parse(['--backend', 'wasm'])).toEqual({ value: 'wasm', source: 'cli' });
+    expect(() => parse(['--backend', 'gpu'])).toThrow(/invalid/);
+  });
+
+  it('reports tfjs and node versions', () => {
+    expect(runtimeVersions()).toEqual({ tfjsVersion: '4.22.0', nodeVersion: process.versions.node });
+  });
+});

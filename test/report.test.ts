@@ -1,0 +1,227 @@
+// `ldr report` on a synthetic results tree: exact lr selection and mean ± sample std, CSV /
+// Markdown / JSON output, unfinished and malformed folders, and a well-formed SVG.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../src/cli/main';
+import { toCsv, toJson, toMarkdown } from '../src/report/format';
+import { renderPlot } from '../src/report/plot';
+import { scanResults } from '../src/report/scan';
+import { sampleStd, selectRows } from '../src/report/select';
+import type { RunSummary } from '../src/runs/types';
+
+let root: string;
+
+function run(
+  exp: string,
+  className: string,
+  rank: number | null,
+  lr: number,
+  seed: number,
+  val: number | null,
+  test: number | null,
+  extra: Partial<RunSummary> = {},
+): void {
+  const runId = `${className}${rank === null ? '' : `_r${rank}`}_lr${lr}_s${seed}_abcd1234`;
+  const structured = { unconstrained: 614656, 'ldr-td': 1568 + 2 * (3 * 784 - 2), 'toeplitz-like': 6272, 'low-rank': 6272, circulant: 784 }[className]!;
+  const summary: RunSummary = {
+    status: test === null ? 'diverged' : 'completed',
+    experiment: exp,
+    runId,
+    dataset: 'digits-noise',
+    modelType: 'shl',
+    className,
+    rank,
+    lr,
+    seed,
+    epochs: 3,
+    bestEpoch: val === null ? null : 2,
+    bestValAcc: val,
+    testAcc: test,
+    testLoss: test === null ? null : 1.5,
+    params: { structured, total: structured + 784 + 7850 },
+    unconstrainedParams: 614656,
+    wallSeconds: 10,
+    backend: 'cpu',
+    ...extra,
+  };
+  const dir = path.join(root, exp, runId);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary));
+  fs.writeFileSync(path.join(dir, 'config.yaml'), 'name: x\n');
+}
+
+beforeAll(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-report-'));
+  // unconstrained: lr 0.01 wins (mean val .81) over lr 0.1, whose diverged seed counts as 0 (mean .5933).
+  [0.8, 0.82, 0.81].forEach((v, s) => run('t1', 'unconstrained', null, 0.01, s, v, [0.7, 0.72, 0.74][s]));
+  run('t1', 'unconstrained', null, 0.1, 0, 0.9, 0.8);
+  run('t1', 'unconstrained', null, 0.1, 1, 0.88, 0.79);
+  run('t1', 'unconstrained', null, 0.1, 2, null, null, { message: 'loss became NaN at epoch 1, batch 3' });
+  // ldr-td r=1: lr 0.05 wins (.76 vs .71); test 65 and 66 → 65.5 ± 0.7071.
+  run('t1', 'ldr-td', 1, 0.01, 0, 0.7, 0.6);
+  run('t1', 'ldr-td', 1, 0.01, 1, 0.72, 0.61);
+  run('t1', 'ldr-td', 1, 0.05, 0, 0.75, 0.65);
+  run('t1', 'ldr-td', 1, 0.05, 1, 0.77, 0.66);
+  // low-rank r=4: a tie on validation → the smaller lr.
+  run('t1', 'low-rank', 4, 0.02, 0, 0.6, 0.4);
+  run('t1', 'low-rank', 4, 0.01, 0, 0.6, 0.45);
+  // toeplitz-like r=4 and circulant: one seed each (no std).
+  run('t1', 'toeplitz-like', 4, 0.02, 0, 0.55, 0.5);
+  run('t1', 'circulant', null, 0.02, 0, 0.5, 0.42);
+  // Unfinished, malformed, half-written, and sweep bookkeeping: none of them is a run.
+  fs.mkdirSync(path.join(root, 't1', 'unfinished_run'), { recursive: true });
+  fs.writeFileSync(path.join(root, 't1', 'unfinished_run', 'config.yaml'), 'name: t1\n');
+  fs.mkdirSync(path.join(root, 't1', 'torn_run'));
+  fs.writeFileSync(path.join(root, 't1', 'torn_run', 'summary.json'), '{"status": "comp');
+  fs.mkdirSync(path.join(root, 't1', 'wrong_run'));
+  fs.writeFileSync(path.join(root, 't1', 'wrong_run', 'summary.json'), JSON.stringify({ status: 'completed', experiment: 't1' }));
+  fs.mkdirSync(path.join(root, 't1', '.sweep', 'points'), { recursive: true });
+  fs.writeFileSync(path.join(root, 't1', '.sweep', 'points', 'x.yaml'), 'name: t1\n');
+});
+
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('selection', () => {
+  it('sample std divides by n − 1', () => {
+    expect(sampleStd([70, 72, 74])).toBeCloseTo(2, 12);
+    expect(sampleStd([1])).toBeNull();
+  });
+
+  it('reads finished runs, counts unfinished ones and skips malformed ones', () => {
+    const scan = scanResults(root);
+    expect(scan.runs).toHaveLength(14);
+    expect(scan.unfinished.map((d) => path.basename(d))).toEqual(['unfinished_run']);
+    expect(scan.skipped.map((s) => path.basename(s.dir)).sort()).toEqual(['torn_run', 'wrong_run']);
+    expect(scan.skipped.find((s) => s.dir.endsWith('wrong_run'))!.reason).toMatch(/^summary\.json: runId: /);
+  });
+
+  it('chooses lr by mean best validation accuracy and reports its test accuracy', () => {
+    const rows = selectRows(scanResults(root).runs.map((r) => r.summary));
+    expect(rows.map((r) => [r.className, r.rank, r.lr, r.seeds])).toEqual([
+      ['unconstrained', null, 0.01, 3],
+      ['ldr-td', 1, 0.05, 2],
+      ['toeplitz-like', 4, 0.02, 1],
+      ['circulant', null, 0.02, 1],
+      ['low-rank', 4, 0.01, 1],
+    ]);
+    const [u, td] = rows;
+    expect(u.testAccMean).toBeCloseTo(0.72, 12);
+    expect(u.testAccStd).toBeCloseTo(0.02, 12);
+    expect(u.lrs.map((l) => [l.lr, +l.valMean.toFixed(6), l.runs])).toEqual([[0.01, 0.81, 3], [0.1, 0.593333, 3]]);
+    expect(td.testAccMean).toBeCloseTo(0.655, 12);
+    expect(td.testAccStd).toBeCloseTo(Math.SQRT1_2 / 100, 12);
+    expect(td.compression).toBeCloseTo(614656 / 6268, 12);
+  });
+});
+
+describe('output', () => {
+  const rows = () => selectRows(scanResults(root).runs.map((r) => r.summary));
+
+  it('CSV: one tidy row per dataset × method, exact', () => {
+    expect(toCsv(rows(), { comparePaper: false })).toBe(
+      [
+        'experiment,model,dataset,class,rank,params,hidden_params,compression,lr,seeds,test_acc_mean,test_acc_std,val_acc_mean,diverged',
+        't1,shl,digits-noise,unconstrained,,623290,614656,1,0.01,3,72,2,81,0',
+        't1,shl,digits-noise,ldr-td,1,14902,6268,98.06,0.05,2,65.5,0.7071,76,0',
+        't1,shl,digits-noise,toeplitz-like,4,14906,6272,98,0.02,1,50,,55,0',
+        't1,shl,digits-noise,circulant,,9418,784,784,0.02,1,42,,50,0',
+        't1,shl,digits-noise,low-rank,4,14906,6272,98,0.01,1,45,,60,0',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('CSV with --compare-paper: the paper column is empty where the paper has no such cell', () => {
+    const csv = toCsv(rows(), { comparePaper: true }).split('\n');
+    expect(csv[0].endsWith(',paper_test_acc,diff')).toBe(true);
+    expect(csv[1].endsWith(',0,,')).toBe(true); // digits-noise is not a paper dataset
+  });
+
+  it('Markdown: paper layout (methods down, datasets across), details, footer', () => {
+    const md = toMarkdown(rows(), scanResults(root), { comparePaper: false });
+    const lines = md.split('\n');
+    const table = lines.slice(lines.indexOf('| Method | digits-noise |'), lines.indexOf('| Method | digits-noise |') + 7);
+    expect(table).toEqual([
+      '| Method | digits-noise |',
+      '| --- | --- |',
+      '| Unconstrained | 72.00 ± 2.00 (623,290) |',
+      '| LDR-TD (r=1) | 65.50 ± 0.71 (14,902) |',
+      '| Toeplitz-like (r=4) | 50.00 (14,906) |',
+      '| Circulant | 42.00 (9,418) |',
+      '| Low-rank (r=4) | 45.00 (14,906) |',
+    ]);
+    expect(md).toContain('| digits-noise | shl | Unconstrained | 623,290 | 614,656 | 1× | 0.01 | 72.00 ± 2.00 | 3 | 81.00 | 0.01: 81.00 (3), 0.1: 59.33 (3) |');
+    expect(md).toContain('_14 finished runs read (1 diverged); 1 unfinished ignored; 2 skipped (malformed)._');
+  });
+
+  it('Markdown --compare-paper shows the paper number and the difference on paper datasets', () => {
+    const r = rows().map((x) => ({ ...x, dataset: 'mnist-noise' }));
+    const md = toMarkdown(r, scanResults(root), { comparePaper: true });
+    expect(md).toContain('| LDR-TD (r=1) | 65.50 ± 0.71 (14,902) · paper 78.45 (-12.95) |');
+    expect(md).toContain('| Toeplitz-like (r=4) | 50.00 (14,906) · paper 75.75 (-25.75) |');
+  });
+
+  it('JSON: rows with full precision and the footer counts', () => {
+    const j = JSON.parse(toJson(rows(), scanResults(root), { comparePaper: false }));
+    expect(j.rows).toHaveLength(5);
+    expect(j.rows[1]).toMatchObject({ className: 'ldr-td', rank: 1, lr: 0.05, seeds: 2, method: 'LDR-TD (r=1)' });
+    expect(j.rows[1].testAccMean).toBeCloseTo(0.655, 12);
+    expect([j.runs, j.diverged, j.unfinished.length, j.skipped.length]).toEqual([14, 1, 1, 2]);
+  });
+
+  it('SVG is well-formed and has one point per non-dense method and the dense line', () => {
+    const svg = renderPlot(rows());
+    checkWellFormedXml(svg);
+    expect(svg.match(/<circle [^>]*><title>/g)).toHaveLength(4);
+    expect(svg).toContain('stroke-dasharray="6 4"');
+    expect(svg).toContain('unconstrained (614,656)');
+  });
+
+  it('the CLI writes the report and the plot atomically, and warns about skipped folders', async () => {
+    const out = path.join(root, 'out', 'table.csv');
+    const svg = path.join(root, 'out', 'plot.svg');
+    const errors: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((s: string) => errors.push(s) > 0) as typeof process.stderr.write;
+    try {
+      await buildProgram().parseAsync(['node', 'ldr', 'report', path.join(root, 't1'), '--format', 'csv', '--out', out, '--plot', svg]);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(fs.readFileSync(out, 'utf8')).toBe(toCsv(rows(), { comparePaper: false }));
+    checkWellFormedXml(fs.readFileSync(svg, 'utf8'));
+    expect(errors.filter((e) => e.includes('warning: skipped'))).toHaveLength(2);
+    expect(fs.readdirSync(path.join(root, 'out')).sort()).toEqual(['plot.svg', 'table.csv']); // no temp files left
+  });
+});
+
+/** A strict little XML checker: balanced tags, quoted attributes, no stray & or <. */
+function checkWellFormedXml(xml: string): void {
+  const stack: string[] = [];
+  const re = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<&]*")*)\s*(\/?)>|([^<]+)|(<)/g;
+  let m: RegExpExecArray | null;
+  let pos = 0;
+  let roots = 0;
+  while ((m = re.exec(xml))) {
+    if (m.index !== pos) throw new Error(`unparsed XML at ${pos}: ${xml.slice(pos, pos + 40)}`);
+    pos = re.lastIndex;
+    const [, close, name, , selfClose, text, stray] = m;
+    if (stray) throw new Error(`malformed tag at ${m.index}: ${xml.slice(m.index, m.index + 60)}`);
+    if (text !== undefined) {
+      if (/&(?!amp;|lt;|gt;|quot;|apos;)/.test(text)) throw new Error(`unescaped & in ${text}`);
+      if (!stack.length && text.trim()) throw new Error(`text outside the root: ${text}`);
+      continue;
+    }
+    if (close) {
+      if (stack.pop() !== name) throw new Error(`</${name}> does not close the open tag`);
+    } else if (!selfClose) {
+      if (!stack.length) roots++;
+      stack.push(name);
+    }
+  }
+  if (pos !== xml.length) throw new Error('trailing garbage');
+  expect(stack).toEqual([]);
+  expect(roots).toBe(1);
+}

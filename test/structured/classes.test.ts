@@ -1,0 +1,310 @@
+// Every class of the registry against its math (PAPER.md §1–2): forward = X·denseᵀ, the
+// dense form = the class's definition, the Stein identity, finite-difference gradients,
+// exact parameter counts, the LDR-SD/TD = Toeplitz-like(Z_0) cross-check, no tensor leaks.
+// LDR_TEST_CLASSES=unconstrained,low-rank,… limits the run to some classes.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMatrix } from '../../src/structured/create';
+import { CLASSES } from '../../src/structured/registry';
+import { applyPower, maxAbs, operatorMatrix, steinResidual, reverseRows, type Dense } from '../../src/structured/residual';
+import type { ClassName, ClassSpec, OperatorJson, StructuredMatrix } from '../../src/structured/types';
+import { Rng } from '../../src/util/random';
+import { richardsonGradCheck, type FdResult } from './fdcheck';
+import { fastfoodDense, forwardReference, krylovProduct, maxDiff, take, toDense } from './reference';
+
+const only = process.env.LDR_TEST_CLASSES?.split(',');
+const SPECS = CLASSES.filter((s) => !only || only.includes(s.name));
+const SIZES = [8, 13, 16];
+
+const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(n));
+/** PAPER.md §2's parameter column, written out independently of the classes. */
+const FORMULA: Record<ClassName, (n: number, r: number) => number> = {
+  unconstrained: (n) => n * n,
+  'low-rank': (n, r) => 2 * r * n,
+  'toeplitz-like': (n, r) => 2 * r * n,
+  'hankel-like': (n, r) => 2 * r * n,
+  'vandermonde-like': (n, r) => 2 * r * n + n,
+  circulant: (n) => n,
+  fastfood: (n) => 3 * pow2(n),
+  'ldr-sd': (n, r) => 2 * r * n + 2 * (n - 1),
+  'ldr-sd-corner': (n, r) => 2 * n * (r + 1),
+  'ldr-td': (n, r) => 2 * r * n + 2 * (3 * n - 2),
+  'ldr-td-corner': (n, r) => 2 * n * (r + 3),
+};
+
+interface Case {
+  spec: ClassSpec;
+  n: number;
+  r: number;
+}
+const CASES: Case[] = SPECS.flatMap((spec) =>
+  SIZES.flatMap((n) => (spec.hasRank ? [1, 3] : [1]).map((r) => ({ spec, n, r }))),
+);
+const label = ({ spec, n, r }: Case) => `${spec.name} n=${n}${spec.hasRank ? ` r=${r}` : ''}`;
+
+function build({ spec, n, r }: Case, seed = 1, options?: { operators: 'z1' | 'z0' }): StructuredMatrix {
+  return createMatrix(spec.name, { n, rank: r, rng: new Rng(seed), options });
+}
+
+/** Every trainable entry ← U(lo, hi): exercises corners, diagonals and signs that init leaves at 0/±1. */
+function randomise(m: StructuredMatrix, rng: Rng, lo = -1, hi = 1): void {
+  for (const v of Object.values(m.variables)) tf.tidy(() => v.assign(tf.tensor(rng.uniformArray(v.size, lo, hi), v.shape)));
+}
+
+function randomInput(rows: number, n: number, seed: number): tf.Tensor2D {
+  return tf.tensor2d(new Rng(seed).normalArray(rows * n), [rows, n]);
+}
+
+/** The class's definition evaluated in float64 from its printed parameters (audit). */
+function definitionDense(m: StructuredMatrix): Dense | null {
+  const audit = m.audit();
+  const vars = m.variables;
+  const arr = (name: string) => Array.from(vars[name].dataSync());
+  if (audit.operators) {
+    const { A, B } = audit.operators as { A: OperatorJson; B: OperatorJson };
+    const k = krylovProduct(A, B, audit.G as Dense, audit.H as Dense);
+    return audit.reverseOutput ? reverseRows(k) : k;
+  }
+  switch (m.className) {
+    case 'unconstrained':
+      return m.paramArrays!().W as Dense;
+    case 'low-rank': {
+      const G = audit.G as Dense;
+      const H = audit.H as Dense;
+      return Array.from({ length: m.m }, (_, i) =>
+        Array.from({ length: m.n }, (_, j) => G.reduce((s, g, k) => s + g[i] * H[k][j], 0)),
+      );
+    }
+    case 'circulant': {
+      const c = arr('c');
+      const n = m.n;
+      return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => c[(((i - j) % n) + n) % n]));
+    }
+    case 'fastfood':
+      return fastfoodDense(arr('S'), arr('G'), arr('B'), audit.permutation as number[], m.n);
+    default:
+      return null;
+  }
+}
+
+/** Within 1% relative, or 1e-3 of the variable's largest gradient (float32 noise on tiny entries). */
+const gradOk = (r: FdResult) => r.maxRelError < 1e-2 || r.maxAbsError < 1e-3 * r.maxAbsGrad;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe.each(CASES)('$spec.name n=$n r=$r', (c) => {
+  let m: StructuredMatrix;
+  beforeAll(() => {
+    m = build(c);
+  });
+  afterAll(() => m.dispose());
+
+  it('has the PAPER.md parameter count, equal to the sum of its variable sizes', () => {
+    const sizes = Object.values(m.variables).reduce((s, v) => s + v.size, 0);
+    expect(m.paramCount()).toBe(FORMULA[c.spec.name](c.n, c.r));
+    expect(c.spec.paramCount(c.n, c.r)).toBe(FORMULA[c.spec.name](c.n, c.r));
+    expect(sizes).toBe(m.paramCount());
+    expect(m.rank).toBe(c.spec.hasRank ? c.r : null);
+    expect([m.m, m.n]).toEqual([c.n, c.n]);
+  });
+
+  it('leaves no tensors behind (create, apply, toDense, audit, dispose)', () => {
+    const before = tf.memory().numTensors;
+    const mat = build(c, 3);
+    const x = randomInput(2, c.n, 1);
+    tf.dispose([mat.apply(x), mat.toDense(), x]);
+    mat.audit();
+    mat.paramArrays?.();
+    mat.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  for (const params of ['init', 'random'] as const) {
+    it(`forward = X·denseᵀ and dense = the definition (${params} params)`, () => {
+      const mat = build(c, 7);
+      if (params === 'random') randomise(mat, new Rng(11));
+      const x = randomInput(5, c.n, 3);
+      const y = take(mat.apply(x));
+      const dense = take(mat.toDense());
+      expect([dense.length, dense[0].length]).toEqual([c.n, c.n]);
+      const ref = forwardReference(toDense(x), dense);
+      expect(maxDiff(y, ref.y)).toBeLessThanOrEqual(1e-5 * ref.scale + 1e-7);
+      const def = definitionDense(mat);
+      expect(def, `${c.spec.name}: no reference definition in this test`).not.toBeNull();
+      expect(maxDiff(dense, def!)).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(def!)));
+      x.dispose();
+      mat.dispose();
+    });
+  }
+
+  it('satisfies the Stein identity M − A M Bᵀ = Σ g hᵀ − (Aⁿg)(Bⁿh)ᵀ (Krylov-product classes)', () => {
+    const mat = build(c, 5);
+    randomise(mat, new Rng(13), -0.5, 0.5);
+    const audit = mat.audit();
+    if (!audit.operators) {
+      expect(['unconstrained', 'low-rank', 'circulant', 'fastfood']).toContain(c.spec.name);
+      mat.dispose();
+      return;
+    }
+    const { A, B } = audit.operators as { A: OperatorJson; B: OperatorJson };
+    const G = audit.G as Dense;
+    const H = audit.H as Dense;
+    expect([G.length, G[0].length, H.length, H[0].length]).toEqual([c.r, c.n, c.r, c.n]);
+    const n = c.n;
+    const a = operatorMatrix(A, n);
+    const b = operatorMatrix(B, n);
+    let dense = take(mat.toDense());
+    if (audit.reverseOutput) dense = reverseRows(dense);
+    const lhs = steinResidual(dense, a, b);
+    const rhs: Dense = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    G.forEach((g, i) => {
+      const an = applyPower(a, g, n);
+      const bn = applyPower(b, H[i], n);
+      for (let p = 0; p < n; p++) for (let q = 0; q < n; q++) rhs[p][q] += g[p] * H[i][q] - an[p] * bn[q];
+    });
+    const scale = Math.max(1, maxAbs(dense), maxAbs(rhs));
+    expect(maxDiff(lhs, rhs)).toBeLessThanOrEqual(1e-4 * scale);
+    mat.dispose();
+  });
+
+  it('has gradients equal to central finite differences for every variable', () => {
+    const mat = build(c, 9);
+    // Perturb the init a little so no gradient vanishes by symmetry (e.g. zero corners).
+    for (const v of Object.values(mat.variables)) {
+      const rng = new Rng(v.size);
+      tf.tidy(() => v.assign(tf.add(v, tf.tensor(rng.uniformArray(v.size, -0.1, 0.1), v.shape))));
+    }
+    const x = randomInput(4, c.n, 21);
+    const R = randomInput(c.n, 3, 22);
+    const loss = () => tf.tidy(() => tf.sum(tf.square(tf.matMul(mat.apply(x), R))).mul(0.5) as tf.Scalar);
+    const results = richardsonGradCheck(loss, mat.variables, { h: 1e-2, maxEntries: 16 });
+    expect(results.map((r) => r.name)).toEqual(Object.keys(mat.variables));
+    for (const r of results) {
+      expect(gradOk(r), `${label(c)} d/d${r.name}: abs ${r.maxAbsError} rel ${r.maxRelError}`).toBe(true);
+    }
+    x.dispose();
+    R.dispose();
+    mat.dispose();
+  });
+});
+
+describe('initialisation (PAPER.md §2)', () => {
+  const n = 256;
+  const r = 2;
+  const stats = (a: ArrayLike<number>) => {
+    let s = 0;
+    let s2 = 0;
+    for (let i = 0; i < a.length; i++) {
+      s += a[i];
+      s2 += a[i] * a[i];
+    }
+    return { mean: s / a.length, std: Math.sqrt(s2 / a.length - (s / a.length) ** 2) };
+  };
+  const expectNormal = (a: ArrayLike<number>, std: number) => {
+    const st = stats(a);
+    // n·… ≥ 512 draws: the sample std is within a few % of the true one
+    expect(Math.abs(st.mean)).toBeLessThan((4 * std) / Math.sqrt(a.length));
+    expect(st.std / std).toBeGreaterThan(0.9);
+    expect(st.std / std).toBeLessThan(1.1);
+  };
+
+  it.each(SPECS)('$name', (spec) => {
+    const m = createMatrix(spec.name, { n, rank: r, rng: new Rng(17) });
+    const v = (name: string) => m.variables[name].dataSync();
+    const audit = m.audit();
+    switch (spec.name) {
+      case 'unconstrained':
+        expectNormal(v('Wt'), 1 / Math.sqrt(n));
+        break;
+      case 'circulant':
+        expectNormal(v('c'), 1 / Math.sqrt(n));
+        break;
+      case 'fastfood': {
+        const G = v('G');
+        expectNormal(G, 1);
+        expect(new Set(v('B'))).toEqual(new Set([-1, 1]));
+        const gNorm = Math.sqrt(G.reduce((s, g) => s + g * g, 0));
+        // S_i ‖G‖ = sqrt(χ²_n): mean of the squares ≈ n, variance 2n
+        const chi2 = Array.from(v('S'), (s) => (s * gNorm) ** 2);
+        const st = stats(chi2);
+        expect(Math.abs(st.mean - n)).toBeLessThan(4 * Math.sqrt((2 * n) / n));
+        expect(st.std / Math.sqrt(2 * n)).toBeGreaterThan(0.8);
+        expect(st.std / Math.sqrt(2 * n)).toBeLessThan(1.2);
+        expect([...(audit.permutation as number[])].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+        break;
+      }
+      default: {
+        // low-rank and every Krylov-product class: G, H ~ N(0, 1/(r n))
+        expectNormal((audit.G as number[][]).flat(), 1 / Math.sqrt(r * n));
+        expectNormal((audit.H as number[][]).flat(), 1 / Math.sqrt(r * n));
+        const ops = audit.operators as { A: OperatorJson; B: OperatorJson } | undefined;
+        for (const op of ops ? [ops.A, ops.B] : []) {
+          if (op.kind === 'subdiagonal') {
+            expect(op.subdiag.every((x) => x === 1) && op.corner === 0).toBe(true);
+          } else if (op.kind === 'tridiagonal') {
+            expect(op.subdiag.every((x) => x === 1)).toBe(true);
+            expect([...op.diag, ...op.superdiag, op.upperRight, op.lowerLeft].every((x) => x === 0)).toBe(true);
+          } else if (op.kind === 'diagonal') {
+            expect(op.diag.every((x) => Math.abs(x) <= 0.7)).toBe(true);
+            expect(stats(op.diag).std).toBeGreaterThan(0.3); // U(−0.7, 0.7): std 0.404
+          }
+        }
+      }
+    }
+    m.dispose();
+  });
+});
+
+describe('cross-checks', () => {
+  const sdTd = SPECS.filter((s) => ['ldr-sd', 'ldr-td'].includes(s.name));
+  const toeplitz = SPECS.find((s) => s.name === 'toeplitz-like');
+  it.runIf(toeplitz && sdTd.length > 0).each(sdTd.flatMap((s) => [8, 13].map((n) => ({ s, n }))))(
+    '$s.name at init = toeplitz-like on Z_0 with the same G, H (n=$n)',
+    ({ s, n }) => {
+      for (const r of [1, 3]) {
+        const t = createMatrix('toeplitz-like', { n, rank: r, rng: new Rng(4), options: { operators: 'z0' } });
+        const other = createMatrix(s.name, { n, rank: r, rng: new Rng(5) });
+        for (const name of ['G', 'H']) {
+          const src = t.variables[name];
+          const dst = other.variables[name];
+          expect(src && dst, `both classes expose a variable named ${name}`).toBeTruthy();
+          expect(dst.shape).toEqual(src.shape);
+          dst.assign(src);
+        }
+        const x = randomInput(4, n, 8);
+        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(t.apply(x), other.apply(x)))).dataSync()[0]);
+        const scale = tf.tidy(() => tf.max(tf.abs(t.apply(x))).dataSync()[0]);
+        expect(diff).toBeLessThanOrEqual(1e-5 * Math.max(1, scale));
+        x.dispose();
+        t.dispose();
+        other.dispose();
+      }
+    },
+  );
+
+  it.each(SPECS)('$name: tensor count stays flat over 100 SGD steps', (spec) => {
+    const n = 16;
+    const mat = createMatrix(spec.name, { n, rank: 2, rng: new Rng(2) });
+    const w = tf.variable(tf.tensor2d(new Rng(3).normalArray(n * 4, 0.3), [n, 4]));
+    const x = randomInput(8, n, 4);
+    const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 3], 'int32'), 4);
+    const opt = tf.train.sgd(0.01);
+    const varList = [...Object.values(mat.variables), w];
+    const step = () =>
+      opt.minimize(
+        () => tf.losses.softmaxCrossEntropy(labels, tf.matMul(tf.relu(mat.apply(x)), w)) as tf.Scalar,
+        false,
+        varList,
+      );
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 100; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    opt.dispose();
+    tf.dispose([w, x, labels]);
+    mat.dispose();
+  });
+});
