@@ -1,6 +1,9 @@
 // `ldr layer`: the JSON audit (fields, y = x·denseᵀ, params = every trainable tensor), the
 // summary, and one-line UserErrors for bad arguments. Runs the command handler in-process.
 // LDR_TEST_CLASSES=… limits the per-class checks to some classes.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLayer, type LayerOptions, type LayerReport } from '../src/cli/layer';
@@ -107,15 +110,40 @@ describe('ldr layer', () => {
     [{ n: '1' }, /--n: expected an integer ≥ 2, got "1"/],
     [{ n: '8.5' }, /--n: expected an integer ≥ 2, got "8.5"/],
     [{ n: 'abc' }, /--n: expected an integer ≥ 2, got "abc"/],
+    [{ n: '5000' }, /--n: expected at most 4096 \(the audit prints the dense n×n matrix\), got "5000"/],
     [{ rank: '0' }, /--rank: expected an integer from 1 to n = 8, got "0"/],
     [{ rank: '9' }, /--rank: expected an integer from 1 to n = 8, got "9"/],
     [{ batch: '0' }, /--batch: expected an integer ≥ 1, got "0"/],
     [{ seed: '-3' }, /--seed: expected an integer ≥ 0, got "-3"/],
     [{ operators: 'z2' }, /--operators: expected z1 or z0, got "z2"/],
+    [{ class: 'sd', operators: 'z0' }, /--operators: only toeplitz-like and hankel-like take it, not ldr-sd/],
   ])('rejects %o with a one-line UserError', async (opts, message) => {
     const err = await layer(opts as Partial<LayerOptions>).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).not.toContain('\n');
+  });
+});
+
+// The built command line (npm test builds first): stdout JSON, exit 0; bad input: one line, exit 2.
+const root = path.join(__dirname, '..');
+describe.runIf(fs.existsSync(path.join(root, 'dist/cli/main.js')))('node bin/ldr layer', () => {
+  const ldr = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/ldr'), 'layer', ...args], { encoding: 'utf8' });
+
+  it('prints the JSON audit on stdout', () => {
+    const res = ldr('--class', 'circulant', '--n', '6', '--batch', '2', '--json');
+    expect(res.status).toBe(0);
+    const j = JSON.parse(res.stdout) as LayerReport;
+    expect(j.class).toBe('circulant');
+    const ref = forwardReference(j.x, j.dense);
+    expect(maxDiff(j.y, ref.y)).toBeLessThanOrEqual(1e-5 * ref.scale + 1e-7);
+  });
+
+  it('exits 2 with one line on stderr for bad input', () => {
+    const res = ldr('--class', 'lr', '--n', '4', '--rank', '5');
+    expect(res.status).toBe(2);
+    const ours = res.stderr.split('\n').filter((l) => l.startsWith('ldr: '));
+    expect(ours).toEqual(['ldr: --rank: expected an integer from 1 to n = 4, got "5"']);
+    expect(res.stdout).toBe('');
   });
 });

@@ -362,7 +362,7 @@ describe('fetch', () => {
     const src = serve('rectangles', [rectZipStored]);
     fs.mkdirSync(path.join(root, '.downloads', 'rectangles', 'rectangles.zip.part'), { recursive: true });
     fs.writeFileSync(path.join(root, '.downloads', 'rectangles', 'rectangles.zip.part', 'x'), 'x');
-    const err = await failure(fetchDatasets('rectangles', options([src])).catch((e) => { console.log('STACK', e.stack); throw e; }));
+    const err = await failure(fetchDatasets('rectangles', options([src])));
     expect(err.message).toMatch(/^cannot write .*rectangles\.zip\.part: EISDIR/);
     expect(server.log).toHaveLength(1);
   });
@@ -478,6 +478,15 @@ describe('fetch failures', () => {
     expect(err.message).toBe('rectangles.zip does not contain rectangles_test.amat (nothing extracted)');
     // The verified download stays for the next try; no dataset folder, no extraction folder.
     expect(tree(root)).toEqual(['.downloads/', '.downloads/rectangles/', '.downloads/rectangles/rectangles.zip']);
+  });
+
+  it('an archive checked by size only that fails to extract is set aside as .bad', async () => {
+    const notTgz = bytes(ptbTgz.length, 5);
+    const src = serve('ptb', [notTgz], { evidence: 'size' });
+    const err = await failure(fetchDatasets('ptb', options([src])));
+    const kept = path.join(root, '.downloads', 'ptb', 'simple-examples.tgz');
+    expect(err.message).toBe(`${kept}: not a valid .tar.gz file (incorrect header check) (no checksum on record for it: kept as ${kept}.bad)`);
+    expect(tree(root)).toEqual(['.downloads/', '.downloads/ptb/', '.downloads/ptb/simple-examples.tgz.bad']);
   });
 
   it('a damaged member (CRC) fails extraction and leaves no dataset folder', async () => {

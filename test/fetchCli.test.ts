@@ -12,11 +12,18 @@ import { bytes, makeTarGz } from './fetch/archives';
 import { startServer, type TestServer } from './fetch/server';
 
 let server: TestServer;
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-cli-'));
+  dirs.push(d);
+  return d;
+};
 beforeAll(async () => {
   server = await startServer();
 });
 afterAll(async () => {
   await server.close();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 async function ldr(...args: string[]): Promise<{ out: string; err: string }> {
@@ -37,7 +44,7 @@ async function ldr(...args: string[]): Promise<{ out: string; err: string }> {
 
 describe('ldr data (CLI)', () => {
   it('list shows every dataset with status, size and checksum state', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-cli-'));
+    const dir = tempDir();
     const { out } = await ldr('list', '--dir', dir);
     const rows = out.trim().split('\n');
     expect(rows[0]).toBe(`datasets in ${path.resolve(dir)}:`);
@@ -51,7 +58,7 @@ describe('ldr data (CLI)', () => {
   });
 
   it('fetch through --mirror: the real SHA-256 rejects a fake CIFAR-10, kept as .bad', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-cli-'));
+    const dir = tempDir();
     const fake = makeTarGz([{ name: 'cifar-10-batches-bin/data_batch_1.bin', data: bytes(3073, 1) }]);
     server.routes.set('/~kriz/cifar-10-binary.tar.gz', { body: fake });
     let caught: unknown;
@@ -70,7 +77,7 @@ describe('ldr data (CLI)', () => {
   });
 
   it('unknown names and verify before fetch are one-line user errors', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-cli-'));
+    const dir = tempDir();
     await expect(ldr('fetch', 'imagenet', '--dir', dir)).rejects.toThrow(/^unknown dataset "imagenet": expected one of mnist-bg-rot, .*, all$/);
     await expect(ldr('verify', 'norb', '--dir', dir)).rejects.toThrow(`norb is not downloaded in ${dir}: run \`ldr data fetch norb\``);
     await expect(ldr('fetch', 'all', '--dir', dir, '--from', dir)).rejects.toThrow('--from needs one dataset name, not "all"');

@@ -8,7 +8,7 @@ import { buildProgram } from '../src/cli/main';
 import { toCsv, toJson, toMarkdown } from '../src/report/format';
 import { renderPlot } from '../src/report/plot';
 import { scanResults } from '../src/report/scan';
-import { sampleStd, selectRows } from '../src/report/select';
+import { duplicateSeeds, sampleStd, selectRows } from '../src/report/select';
 import type { RunSummary } from '../src/runs/types';
 
 let root: string;
@@ -97,6 +97,15 @@ describe('selection', () => {
     expect(scan.skipped.find((s) => s.dir.endsWith('wrong_run'))!.reason).toMatch(/^summary\.json: runId: /);
   });
 
+  it('warns about different runs with the same method, lr and seed', () => {
+    const runs = scanResults(root).runs.map((r) => r.summary);
+    expect(duplicateSeeds(runs)).toEqual([]);
+    const twin = { ...runs[0], runId: 'other', epochs: 9 };
+    expect(duplicateSeeds([...runs, twin])).toEqual([
+      `2 runs of t1 share digits-noise ${runs[0].className}${runs[0].rank === null ? '' : ` r=${runs[0].rank}`} lr=${runs[0].lr} seed=${runs[0].seed} (${runs[0].runId}, other): they differ in settings the table does not show, and are averaged together`,
+    ]);
+  });
+
   it('chooses lr by mean best validation accuracy and reports its test accuracy', () => {
     const rows = selectRows(scanResults(root).runs.map((r) => r.summary));
     expect(rows.map((r) => [r.className, r.rank, r.lr, r.seeds])).toEqual([
@@ -146,21 +155,21 @@ describe('output', () => {
     expect(table).toEqual([
       '| Method | digits-noise |',
       '| --- | --- |',
-      '| Unconstrained | 72.00 ± 2.00 (623,290) |',
-      '| LDR-TD (r=1) | 65.50 ± 0.71 (14,902) |',
-      '| Toeplitz-like (r=4) | 50.00 (14,906) |',
-      '| Circulant | 42.00 (9,418) |',
-      '| Low-rank (r=4) | 45.00 (14,906) |',
+      '| Unconstrained | 72.00 ± 2.00 (n=3, 623,290 params) |',
+      '| LDR-TD (r=1) | 65.50 ± 0.71 (n=2, 14,902 params) |',
+      '| Toeplitz-like (r=4) | 50.00 (n=1, 14,906 params) |',
+      '| Circulant | 42.00 (n=1, 9,418 params) |',
+      '| Low-rank (r=4) | 45.00 (n=1, 14,906 params) |',
     ]);
-    expect(md).toContain('| digits-noise | shl | Unconstrained | 623,290 | 614,656 | 1× | 0.01 | 72.00 ± 2.00 | 3 | 81.00 | 0.01: 81.00 (3), 0.1: 59.33 (3) |');
+    expect(md).toContain('| digits-noise | shl | Unconstrained | 623,290 | 614,656 | 1× | 0.01 | 72.00 ± 2.00 | 3 | 81.00 | 0 | 0.01: 81.00 (3), 0.1: 59.33 (3) |');
     expect(md).toContain('_14 finished runs read (1 diverged); 1 unfinished ignored; 2 skipped (malformed)._');
   });
 
   it('Markdown --compare-paper shows the paper number and the difference on paper datasets', () => {
     const r = rows().map((x) => ({ ...x, dataset: 'mnist-noise' }));
     const md = toMarkdown(r, scanResults(root), { comparePaper: true });
-    expect(md).toContain('| LDR-TD (r=1) | 65.50 ± 0.71 (14,902) · paper 78.45 (-12.95) |');
-    expect(md).toContain('| Toeplitz-like (r=4) | 50.00 (14,906) · paper 75.75 (-25.75) |');
+    expect(md).toContain('| LDR-TD (r=1) | 65.50 ± 0.71 (n=2, 14,902 params) · paper 78.45 (-12.95) |');
+    expect(md).toContain('| Toeplitz-like (r=4) | 50.00 (n=1, 14,906 params) · paper 75.75 (-25.75) |');
   });
 
   it('JSON: rows with full precision and the footer counts', () => {
@@ -177,6 +186,37 @@ describe('output', () => {
     expect(svg.match(/<circle [^>]*><title>/g)).toHaveLength(4);
     expect(svg).toContain('stroke-dasharray="6 4"');
     expect(svg).toContain('unconstrained (614,656)');
+  });
+
+  it('SVG geometry: log-x by parameters, y by accuracy, every point inside its panel', () => {
+    const base = rows()[0];
+    const mk = (className: string, rank: number | null, hiddenParams: number, acc: number) => ({ ...base, className, rank, hiddenParams, testAccMean: acc, testAccStd: 0.01 });
+    const svg = renderPlot([
+      mk('unconstrained', null, 614656, 0.6),
+      mk('toeplitz-like', 1, 1568, 0.5),
+      mk('toeplitz-like', 2, 3136, 0.55),
+      mk('toeplitz-like', 4, 6272, 0.58),
+      mk('circulant', null, 784, 0.4),
+    ]);
+    checkWellFormedXml(svg);
+    const frame = /<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none"/.exec(svg)!.slice(1).map(Number);
+    const circles = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="3.5" fill="[^"]+"><title>([^<]+)</g)].map((m) => ({ x: +m[1], y: +m[2], title: m[3] }));
+    expect(circles.map((c) => c.title.split(':')[0])).toEqual(['Toeplitz-like r=1', 'Toeplitz-like r=2', 'Toeplitz-like r=4', 'Circulant']);
+    for (const c of circles) {
+      expect(c.x).toBeGreaterThanOrEqual(frame[0]);
+      expect(c.x).toBeLessThanOrEqual(frame[0] + frame[2]);
+      expect(c.y).toBeGreaterThanOrEqual(frame[1]);
+      expect(c.y).toBeLessThanOrEqual(frame[1] + frame[3]);
+    }
+    // Doubling the parameters moves right by the same distance on a log axis.
+    const [t1, t2, t4, c] = circles;
+    expect(t2.x - t1.x).toBeCloseTo(t4.x - t2.x, 0);
+    expect(t1.x - c.x).toBeCloseTo(t2.x - t1.x, 0);
+    expect(t1.y).toBeGreaterThan(t2.y); // higher accuracy is higher up
+    expect(t2.y).toBeGreaterThan(t4.y);
+    // x axis spans whole decades: 10^2 .. 10^4 for 784 .. 6272 parameters
+    expect(svg).toContain('10<tspan dy="-5" font-size="8">2</tspan>');
+    expect(svg).toContain('10<tspan dy="-5" font-size="8">4</tspan>');
   });
 
   it('the CLI writes the report and the plot atomically, and warns about skipped folders', async () => {

@@ -135,6 +135,17 @@ describe('sweep file errors name file:line:col and the field', () => {
       'sweep.yaml:8:27 model.layer.rank: expected an integer ≥ 1, got "four"',
     );
   });
+  it('grid values must be a non-empty list', () => {
+    expect(errorOf(() => grid(`sweep:\n  grid:\n    optimizer.lr: 0.1\n`))).toBe(
+      'sweep.yaml:8:19 sweep.grid.optimizer.lr: expected a list of values, e.g. [0.01, 0.1], got 0.1',
+    );
+    expect(errorOf(() => grid(`sweep:\n  grid:\n    optimizer.lr: []\n`))).toMatch(/^sweep\.yaml:8:19 sweep\.grid\.optimizer\.lr: expected at least one value/);
+  });
+  it('a bad --set names the flag', () => {
+    expect(errorOf(() => grid(`sweep:\n  grid:\n    training.seed: [0]\n`, ['optimizer.lrr=1']))).toMatch(
+      /^--set optimizer\.lrr\b.*did you mean optimizer\.lr\?/,
+    );
+  });
   it('an unknown class in the grid', () => {
     expect(errorOf(() => grid(`sweep:\n  grid:\n    model.layer.class: [td, toeplitz]\n`))).toMatch(
       /^sweep\.yaml:8:29 model\.layer\.class: expected one of unconstrained/,
@@ -171,5 +182,56 @@ describe('shards', () => {
     expect(errorOf(() => parseShard('auto', { JOB_COMPLETION_INDEX: '1' }))).toMatch(/number of shards is unknown/);
     expect(errorOf(() => parseShard('auto', {}))).toMatch(/no shard index/);
     expect(errorOf(() => parseShard('a/2', {}))).toMatch(/shard index i in i\/n must be a whole number/);
+  });
+});
+
+describe('--emit and --dry-run through the CLI', () => {
+  async function cli(args: string[], env: Record<string, string> = {}): Promise<string> {
+    const { buildProgram } = await import('../src/cli/main');
+    const fs = await import('fs');
+    const os = await import('os');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-emit-'));
+    const file = path.join(tmp, 'sweep.yaml');
+    fs.writeFileSync(file, BASE.replace('name: g', `name: g\noutput: ${path.join(tmp, 'results')}`) + `sweep:\n  grid:\n    optimizer.lr: [0.01, 0.1]\n    training.seed: [0, 1, 2]\n`);
+    const chunks: string[] = [];
+    const write = process.stdout.write;
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    process.stdout.write = ((s: string) => chunks.push(s) > 0) as typeof process.stdout.write;
+    try {
+      await buildProgram().parseAsync(['node', 'ldr', 'sweep', '--config', file, ...args]);
+    } finally {
+      process.stdout.write = write;
+      process.env = saved;
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    return chunks.join('').replaceAll(tmp, '<tmp>');
+  }
+
+  it('a Slurm job array with one task per shard', async () => {
+    const script = await cli(['--emit', 'slurm', '--shards', '4', '--jobs', '2', '--set', 'training.epochs=1']);
+    expect(script).toMatch(/^#!\/bin\/bash\n/);
+    expect(script).toContain('#SBATCH --array=0-3\n');
+    expect(script).toContain('#SBATCH --cpus-per-task=2\n');
+    expect(script).toContain(`sweep --config <tmp>/sweep.yaml --jobs 2 --set training.epochs=1 --shard "\${SLURM_ARRAY_TASK_ID}/4"\n`);
+  });
+
+  it('a Kubernetes Indexed Job whose completion index is the shard', async () => {
+    const { parse } = await import('yaml');
+    const job = parse(await cli(['--emit', 'k8s', '--shards', '3']));
+    expect(job.kind).toBe('Job');
+    expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 3, parallelism: 3 });
+    const c = job.spec.template.spec.containers[0];
+    expect(c.command.slice(-2)).toEqual(['--shard', 'auto']);
+    expect(c.env).toEqual([{ name: 'LDR_SHARDS', value: '3' }]);
+  });
+
+  it('--dry-run lists a shard: the points whose index ≡ i (mod n), none done', async () => {
+    const out = await cli(['--dry-run', '--shard'], { JOB_COMPLETION_INDEX: '1', LDR_SHARDS: '4' });
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toBe('<tmp>/sweep.yaml: 6 points; shard 1/4: 2 points');
+    expect(lines.slice(1, 3).map((l) => l.trim().split(/\s+/)[0])).toEqual(['1', '5']);
+    expect(lines.slice(1, 3).map((l) => l.trim().split(/\s+/)[1])).toEqual(['pending', 'pending']);
+    expect(lines[3]).toBe('2 pending');
   });
 });

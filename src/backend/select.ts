@@ -51,7 +51,7 @@ export async function initBackend(requested: BackendName, options: InitOptions =
     const w = await tryWasm(matmulFix);
     if (w.ok) {
       const { simd, threads } = w.details;
-      const reason = requested === 'auto' ? 'auto: first backend that loaded' : explicit;
+      const reason = requested === 'auto' ? `auto: ${skipped.join('; ')}` : explicit;
       const detail = `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}${matmulFixInstalled() ? '' : ', matmul fix off'}`;
       return { name: 'wasm', reason, skipped, threads, detail, matmulFix: matmulFixInstalled() };
     }
@@ -61,7 +61,7 @@ export async function initBackend(requested: BackendName, options: InitOptions =
 
   await tf.setBackend('cpu');
   await tf.ready();
-  const reason = requested === 'auto' ? 'auto: the only backend that loaded' : explicit;
+  const reason = requested === 'auto' ? `auto: ${skipped.join('; ')}` : explicit;
   return { name: 'cpu', reason, skipped, threads: 1, detail: 'plain JavaScript, 1 thread', matmulFix: false };
 }
 

@@ -9,11 +9,11 @@
 // The replacement kernel only ever calls the original with plain, unbatched operands (its
 // XNNPACK path), after materialising transposes (wasmTranspose.ts: pure copies):
 //   - 2-D (or b without batch dims, a's batch folded into rows): one product, direct or swapped
-//     whichever moves fewer bytes (chooseRoute);
+//     whichever costs less (chooseRoute);
 //   - both batched (or only b): one product per batch entry, operands copied out of the batch;
 //   - anything else (two-sided broadcasting, many tiny products): the original kernel.
 // Only the summation order inside the product can differ from the original kernel, so results
-// agree to float32 rounding (test/backend.test.ts checks against the cpu backend).
+// agree to float32 rounding (test/backendMatmul.test.ts checks against float64 and the cpu backend).
 import { broadcast_util, type TensorInfo } from '@tensorflow/tfjs';
 import { transposeLastTwo } from './wasmTranspose';
 import { heapF32, sizeOf, type KernelArgs, type WasmBackendInternals, type WasmKernelFunc } from './wasmInternals';
@@ -189,7 +189,7 @@ export function makeBatchMatMulKernel(original: WasmKernelFunc): WasmKernelFunc 
     const transposeB = Boolean(args.attrs.transposeB);
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
     const plan = planProduct(a.shape, b.shape, transposeA, transposeB);
-    if (plan === null) return original(args);
+    if (plan === null || plan.m * plan.k * plan.n === 0) return original(args);
     const { batchA, batchB, m, k, n } = plan;
     let out: TensorInfo;
     if (batchB === 1 && (batchA === 1 || !transposeA)) {

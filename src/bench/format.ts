@@ -10,7 +10,7 @@ export function formatMs(ms: number | null): string {
 }
 
 const LAYER_COLUMNS: [string, number][] = [
-  ['class', 15],
+  ['class', 17],
   ['n', 6],
   ['r', 3],
   ['params', 10],

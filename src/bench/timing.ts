@@ -21,23 +21,30 @@ export interface Timing {
  * one value of the last result is read back so that the time includes the queued work.
  */
 export function timeMedian(run: () => tf.Tensor | tf.Tensor[] | void, opts: TimingOptions): Timing {
-  const once = (): number => {
-    const start = performance.now();
-    const out = run();
-    settle(out);
-    const ms = performance.now() - start;
-    if (out) tf.dispose(out);
-    return ms;
-  };
-  for (let i = 0; i < opts.warmup; i++) once();
+  for (let i = 0; i < opts.warmup; i++) timeOnce(run);
   const times: number[] = [];
   let spent = 0;
   while (times.length < opts.repeats && (times.length < 3 || spent < opts.budgetMs)) {
-    const ms = once();
+    const ms = timeOnce(run);
     times.push(ms);
     spent += ms;
   }
-  return { medianMs: median(times), runs: times.length };
+  return { medianMs: roundMs(median(times)), runs: times.length };
+}
+
+/** One timed run (ms); what it returns is disposed after the clock stops. */
+export function timeOnce(run: () => tf.Tensor | tf.Tensor[] | void): number {
+  const start = performance.now();
+  const out = run();
+  settle(out);
+  const ms = performance.now() - start;
+  if (out) tf.dispose(out);
+  return ms;
+}
+
+/** Microsecond resolution is all a wall clock around TF.js calls can tell. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 export function median(xs: number[]): number {

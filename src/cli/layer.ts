@@ -24,6 +24,11 @@ export interface LayerOptions {
 
 /** Relative tolerance of the numerical ranks in the summary (float32 values). */
 const RANK_TOL = 1e-4;
+const MAX_N_FOR_RANK_OF_M = 256;
+/** Largest n: the dense n×n matrix is printed (4096² numbers ≈ 350 MB of JSON). */
+const MAX_N = 4096;
+/** The classes whose fixed operators `--operators` chooses (ClassOptions.operators). */
+const OPERATOR_CLASSES: readonly string[] = ['toeplitz-like', 'hankel-like'];
 
 export function registerLayer(program: Command): void {
   program
@@ -90,12 +95,16 @@ export function parseLayerArgs(opts: LayerOptions): LayerArgs {
     throw new UserError(`--class: unknown class "${opts.class}"; expected one of: ${CLASSES.map((c) => c.name).join(', ')} (or ${CLASSES.flatMap((c) => c.aliases).join(', ')})`);
   }
   const n = parseInteger('n', opts.n, 2, 'an integer ≥ 2');
+  if (n > MAX_N) throw new UserError(`--n: expected at most ${MAX_N} (the audit prints the dense n×n matrix), got "${opts.n}"`);
   const rank = parseInteger('rank', opts.rank ?? '1', 1, `an integer from 1 to n = ${n}`);
   if (rank > n) throw new UserError(`--rank: expected an integer from 1 to n = ${n}, got "${opts.rank}"`);
   const seed = parseInteger('seed', opts.seed ?? '0', 0, 'an integer ≥ 0');
   const batch = parseInteger('batch', opts.batch ?? '3', 1, 'an integer ≥ 1');
   if (opts.operators !== undefined && opts.operators !== 'z1' && opts.operators !== 'z0') {
     throw new UserError(`--operators: expected z1 or z0, got "${opts.operators}"`);
+  }
+  if (opts.operators !== undefined && !OPERATOR_CLASSES.includes(spec.name)) {
+    throw new UserError(`--operators: only ${OPERATOR_CLASSES.join(' and ')} take it, not ${spec.name}`);
   }
   return {
     spec,
@@ -189,7 +198,8 @@ function summary(spec: ClassSpec, matrix: StructuredMatrix, report: LayerReport)
   const denseCount = matrix.m * n;
   row('parameters', `${report.paramCount.toLocaleString('en-US')} (dense ${denseCount.toLocaleString('en-US')}: ${(denseCount / report.paramCount).toFixed(1)}x fewer; bias excluded)`);
   const tolNote = `tolerance ${RANK_TOL} × largest column norm`;
-  row('rank of M', `${numericalRank(report.dense, RANK_TOL)} (numerical, ${tolNote})`);
+  // Full-rank matrices cost O(n³) in JS: only for small n (the residual below stays O(r n²)).
+  if (n <= MAX_N_FOR_RANK_OF_M) row('rank of M', `${numericalRank(report.dense, RANK_TOL)} (numerical, ${tolNote})`);
   if (ops) {
     const m: Dense = report.reverseOutput ? reverseRows(report.dense) : report.dense;
     const residual = steinResidual(m, operatorMatrix(ops.A, n), operatorMatrix(ops.B, n));

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import { toCsv, toJson, toMarkdown } from '../report/format';
 import { renderPlot } from '../report/plot';
 import { scanResults } from '../report/scan';
-import { selectRows } from '../report/select';
+import { duplicateSeeds, selectRows } from '../report/select';
 import { writeFileAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
 
@@ -29,7 +29,9 @@ export function registerReport(program: Command): void {
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: no such results folder`);
       const scan = scanResults(dir);
       for (const s of scan.skipped) process.stderr.write(`ldr report: warning: skipped ${s.dir}: ${s.reason}\n`);
-      const rows = selectRows(scan.runs.map((r) => r.summary));
+      const summaries = scan.runs.map((r) => r.summary);
+      for (const w of duplicateSeeds(summaries)) process.stderr.write(`ldr report: warning: ${w}\n`);
+      const rows = selectRows(summaries);
       const o = { comparePaper: opts.comparePaper ?? false };
       const text = opts.format === 'csv' ? toCsv(rows, o) : opts.format === 'json' ? toJson(rows, scan, o) : toMarkdown(rows, scan, o);
       if (opts.out) writeFileAtomic(opts.out, text);

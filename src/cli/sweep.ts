@@ -42,18 +42,22 @@ export function registerSweep(program: Command): void {
     .option('--image <name>', 'with --emit k8s: container image', 'node:20')
     .option('--pvc <name>', 'with --emit k8s: persistent volume claim holding this folder', 'ldr-work')
     .action(async (opts: SweepOptions) => {
+      quietOnClosedPipe();
       const src = readSweepFile(opts.config);
       const grid = buildGrid(src, opts.set);
       if (opts.emit !== undefined) return emit(opts, grid);
+      const jobs = positiveInt(opts.jobs, '--jobs') ?? defaultJobs();
       const shard = parseShard(opts.shard === true ? 'auto' : opts.shard);
       const mine = inShard(grid.points, shard);
-      const header = `${opts.config}: ${grid.points.length} points${gridNotes(grid)}${shard ? `; shard ${shard.index}/${shard.count}: ${mine.length} points` : ''}`;
+      const header = `${opts.config}: ${plural(grid.points.length, 'point')}${gridNotes(grid)}${shard ? `; shard ${shard.index}/${shard.count}: ${plural(mine.length, 'point')}` : ''}`;
       if (opts.dryRun) return dryRun(header, mine);
       if (!opts.quiet) process.stderr.write(`${header}\n`);
-      const result = await run(mine, positiveInt(opts.jobs, '--jobs') ?? defaultJobs(), opts.quiet ?? false);
+      const result = await run(mine, jobs, opts.quiet ?? false);
       finish(result, mine.length);
     });
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function defaultJobs(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -143,4 +147,15 @@ function emit(opts: SweepOptions, grid: Grid): void {
     pvc: opts.pvc,
   };
   process.stdout.write(opts.emit === 'slurm' ? emitSlurm(o) : emitK8s(o));
+}
+
+/** `ldr sweep --dry-run | head`: a closed pipe ends the listing quietly, not with a stack trace. */
+let pipeGuarded = false;
+function quietOnClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
 }

@@ -83,7 +83,7 @@ export function toMarkdown(rows: Row[], scan: ScanResult, opts: ReportOptions): 
       ...columns.map((c) => {
         const r = mine.find((x) => x.dataset === c.dataset && x.experiment === c.experiment && x.className === m.className && x.rank === m.rank);
         if (!r) return '';
-        let cell = `${accText(r)} (${int(r.params)})`;
+        let cell = `${accText(r)} (n=${r.seeds}, ${int(r.params)} params)`;
         if (opts.comparePaper) {
           const { paper, diff } = paperOf(r);
           if (paper !== null) cell += ` · paper ${paper.toFixed(2)} (${diff! >= 0 ? '+' : ''}${diff!.toFixed(2)})`;
@@ -91,7 +91,7 @@ export function toMarkdown(rows: Row[], scan: ScanResult, opts: ReportOptions): 
         return cell;
       }),
     ]);
-    parts.push(`### ${model.toUpperCase()}: test accuracy % (mean ± std over seeds) and parameters\n\n${mdTable(header, body)}`);
+    parts.push(`### ${model.toUpperCase()}: test accuracy % (mean ± sample std over n seeds) and parameters of the whole model\n\n${mdTable(header, body)}`);
   }
   const details = rows.map((r) => [
     r.dataset,
@@ -104,11 +104,12 @@ export function toMarkdown(rows: Row[], scan: ScanResult, opts: ReportOptions): 
     accText(r),
     String(r.seeds),
     pct(r.valAccMean, 2)!.toFixed(2),
+    String(r.diverged),
     r.lrs.map((l) => `${l.lr}: ${pct(l.valMean, 2)!.toFixed(2)} (${l.runs})`).join(', '),
   ]);
   parts.push(
     `### Details\n\n${mdTable(
-      ['dataset', 'model', 'method', 'params', 'hidden params', 'compression', 'chosen lr', 'test acc %', 'seeds', 'best val acc %', 'val acc % by lr (runs)'],
+      ['dataset', 'model', 'method', 'params', 'hidden params', 'compression', 'chosen lr', 'test acc %', 'seeds', 'best val acc %', 'diverged', 'val acc % by lr (runs)'],
       details,
     )}`,
   );

@@ -58,6 +58,17 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   return m;
 }
 
+/**
+ * Runs that share experiment, method, lr and seed but are different runs (different run-ids):
+ * the experiment changed settings the table does not show (e.g. epochs), and they get averaged together.
+ */
+export function duplicateSeeds(runs: RunSummary[]): string[] {
+  const groups = groupBy(runs, (r) => JSON.stringify([r.experiment, r.dataset, r.modelType, r.className, r.rank, r.lr, r.seed]));
+  return [...groups.values()]
+    .filter((g) => g.length > 1)
+    .map((g) => `${g.length} runs of ${g[0].experiment} share ${g[0].dataset} ${g[0].className}${g[0].rank === null ? '' : ` r=${g[0].rank}`} lr=${g[0].lr} seed=${g[0].seed} (${g.map((r) => r.runId).join(', ')}): they differ in settings the table does not show, and are averaged together`);
+}
+
 export function selectRows(runs: RunSummary[]): Row[] {
   const groups = groupBy(runs, (r) => JSON.stringify([r.experiment, r.dataset, r.modelType, r.className, r.rank]));
   const rows = [...groups.values()].map(selectLr);

@@ -107,9 +107,9 @@ function krylovProductKernels(
       return tf.tensor2d(dTt, [r * n, x.shape[0]]);
     };
     let gradA: { dV: Float32Array; grads: OperatorGrads } | null = null;
-    const backA = () => (gradA ??= krylovRowsBackward(coA, rowsA, tf.matMul(Tt, dY).dataSync(), r));
+    const backA = () => (gradA ??= krylovRowsBackward(coA, rowsA, tf.matMul(Tt, dY).dataSync() as Float32Array, r));
     let gradB: { dV: Float32Array; grads: OperatorGrads } | null = null;
-    const backB = () => (gradB ??= krylovRowsBackward(coB, rowsB, tf.matMul(dTtTensor(), xs).dataSync(), r));
+    const backB = () => (gradB ??= krylovRowsBackward(coB, rowsB, tf.matMul(dTtTensor(), xs).dataSync() as Float32Array, r));
 
     const grads: LazyGrads = {
       0: () => tf.matMul(tf.transpose(dTtTensor()), KB),

@@ -5,14 +5,14 @@
 // the LSTM's 4h×4h input matrix is square, a 10×16 circulant is one block (16 params),
 // a 40×16 one is three (48). Block k's variables are named `block{k}.<name>`.
 import * as tf from '@tensorflow/tfjs';
-import type { ClassSpec, MatrixInit, StructuredMatrix } from './types';
+import type { ClassName, ClassSpec, MatrixInit, StructuredMatrix } from './types';
 
 export function stackedBlockCount(m: number, n: number): number {
   return Math.ceil(m / n);
 }
 
 class StackedMatrix implements StructuredMatrix {
-  readonly className;
+  readonly className: ClassName;
   readonly rank: number | null;
   readonly variables: Record<string, tf.Variable> = {};
 
@@ -46,6 +46,7 @@ class StackedMatrix implements StructuredMatrix {
     });
   }
 
+  /** Each block's own audit fields, in block order. */
   audit(): Record<string, unknown> {
     return { blocks: this.blocks.map((b) => b.audit()) };
   }

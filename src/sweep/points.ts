@@ -99,7 +99,10 @@ function describe(combo: Assignment[], config: ExperimentConfig): string {
     .filter((a) => !(rankFree && a.field === RANK_PATH.join('.')))
     .map((a) => {
       const v = valueAt(config, splitPath(a.field));
-      return `${a.field.split('.').pop()}=${v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}`;
+      const parts = a.field.split('.');
+      // `dataset.name` reads better as dataset=…; other fields by their own name.
+      const key = parts.length > 1 && parts[parts.length - 1] === 'name' ? parts[parts.length - 2] : parts[parts.length - 1];
+      return `${key}=${v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}`;
     })
     .join(' ');
 }

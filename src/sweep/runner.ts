@@ -149,9 +149,8 @@ function start(point: SweepPoint, launch: NonNullable<RunOptions['launch']>): { 
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const ended = new Promise<Ended>((resolve) => {
-    child.on('error', (err) => {
-      output += `\n${err.message}\n`;
-    });
+    // A child that cannot be started emits 'error' (and maybe no 'close'): that point failed.
+    child.on('error', (err) => resolve({ point, code: null, signal: null, output: `${output}\n${err.message}\n`, seconds: (Date.now() - t0) / 1000 }));
     child.on('close', (code, signal) => resolve({ point, code, signal, output, seconds: (Date.now() - t0) / 1000 }));
   });
   return { child, ended };
@@ -161,14 +160,14 @@ function start(point: SweepPoint, launch: NonNullable<RunOptions['launch']>): { 
 function classify(e: Ended): PointResult {
   const { point } = e;
   const summary = readSummary(point.runDir);
-  const log = path.resolve(sweepDir(point), 'logs', `${point.runId}.log`);
-  writeFileAtomic(log, e.output);
-  let outcome: OutcomeRecord['outcome'];
-  let message: string;
   if (summary && ALREADY_ENDED.test(e.output)) {
     // Another process finished it between our look and the child's claim: `ldr train` trained nothing.
     return { point, outcome: 'finished-before', ranHere: false, message: summary.status };
   }
+  const log = path.resolve(sweepDir(point), 'logs', `${point.runId}.log`);
+  writeFileAtomic(log, e.output);
+  let outcome: OutcomeRecord['outcome'];
+  let message: string;
   if (summary) {
     outcome = summary.status;
     message = summary.status === 'diverged' ? summary.message ?? 'diverged' : 'completed';

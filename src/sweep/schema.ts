@@ -13,14 +13,16 @@
 //       - { model.layer.class: low-rank, optimizer.lr: 0.05 }
 import { z } from 'zod';
 
-const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const valueList = z.array(z.unknown()).min(1, 'expected a non-empty list of values');
+// Messages read "expected <message>, got <value>" (config/issues.ts).
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'a single value (string, number, boolean or null)' });
+const valueList = z.array(z.unknown(), { error: 'a list of values, e.g. [0.01, 0.1]' }).min(1, { error: 'at least one value' });
+const fields = (what: string) => ({ error: `a mapping of dotted field names to ${what}` });
 
 export const sweepSchema = z
   .object({
-    grid: z.record(z.string(), valueList).default({}),
-    zip: z.array(z.record(z.string(), valueList)).default([]),
-    exclude: z.array(z.record(z.string(), scalar)).default([]),
+    grid: z.record(z.string(), valueList, fields('lists of values')).default({}),
+    zip: z.array(z.record(z.string(), valueList, fields('lists of values')), { error: 'a list of groups' }).default([]),
+    exclude: z.array(z.record(z.string(), scalar, fields('values')), { error: 'a list of rules' }).default([]),
   })
   .strict();
 

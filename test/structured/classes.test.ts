@@ -32,18 +32,31 @@ const FORMULA: Record<ClassName, (n: number, r: number) => number> = {
   'ldr-td-corner': (n, r) => 2 * n * (r + 3),
 };
 
+/** The classes that are not Krylov products (no operators, no Stein identity). */
+const NOT_KRYLOV = new Set(['unconstrained', 'low-rank', 'circulant', 'fastfood']);
+/** The classes with a choice of fixed operators (ClassOptions.operators). */
+const WITH_OPERATOR_OPTION = new Set(['toeplitz-like', 'hankel-like']);
+
 interface Case {
   spec: ClassSpec;
   n: number;
   r: number;
+  operators?: 'z1' | 'z0';
 }
 const CASES: Case[] = SPECS.flatMap((spec) =>
-  SIZES.flatMap((n) => (spec.hasRank ? [1, 3] : [1]).map((r) => ({ spec, n, r }))),
+  SIZES.flatMap((n) =>
+    (spec.hasRank ? [1, 3] : [1]).flatMap((r) =>
+      WITH_OPERATOR_OPTION.has(spec.name)
+        ? (['z1', 'z0'] as const).map((operators) => ({ spec, n, r, operators }))
+        : [{ spec, n, r }],
+    ),
+  ),
 );
-const label = ({ spec, n, r }: Case) => `${spec.name} n=${n}${spec.hasRank ? ` r=${r}` : ''}`;
+const label = ({ spec, n, r, operators }: Case) =>
+  `${spec.name} n=${n}${spec.hasRank ? ` r=${r}` : ''}${operators ? ` ${operators}` : ''}`;
 
-function build({ spec, n, r }: Case, seed = 1, options?: { operators: 'z1' | 'z0' }): StructuredMatrix {
-  return createMatrix(spec.name, { n, rank: r, rng: new Rng(seed), options });
+function build({ spec, n, r, operators }: Case, seed = 1): StructuredMatrix {
+  return createMatrix(spec.name, { n, rank: r, rng: new Rng(seed), options: operators ? { operators } : undefined });
 }
 
 /** Every trainable entry ← U(lo, hi): exercises corners, diagonals and signs that init leaves at 0/±1. */
@@ -95,7 +108,7 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-describe.each(CASES)('$spec.name n=$n r=$r', (c) => {
+describe.each(CASES.map((c) => [label(c), c] as const))('%s', (_, c) => {
   let m: StructuredMatrix;
   beforeAll(() => {
     m = build(c);
@@ -140,15 +153,11 @@ describe.each(CASES)('$spec.name n=$n r=$r', (c) => {
     });
   }
 
-  it('satisfies the Stein identity M − A M Bᵀ = Σ g hᵀ − (Aⁿg)(Bⁿh)ᵀ (Krylov-product classes)', () => {
+  if (!NOT_KRYLOV.has(c.spec.name)) it('satisfies the Stein identity M − A M Bᵀ = Σ g hᵀ − (Aⁿg)(Bⁿh)ᵀ', () => {
     const mat = build(c, 5);
     randomise(mat, new Rng(13), -0.5, 0.5);
     const audit = mat.audit();
-    if (!audit.operators) {
-      expect(['unconstrained', 'low-rank', 'circulant', 'fastfood']).toContain(c.spec.name);
-      mat.dispose();
-      return;
-    }
+    expect(audit, 'a Krylov-product class audits its operators').toHaveProperty('operators');
     const { A, B } = audit.operators as { A: OperatorJson; B: OperatorJson };
     const G = audit.G as Dense;
     const H = audit.H as Dense;
@@ -167,6 +176,30 @@ describe.each(CASES)('$spec.name n=$n r=$r', (c) => {
     });
     const scale = Math.max(1, maxAbs(dense), maxAbs(rhs));
     expect(maxDiff(lhs, rhs)).toBeLessThanOrEqual(1e-4 * scale);
+    mat.dispose();
+  });
+
+  if (!NOT_KRYLOV.has(c.spec.name)) it('has the PAPER.md operators; corners trainable exactly in the -corner classes', () => {
+    const mat = build(c, 6);
+    randomise(mat, new Rng(14)); // every trainable entry becomes non-zero
+    const audit = mat.audit();
+    const { A, B } = audit.operators as { A: OperatorJson; B: OperatorJson };
+    const name = c.spec.name;
+    const corners = (op: OperatorJson) =>
+      op.kind === 'subdiagonal' ? [op.corner] : op.kind === 'tridiagonal' ? [op.upperRight, op.lowerLeft] : [];
+    if (WITH_OPERATOR_OPTION.has(name)) {
+      const f = c.operators === 'z0' ? [0, 0] : [1, -1];
+      expect([A, B]).toEqual([{ kind: 'shift', f: f[0] }, { kind: 'shift', f: f[1] }]);
+      expect(audit.reverseOutput ?? false).toBe(name === 'hankel-like');
+    } else if (name === 'vandermonde-like') {
+      expect([A.kind, B]).toEqual(['diagonal', { kind: 'shift', f: 0 }]);
+    } else {
+      const kind = name.startsWith('ldr-sd') ? 'subdiagonal' : 'tridiagonal';
+      expect([A.kind, B.kind]).toEqual([kind, kind]);
+      const cs = [...corners(A), ...corners(B)];
+      if (name.endsWith('-corner')) expect(cs.every((x) => x !== 0)).toBe(true);
+      else expect(cs.every((x) => x === 0)).toBe(true);
+    }
     mat.dispose();
   });
 
@@ -226,7 +259,7 @@ describe('initialisation (PAPER.md §2)', () => {
         const G = v('G');
         expectNormal(G, 1);
         expect(new Set(v('B'))).toEqual(new Set([-1, 1]));
-        const gNorm = Math.sqrt(G.reduce((s, g) => s + g * g, 0));
+        const gNorm = Math.sqrt(Array.from(G).reduce((s, g) => s + g * g, 0));
         // S_i ‖G‖ = sqrt(χ²_n): mean of the squares ≈ n, variance 2n
         const chi2 = Array.from(v('S'), (s) => (s * gNorm) ** 2);
         const st = stats(chi2);
@@ -306,5 +339,56 @@ describe('cross-checks', () => {
     opt.dispose();
     tf.dispose([w, x, labels]);
     mat.dispose();
+  });
+});
+
+// The custom ops read typed arrays and the products go through backend kernels: check that
+// the wasm backend computes what the cpu backend does (values and gradients).
+describe('wasm backend = cpu backend', () => {
+  const n = 13;
+  const r = 2;
+  const run = (spec: ClassSpec) => {
+    const mat = createMatrix(spec.name, { n, rank: r, rng: new Rng(31) });
+    randomise(mat, new Rng(32), -0.5, 0.5);
+    const x = randomInput(3, n, 33);
+    const R = randomInput(n, 2, 34);
+    const vars = Object.values(mat.variables);
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(tf.square(tf.matMul(mat.apply(x), R))).mul(0.5) as tf.Scalar,
+      vars,
+    );
+    const out = {
+      y: take(mat.apply(x)),
+      dense: take(mat.toDense()),
+      loss: value.dataSync()[0],
+      grads: vars.map((v) => Array.from(grads[v.name].dataSync())),
+    };
+    tf.dispose([value, x, R, ...Object.values(grads)]);
+    mat.dispose();
+    return out;
+  };
+  let onCpu: Map<string, ReturnType<typeof run>>;
+
+  beforeAll(async () => {
+    onCpu = new Map(SPECS.map((s) => [s.name, run(s)]));
+    require('@tensorflow/tfjs-backend-wasm');
+    await tf.setBackend('wasm');
+    await tf.ready();
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it.each(SPECS)('$name', (spec) => {
+    expect(tf.getBackend()).toBe('wasm');
+    const cpu = onCpu.get(spec.name)!;
+    const wasm = run(spec);
+    const scale = Math.max(1, maxAbs(cpu.dense));
+    expect(maxDiff(wasm.dense, cpu.dense)).toBeLessThanOrEqual(1e-5 * scale);
+    expect(maxDiff(wasm.y, cpu.y)).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(cpu.y)));
+    expect(Math.abs(wasm.loss - cpu.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(cpu.loss)));
+    expect(wasm.grads.length).toBe(cpu.grads.length);
+    const gScale = Math.max(1e-3, ...cpu.grads.map((g) => Math.max(...g.map(Math.abs))));
+    expect(maxDiff(wasm.grads, cpu.grads)).toBeLessThanOrEqual(1e-4 * gScale);
   });
 });

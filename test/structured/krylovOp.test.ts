@@ -160,7 +160,7 @@ describe('Krylov kernels', () => {
     const V = tf.tensor2d(rng.normalArray(r * n), [r, n]);
     const W = tf.tensor2d(rng.normalArray(r * n * n), [r * n, n]); // loss = Σ W ⊙ K
     for (const [name, op] of Object.entries(ops)) {
-      const { dV, grads } = krylovRowsBackward(op.coeffs(), krylovRows(op.coeffs(), V.dataSync(), r), W.dataSync(), r);
+      const { dV, grads } = krylovRowsBackward(op.coeffs(), krylovRows(op.coeffs(), V.dataSync(), r), W.dataSync() as Float32Array, r);
       const vars = Object.values(op.variables);
       const f = (v: tf.Tensor) => tf.sum(tf.mul(krylovRowsDoubling(op.dense(), v as tf.Tensor2D), W)) as tf.Scalar;
       const ref = tf.grad(f)(V);

@@ -113,7 +113,7 @@ async function fetchSteps(source: DatasetSource, opts: FetchOptions): Promise<vo
   // 2. Extract into a temp folder in the same parent.
   const tmp = extractDir(root, source.name);
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
+  mkdirOrFail(tmp);
   let files: ExtractedFile[];
   try {
     report.info(`${source.name}: extracting ${targets.length} file${targets.length === 1 ? '' : 's'}`);
@@ -121,7 +121,7 @@ async function fetchSteps(source: DatasetSource, opts: FetchOptions): Promise<vo
     for (const c of checked) files.push(...(await extractDownload(c.file, c.d, tmp)));
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
+    throw setAsideUnhashed(err, checked);
   }
 
   // 3. Into place; the manifest (the mark of a complete fetch) comes last.
@@ -202,6 +202,22 @@ async function checkOrSetAside(candidate: string, final: string, d: Download, ur
     fs.renameSync(candidate, bad);
     throw new UserError(`${err.message} (from ${url}; kept as ${bad}; nothing extracted)`);
   }
+}
+
+/**
+ * An archive that fails to extract but was only size-checked may be corrupt in a way no hash
+ * caught: move it aside as `.bad` so the next fetch downloads it again. A hash-checked archive is
+ * the published file, so it stays (downloading it again would not help).
+ */
+function setAsideUnhashed(err: unknown, checked: { file: string; info: ManifestDownload; owned: boolean }[]): unknown {
+  if (!(err instanceof UserError)) return err;
+  const moved: string[] = [];
+  for (const c of checked) {
+    if (!c.owned || c.info.checkedWith === 'sha256' || c.info.checkedWith === 'sha1') continue;
+    fs.renameSync(c.file, `${c.file}.bad`);
+    moved.push(`${c.file}.bad`);
+  }
+  return moved.length === 0 ? err : new UserError(`${err.message} (no checksum on record for it: kept as ${moved.join(', ')})`, err.exitCode);
 }
 
 /** A user's own file (`--from`): checked in place, never moved or renamed. */

@@ -142,11 +142,14 @@ function receive(
     });
     res.on('aborted', () => fail(new Error(`connection dropped after ${done} bytes`)));
     res.on('error', (err) => fail(new Error(`connection error after ${done} bytes: ${err.message}`)));
+    let writeError: Error | undefined;
+    const diskError = (err: Error) => new UserError(`cannot write ${partFile}: ${err.message}`);
     out.on('error', (err) => {
+      writeError ??= err;
       if (settled) return;
       settled = true;
       res.destroy();
-      reject(new UserError(`cannot write ${partFile}: ${err.message}`));
+      reject(diskError(err));
     });
     res.on('end', () => {
       if (settled) return;
@@ -155,7 +158,11 @@ function receive(
         return;
       }
       settled = true;
-      out.end(() => resolve());
+      out.end((err?: Error | null) => {
+        const e = err ?? writeError;
+        if (e) reject(diskError(e));
+        else resolve();
+      });
     });
   });
 }

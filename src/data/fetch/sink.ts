@@ -38,7 +38,12 @@ export class FileSink {
 
   async close(): Promise<ExtractedFile> {
     this.check();
-    await new Promise<void>((resolve) => this.out.end(() => resolve()));
+    await new Promise<void>((resolve) =>
+      this.out.end((err?: Error | null) => {
+        if (err) this.failure ??= err;
+        resolve();
+      }),
+    );
     this.check();
     return { path: this.target, bytes: this.bytes, sha256: this.hash.digest('hex') };
   }

@@ -44,12 +44,8 @@ const MB = 1024 * 1024;
 const LAROCHELLE = 'http://www.iro.umontreal.ca/~lisa/icml2007data';
 const NORB = 'https://cs.nyu.edu/~ylclab/data/norb-v1.0';
 
-/** SHA-1 of each NORB file, keyed by `<split>-<nn>-<dat|cat>` (skdata norb/dataset.py). */
+/** SHA-1 of each NORB file, keyed by `<split>-<nn>-<dat|cat>` (skdata norb/dataset.py), training first. */
 const NORB_SHA1: Record<string, string> = {
-  'testing-01-cat': 'ba6e05ca90b151997d3fca7082e7a6bd3a470fd4',
-  'testing-01-dat': '4a2a765a8a351e0c005aef54cf320ca53b04d50c',
-  'testing-02-cat': '13d11d472f26492e2ee68cf1cfccc23e143a97cb',
-  'testing-02-dat': '79e037950a5423fb126685705b4dfb874ca471f3',
   'training-01-cat': 'b9ed38a6af5d9287872ab7064c416fd35dcea79b',
   'training-01-dat': '38789c74538b0a3f86a4f854f0f0e3482451fd09',
   'training-02-cat': '192e87e661f29890e0536bc6445b8fa43fbad832',
@@ -70,6 +66,10 @@ const NORB_SHA1: Record<string, string> = {
   'training-09-dat': '26ad80a8b99283804ab69207f81ff902343037b3',
   'training-10-cat': '1496bce011b0435da3f54e50560b66abfda9824e',
   'training-10-dat': 'f9d53d3cb99188b085ce304f826c95f1e3dc8e14',
+  'testing-01-cat': 'ba6e05ca90b151997d3fca7082e7a6bd3a470fd4',
+  'testing-01-dat': '4a2a765a8a351e0c005aef54cf320ca53b04d50c',
+  'testing-02-cat': '13d11d472f26492e2ee68cf1cfccc23e143a97cb',
+  'testing-02-dat': '79e037950a5423fb126685705b4dfb874ca471f3',
 };
 
 function norbDownload(key: string): Download {
@@ -147,9 +147,7 @@ export const SOURCES: readonly DatasetSource[] = [
   {
     name: 'norb',
     description: 'Jittered-cluttered NORB v1.0 (NYU), 24 .mat.gz files',
-    downloads: Object.keys(NORB_SHA1)
-      .sort((a, b) => (a.startsWith('training') === b.startsWith('training') ? a.localeCompare(b) : a.startsWith('training') ? -1 : 1))
-      .map(norbDownload),
+    downloads: Object.keys(NORB_SHA1).map(norbDownload),
   },
   {
     name: 'ptb',

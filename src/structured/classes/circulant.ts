@@ -11,13 +11,12 @@ import { variableFrom } from './arrays';
 const circulantTransposed = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const c = inputs[0] as tf.Tensor;
   const n = c.size;
-  const cv = c.dataSync();
+  const cv = c.dataSync() as Float32Array;
   const t = new Float32Array(n * n);
   for (let j = 0; j < n; j++) {
-    // row j of Mᵀ is c rotated right by j: t[j][i] = c[(i − j) mod n]
-    const row = j * n;
-    for (let i = j; i < n; i++) t[row + i] = cv[i - j];
-    for (let i = 0; i < j; i++) t[row + i] = cv[i - j + n];
+    // row j of Mᵀ is c rotated right by j: t[j][i] = c[(i − j) mod n] (two block copies)
+    t.set(cv.subarray(0, n - j), j * n + j);
+    t.set(cv.subarray(n - j), j * n);
   }
   return {
     value: tf.tensor2d(t, [n, n]),

@@ -5,7 +5,7 @@
 // Sizes: H needs a power of two, so the class works at N = the next power of two ≥ n: the
 // input is zero-padded from n to N and the output truncated to its first n entries, i.e.
 // M (n×n) is the top-left block of the N×N product. S, G, B have length N and
-// paramCount = 3N (= 3n when n is a power of two).
+// paramCount = 3N (= 3n when n is a power of two). audit(): {permutation: P, paddedN: N}.
 //
 // Forward and backward are hand-written loops over typed arrays (fast Walsh–Hadamard
 // transform, O(b·N log N)) inside one custom op. Backward uses Hᵀ = H and Πᵀ = Π⁻¹.

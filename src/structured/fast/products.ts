@@ -1,0 +1,127 @@
+// Fast matrix-vector products y = M x for a fixed structured matrix (PAPER.md §2 "Fast
+// multiplication"), built from the same description `ldr layer --json` prints. Preparing a
+// product is done once per weight value (it may precompute); the returned function is the
+// quasi-linear-time product:
+//   toeplitz-like, hankel-like, circulant   O(r n log n)   (f-circulant Krylov matrices, FFT)
+//   ldr-sd, ldr-sd-corner                   O(r n log² n)  (divide and conquer over convolutions)
+//   fastfood                                O(n log n)     (fast Walsh–Hadamard transform)
+//   low-rank                                O(r n)
+// Classes without a fast algorithm here (unconstrained, vandermonde-like, ldr-td) return null.
+import type { ClassName, OperatorJson } from '../types';
+import { prepareShiftKrylovProduct } from './shiftKrylov';
+import { type KrylovPlan, planSubdiagCornerKrylov, planSubdiagKrylov } from './subdiagKrylov';
+
+export type Matvec = (x: Float64Array) => Float64Array;
+
+/** The parts of a layer description the fast products need (a subset of `ldr layer --json`). */
+export interface MatrixDescription {
+  className: ClassName;
+  n: number;
+  params: Record<string, unknown>;
+  operators?: { A: OperatorJson; B: OperatorJson };
+  G?: number[][];
+  H?: number[][];
+  reverseOutput?: boolean;
+  permutation?: number[];
+}
+
+/** Plans for K(A, g_i), i < r, when A is a subdiagonal operator (with or without corner). */
+function subdiagPlans(op: OperatorJson, gens: Float64Array[]): KrylovPlan[] | null {
+  if (op.kind !== 'subdiagonal') return null;
+  const s = Float64Array.from(op.subdiag);
+  return gens.map((g) => (op.corner === 0 ? planSubdiagKrylov(s, g) : planSubdiagCornerKrylov(s, op.corner, g)));
+}
+
+export function fastMatvec(desc: MatrixDescription): Matvec | null {
+  const n = desc.n;
+  switch (desc.className) {
+    case 'toeplitz-like':
+    case 'hankel-like':
+    case 'ldr-sd':
+    case 'ldr-sd-corner': {
+      const { A, B } = desc.operators!;
+      const G = desc.G!.map((g) => Float64Array.from(g));
+      const H = desc.H!.map((h) => Float64Array.from(h));
+      const reverse = (y: Float64Array) => (desc.reverseOutput === true ? y.reverse() : y);
+      if (A.kind === 'shift' && B.kind === 'shift') {
+        const product = prepareShiftKrylovProduct(A.f, B.f, G, H);
+        return (x) => reverse(product(x));
+      }
+      const pa = subdiagPlans(A, G);
+      const pb = subdiagPlans(B, H);
+      if (!pa || !pb) return null;
+      return (x) => {
+        const y = new Float64Array(n);
+        for (let i = 0; i < G.length; i++) {
+          const yi = pa[i].mul(pb[i].mulT(x));
+          for (let j = 0; j < n; j++) y[j] += yi[j];
+        }
+        return reverse(y);
+      };
+    }
+    case 'circulant': {
+      // M[i][j] = c[(i − j) mod n] is K(Z_1, c).
+      const c = Float64Array.from(desc.params.c as number[]);
+      const e0 = new Float64Array(n);
+      e0[0] = 1;
+      // circ(c) = K(Z_1, c)·K(Z_0, e_0)ᵀ (the second factor is the identity).
+      return prepareShiftKrylovProduct(1, 0, [c], [e0]);
+    }
+    case 'low-rank': {
+      const G = desc.G!.map((g) => Float64Array.from(g));
+      const H = desc.H!.map((h) => Float64Array.from(h));
+      return (x) => {
+        const y = new Float64Array(G[0].length);
+        for (let i = 0; i < G.length; i++) {
+          let t = 0;
+          const h = H[i];
+          for (let j = 0; j < h.length; j++) t += h[j] * x[j];
+          const g = G[i];
+          for (let j = 0; j < g.length; j++) y[j] += t * g[j];
+        }
+        return y;
+      };
+    }
+    case 'fastfood':
+      return fastfoodMatvec(desc);
+    default:
+      return null;
+  }
+}
+
+/** In-place unnormalised Walsh–Hadamard transform (Sylvester order), length a power of two. */
+export function fwht(v: Float64Array): void {
+  const n = v.length;
+  for (let h = 1; h < n; h *= 2) {
+    for (let i = 0; i < n; i += 2 * h) {
+      for (let j = i; j < i + h; j++) {
+        const a = v[j];
+        const b = v[j + h];
+        v[j] = a + b;
+        v[j + h] = a - b;
+      }
+    }
+  }
+}
+
+/** M = diag(S)·H·diag(G)·Π·H·diag(B) on the zero-padded power-of-two size, output truncated to n. */
+function fastfoodMatvec(desc: MatrixDescription): Matvec {
+  const S = Float64Array.from(desc.params.S as number[]);
+  const G = Float64Array.from(desc.params.G as number[]);
+  const B = Float64Array.from(desc.params.B as number[]);
+  const P = Int32Array.from(desc.permutation!);
+  const size = S.length;
+  const n = desc.n;
+  const u = new Float64Array(size);
+  const w = new Float64Array(size);
+  return (x) => {
+    u.fill(0);
+    for (let i = 0; i < n; i++) u[i] = B[i] * x[i];
+    fwht(u);
+    for (let i = 0; i < size; i++) w[i] = G[i] * u[P[i]];
+    fwht(w);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) y[i] = S[i] * w[i];
+    return y;
+  };
+}
