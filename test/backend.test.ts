@@ -33,6 +33,7 @@ describe('initBackend', () => {
     expect(info.threads).toBeGreaterThanOrEqual(1);
     expect(info.matmulFix).toBe(true);
     expect(info.skipped).toEqual([`tensorflow: ${GPU_PACKAGE} and ${CPU_PACKAGE} not installed`]);
+    expect(info.reason).toBe(`auto; tensorflow skipped: ${GPU_PACKAGE} and ${CPU_PACKAGE} not installed`);
     const line = describeBackend(info);
     expect(line).toMatch(/^backend: wasm \((no )?SIMD, \d+ threads?\) — tensorflow skipped: .*not installed$/);
     expect(line).not.toContain('\n');

@@ -51,7 +51,7 @@ export async function initBackend(requested: BackendName, options: InitOptions =
     const w = await tryWasm(matmulFix);
     if (w.ok) {
       const { simd, threads } = w.details;
-      const reason = requested === 'auto' ? `auto: ${skipped.join('; ')}` : explicit;
+      const reason = requested === 'auto' ? `auto; ${skipText(skipped)}` : explicit;
       const detail = `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}${matmulFixInstalled() ? '' : ', matmul fix off'}`;
       return { name: 'wasm', reason, skipped, threads, detail, matmulFix: matmulFixInstalled() };
     }
@@ -61,14 +61,17 @@ export async function initBackend(requested: BackendName, options: InitOptions =
 
   await tf.setBackend('cpu');
   await tf.ready();
-  const reason = requested === 'auto' ? `auto: ${skipped.join('; ')}` : explicit;
+  const reason = requested === 'auto' ? `auto; ${skipText(skipped)}` : explicit;
   return { name: 'cpu', reason, skipped, threads: 1, detail: 'plain JavaScript, 1 thread', matmulFix: false };
 }
 
 /** One line for the terminal, e.g. "backend: wasm (SIMD, 1 thread) — tensorflow skipped: …". */
 export function describeBackend(info: BackendInfo): string {
   const head = `backend: ${info.name} (${info.detail})`;
-  if (info.skipped.length === 0) return `${head} — ${info.reason}`;
-  const skips = info.skipped.map((s) => s.replace(/^(\w+): /, '$1 skipped: ')).join('; ');
-  return `${head} — ${skips}`;
+  return `${head} — ${info.skipped.length === 0 ? info.reason : skipText(info.skipped)}`;
+}
+
+/** "tensorflow: why" → "tensorflow skipped: why", joined by "; ". */
+function skipText(skipped: string[]): string {
+  return skipped.map((s) => s.replace(/^(\w+): /, '$1 skipped: ')).join('; ');
 }
