@@ -47,7 +47,7 @@ describe('ldr bench layers', () => {
     expect(rows).toHaveLength(expected);
     for (const row of rows) {
       expect(Object.keys(row).sort()).toEqual(
-        ['backend', 'batch', 'class', 'error', 'forwardBackwardMs', 'forwardMs', 'matmulFix', 'n', 'paramCount', 'rank', 'runs', 'shlStepMs'].sort(),
+        ['backend', 'batch', 'class', 'clock', 'error', 'forwardBackwardMs', 'forwardMs', 'matmulFix', 'n', 'paramCount', 'rank', 'runs', 'shlStepMs'].sort(),
       );
       expect(row.backend).toBe('wasm');
       expect(row.batch).toBe(4);
@@ -76,6 +76,22 @@ describe('ldr bench layers', () => {
       ['low-rank', '8', '2', '32'],
     ]);
     expect(io.err).toBe('');
+  });
+
+  it('--no-matmul-fix runs on the stock wasm kernels and says so', async () => {
+    const io = capture();
+    await runBenchLayers({ ...tiny, matmulFix: false, classes: 'u', n: '8' }, io);
+    expect(io.err).toContain('matmul fix off');
+    expect(JSON.parse(io.out.trim())).toMatchObject({ matmulFix: false, error: null });
+    await runBenchLayers({ ...tiny, classes: 'u', n: '8' }, capture()); // back to the default
+  });
+
+  it('--clock cpu times with process CPU time and says so', async () => {
+    const io = capture();
+    await runBenchLayers({ ...tiny, json: false, clock: 'cpu', classes: 'lr', n: '8', rank: '1' }, io);
+    const lines = io.out.trim().split('\n');
+    expect(lines[1]).toBe('times: process CPU time (--clock cpu)');
+    expect(lines[3]).toMatch(/^low-rank\s+8\s+1\s+16\s+\d/);
   });
 
   it('reports a class that fails in its row instead of crashing', () => {

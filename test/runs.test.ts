@@ -123,6 +123,19 @@ describe('lock', () => {
     expect(lockState(fresh)).toBe('live');
   });
 
+  it('the heartbeat refreshes the claim, so a long-running holder never looks stale', () => {
+    const dir = freshDir();
+    const a = claimLock(dir);
+    if (!a.ok) throw new Error('claim failed');
+    const old = new Date(Date.now() - STALE_MS - 1000);
+    fs.utimesSync(path.join(dir, 'lock'), old, old);
+    expect(lockState(dir)).toBe('stale'); // a holder whose heartbeat stopped
+    a.lock.touch();
+    expect(readLock(dir).ageMs!).toBeLessThan(5000);
+    expect(lockState(dir)).toBe('live');
+    a.lock.release();
+  });
+
   it('release leaves a claim that is no longer ours alone', () => {
     const dir = freshDir();
     const a = claimLock(dir);

@@ -118,6 +118,8 @@ describe('ldr sweep with ldr train', () => {
     await first.done;
     const before = runs('killed');
     expect(before.size).toBeLessThan(4); // killed mid-sweep
+    const interrupted = fs.readdirSync(root).filter((id) => fs.existsSync(path.join(root, id, 'metrics.jsonl')) && !before.has(id));
+    expect(interrupted.length).toBeGreaterThan(0); // at least one run killed mid-training, to be resumed
     const second = await ldr(['sweep', '--config', file, '--jobs', '2']).done;
     expect(second.code).toBe(0);
     expect(count(second.stdout, 'completed') + count(second.stdout, 'already done')).toBe(4);

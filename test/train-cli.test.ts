@@ -95,6 +95,14 @@ describe('ldr train (CLI)', () => {
     expect(again.out).toMatch(/test accuracy/);
   });
 
+  it('a diverging lr is a result: exit code 0, DIVERGED printed, summary.json status diverged', () => {
+    const output = path.join(tmp, 'diverged');
+    const r = ldr(['train', '--config', configFile, '--set', `output=${output}`, '--set', 'optimizer.lr=1e30', '--set', 'training.epochs=2']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/^DIVERGED: loss became (NaN|Infinity) at epoch 1, batch \d+ of 28 \(lr 1e\+30\)$/m);
+    expect(JSON.parse(fs.readFileSync(path.join(runDirOf(output), 'summary.json'), 'utf8')).status).toBe('diverged');
+  });
+
   it('--print-config prints the resolved config; a run held by a live process exits 75', () => {
     const output = path.join(tmp, 'locked');
     const printed = ldr(['train', '--config', configFile, '--set', `output=${output}`, '--print-config']);

@@ -1,10 +1,11 @@
 // The `wasm` backend (XNNPACK compiled to WebAssembly). In Node, tfjs-backend-wasm 4.22 finds its
 // .wasm binaries next to its own main file (dist/tf-backend-wasm.node.js resolves them from
 // __dirname), so no setWasmPaths is needed as long as the package is installed unbundled.
-// Node has no cross-origin-isolated SharedArrayBuffer workers for it, so it runs on one thread
-// with SIMD.
+// tfjs-backend-wasm 4.22 turns multithreading off in Node (flags_wasm.js, tfjs issue #3830), so
+// it runs the SIMD build on one thread.
 import * as tf from '@tensorflow/tfjs';
 import { installMatmulFix, removeMatmulFix } from './matmulFix';
+import { registerWasmKernels } from '../kernels';
 import type { WasmBackendInternals } from './wasmInternals';
 
 export interface WasmDetails {
@@ -12,15 +13,16 @@ export interface WasmDetails {
   threads: number;
 }
 
-/** Switch to wasm; returns null (with the reason) when it cannot start. */
+/** Switch to wasm (with or without the kernel replacements), or say why it cannot start. */
 export async function tryWasm(matmulFix: boolean): Promise<{ ok: true; details: WasmDetails } | { ok: false; why: string }> {
   try {
     require('@tensorflow/tfjs-backend-wasm');
   } catch (err) {
     return { ok: false, why: `@tensorflow/tfjs-backend-wasm failed to load (${(err as Error).message.split('\n')[0]})` };
   }
-  // Kernel replacements must be in the registry with their setup functions before the backend
-  // initialises, or installed after it has (both orders work; see matmulFix.ts).
+  // Before or after the backend initialises, both work: the replacements keep the originals'
+  // setup functions, which the engine runs on every setBackend (see matmulFix.ts).
+  registerWasmKernels(); // kernels wasm lacks (Conv2DBackpropFilter, UnsortedSegmentSum); src/kernels
   if (matmulFix) installMatmulFix();
   else removeMatmulFix();
   let ok = false;

@@ -73,9 +73,9 @@ function timePair(c: Case, opts: TimingOptions): { stockMs: number; fixedMs: num
   try {
     for (let i = 0; i < opts.warmup + opts.repeats; i++) {
       removeMatmulFix();
-      const s = timeOnce(run);
+      const s = timeOnce(run, opts.clock);
       installMatmulFix();
-      const f = timeOnce(run);
+      const f = timeOnce(run, opts.clock);
       if (i < opts.warmup) continue;
       stock.push(s);
       fixed.push(f);

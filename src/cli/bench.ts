@@ -1,14 +1,18 @@
 // `ldr bench layers` and `ldr bench matmul`: how fast the structured layers are, and what the
 // wasm matmul fix buys. The backend line always comes first (on stderr with --json, so that
 // stdout is JSON lines only).
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { addBackendOption, describeBackend, initBackend } from '../backend';
 import type { BackendName } from '../config/schema';
 import { CLASSES, findClass } from '../structured/registry';
 import { UserError } from '../util/errors';
 import { benchLayerPoint, benchPoints, type LayerBenchOptions } from '../bench/layers';
 import { benchMatmul } from '../bench/matmul';
+import type { TimingOptions } from '../bench/timing';
 import { layerHeader, layerLine, matmulHeader, matmulLine } from '../bench/format';
+import { benchSpeed, type SpeedRow } from '../bench/speed';
+import { renderSpeedPlot } from '../bench/speedPlot';
+import { writeFileAtomic } from '../util/atomic';
 
 export interface Output {
   stdout(s: string): void;
@@ -26,11 +30,12 @@ interface CommonOptions {
   repeats: string;
   warmup: string;
   seed: string;
+  clock: 'wall' | 'cpu';
   json?: boolean;
-  matmulFix: boolean;
 }
 
 export interface BenchLayersOptions extends CommonOptions {
+  matmulFix: boolean;
   n: string;
   rank: string;
   classes?: string;
@@ -50,8 +55,24 @@ function addCommonOptions(cmd: Command): Command {
     .option('--repeats <k>', 'timed runs per measurement (median reported)', '7')
     .option('--warmup <w>', 'untimed runs before timing', '2')
     .option('--seed <s>', 'seed for parameters and inputs', '0')
-    .option('--no-matmul-fix', 'wasm: keep the backend\'s own matmul/transpose kernels')
+    .addOption(
+      new Option('--clock <clock>', 'wall = elapsed time; cpu = process CPU time (leaves out waiting for a core on a busy machine)')
+        .choices(['wall', 'cpu'])
+        .default('wall'),
+    )
     .option('--json', 'one JSON object per line on stdout (the backend line goes to stderr)');
+}
+
+export interface BenchSpeedOptions {
+  backend: BackendName;
+  n: string;
+  rank: string;
+  batch: string;
+  classes?: string;
+  repeats: string;
+  seed: string;
+  json?: boolean;
+  plot?: string;
 }
 
 export function registerBench(program: Command): void {
@@ -62,7 +83,8 @@ export function registerBench(program: Command): void {
       .description('Median ms of forward, forward+backward and one SHL SGD step, per class, n and rank')
       .option('--n <list>', 'comma-separated sizes n', '256,784,1024,2048')
       .option('--rank <list>', 'comma-separated displacement ranks', '1,4')
-      .option('--classes <list>', 'comma-separated classes (names or aliases); default all'),
+      .option('--classes <list>', 'comma-separated classes (names or aliases); default all')
+      .option('--no-matmul-fix', "wasm: keep the backend's own matmul/transpose kernels"),
   ).action(async (opts: BenchLayersOptions) => runBenchLayers(opts, processOutput));
   addCommonOptions(
     bench
@@ -70,6 +92,48 @@ export function registerBench(program: Command): void {
       .description('wasm: plain vs transposed products and the unconstrained SHL step, with and without the matmul fix')
       .option('--n <n>', 'size n', '1024'),
   ).action(async (opts: BenchMatmulOptions) => runBenchMatmul(opts, processOutput));
+  addBackendOption(
+    bench
+      .command('speed')
+      .description("P1's speed figure: one structured matrix-vector product vs one dense product (min over repeated runs, single thread)")
+      .option('--n <list>', 'comma-separated sizes n', '512,1024,2048,4096,8192,16384,32768')
+      .option('--rank <list>', 'comma-separated displacement ranks', '1,2,4,8,16')
+      .option('--batch <b>', 'vectors per product', '1')
+      .option('--classes <list>', 'comma-separated classes (names or aliases); default all')
+      .option('--repeats <k>', 'timed blocks per point (the fastest counts)', '10')
+      .option('--seed <s>', 'seed for parameters and inputs', '0')
+      .option('--json', 'one JSON object per line on stdout (the backend line goes to stderr)')
+      .option('--plot <file.svg>', 'write an SVG plot of speed-up against n'),
+  ).action(async (opts: BenchSpeedOptions) => runBenchSpeed(opts, processOutput));
+}
+
+export async function runBenchSpeed(opts: BenchSpeedOptions, out: Output): Promise<void> {
+  const settings = {
+    classes: parseClasses(opts.classes),
+    ns: parseIntList('--n', opts.n, 2),
+    ranks: parseIntList('--rank', opts.rank, 1),
+    batch: parseInteger('--batch', opts.batch, 1),
+    repeats: parseInteger('--repeats', opts.repeats, 1),
+    seed: parseInteger('--seed', opts.seed, 0),
+    blockMs: 20,
+  };
+  const info = await initBackend(opts.backend);
+  (opts.json ? out.stderr : out.stdout)(describeBackend(info) + ' — fast products run in single-threaded JS; dense on this backend\n');
+  if (!opts.json) out.stdout(speedHeader() + '\n');
+  const rows = benchSpeed(settings, (row) => out.stdout((opts.json ? JSON.stringify({ backend: info.name, ...row }) : speedLine(row)) + '\n'));
+  if (opts.plot) {
+    writeFileAtomic(opts.plot, renderSpeedPlot(rows, `Speed-up over dense matrix-vector product (batch ${settings.batch}, ${info.name})`));
+    out.stderr(`plot written to ${opts.plot}\n`);
+  }
+}
+
+function speedHeader(): string {
+  return `${'class'.padEnd(18)}${'n'.padStart(7)}${'r'.padStart(4)}  ${'path'.padEnd(9)}${'structured ms'.padStart(14)}${'dense ms'.padStart(11)}${'speed-up'.padStart(10)}  note`;
+}
+
+function speedLine(row: SpeedRow): string {
+  const ms = (v: number | null) => (v === null ? '—' : v < 0.1 ? v.toFixed(4) : v.toFixed(3));
+  return `${row.className.padEnd(18)}${String(row.n).padStart(7)}${(row.rank === null ? '—' : String(row.rank)).padStart(4)}  ${(row.path ?? '—').padEnd(9)}${ms(row.structuredMs).padStart(14)}${ms(row.denseMs).padStart(11)}${(row.speedup === null ? '—' : row.speedup.toFixed(2) + 'x').padStart(10)}  ${row.note ?? ''}`;
 }
 
 export async function runBenchLayers(opts: BenchLayersOptions, out: Output): Promise<void> {
@@ -83,10 +147,10 @@ export async function runBenchLayers(opts: BenchLayersOptions, out: Output): Pro
   };
   const info = await initBackend(opts.backend, { matmulFix: opts.matmulFix });
   (opts.json ? out.stderr : out.stdout)(describeBackend(info) + '\n');
-  if (!opts.json) out.stdout(layerHeader() + '\n');
+  if (!opts.json) out.stdout(clockNote(settings.clock) + layerHeader() + '\n');
   for (const point of benchPoints(settings)) {
     const row = benchLayerPoint(point, settings);
-    out.stdout((opts.json ? JSON.stringify({ backend: info.name, matmulFix: info.matmulFix, ...row }) : layerLine(row)) + '\n');
+    out.stdout((opts.json ? JSON.stringify({ backend: info.name, matmulFix: info.matmulFix, clock: settings.clock, ...row }) : layerLine(row)) + '\n');
   }
 }
 
@@ -95,21 +159,26 @@ export async function runBenchMatmul(opts: BenchMatmulOptions, out: Output): Pro
   const batch = parseInteger('--batch', opts.batch, 1);
   const seed = parseInteger('--seed', opts.seed, 0);
   const settings = timing(opts);
-  const info = await initBackend(opts.backend, { matmulFix: opts.matmulFix });
+  const info = await initBackend(opts.backend);
   (opts.json ? out.stderr : out.stdout)(describeBackend(info) + '\n');
   if (info.name !== 'wasm') out.stderr(`bench matmul: the fix only exists on wasm; timing ${info.name} as it is\n`);
-  if (!opts.json) out.stdout(matmulHeader() + '\n');
+  if (!opts.json) out.stdout(clockNote(settings.clock) + matmulHeader() + '\n');
   for (const row of benchMatmul(n, batch, seed, settings)) {
-    out.stdout((opts.json ? JSON.stringify({ backend: info.name, n, batch, ...row }) : matmulLine(row)) + '\n');
+    out.stdout((opts.json ? JSON.stringify({ backend: info.name, clock: settings.clock, n, batch, ...row }) : matmulLine(row)) + '\n');
   }
 }
 
-function timing(opts: CommonOptions) {
+function timing(opts: CommonOptions): TimingOptions & { clock: 'wall' | 'cpu' } {
   return {
     repeats: parseInteger('--repeats', opts.repeats, 1),
     warmup: parseInteger('--warmup', opts.warmup, 0),
     budgetMs: BUDGET_MS,
+    clock: opts.clock ?? 'wall',
   };
+}
+
+function clockNote(clock: 'wall' | 'cpu' | undefined): string {
+  return clock === 'cpu' ? 'times: process CPU time (--clock cpu)\n' : '';
 }
 
 function parseInteger(flag: string, value: string, min: number): number {

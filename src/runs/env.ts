@@ -2,7 +2,7 @@
 import { execFileSync } from 'child_process';
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
-import type { RunEnv } from './types';
+import type { RunEnv, SlurmJob } from './types';
 
 /** HEAD of the git repository holding ldr itself, or null outside one. */
 export function gitCommit(): string | null {
@@ -19,6 +19,7 @@ export function gitCommit(): string | null {
 }
 
 export function collectEnv(backend: { name: string; reason: string }): RunEnv {
+  const slurm = slurmJob();
   return {
     backend: backend.name,
     backendReason: backend.reason,
@@ -29,5 +30,21 @@ export function collectEnv(backend: { name: string; reason: string }): RunEnv {
     host: os.hostname(),
     platform: `${process.platform}-${process.arch}`,
     startedAt: new Date().toISOString(),
+    ...(slurm ? { slurm } : {}),
   };
+}
+
+/** The Slurm job this process runs in, or null outside Slurm. */
+export function slurmJob(env: Record<string, string | undefined> = process.env): SlurmJob | null {
+  if (!env.SLURM_JOB_ID) return null;
+  return {
+    jobId: env.SLURM_JOB_ID,
+    ...(env.SLURM_ARRAY_JOB_ID ? { arrayJobId: env.SLURM_ARRAY_JOB_ID } : {}),
+    ...(env.SLURM_ARRAY_TASK_ID ? { arrayTaskId: env.SLURM_ARRAY_TASK_ID } : {}),
+  };
+}
+
+/** How squeue names it: "123_4" for task 4 of array job 123, else the job id. */
+export function slurmJobLabel(job: SlurmJob): string {
+  return job.arrayJobId && job.arrayTaskId !== undefined ? `${job.arrayJobId}_${job.arrayTaskId}` : job.jobId;
 }

@@ -20,6 +20,15 @@ export interface RunEnv {
   host: string;
   platform: string;
   startedAt: string;
+  /** The Slurm job that started the run, when it ran inside one (absent otherwise). */
+  slurm?: SlurmJob;
+}
+
+/** A Slurm job (or job-array task), from the SLURM_* variables of its environment. */
+export interface SlurmJob {
+  jobId: string;
+  arrayJobId?: string;
+  arrayTaskId?: string;
 }
 
 export interface EpochMetrics {

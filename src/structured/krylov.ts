@@ -9,14 +9,17 @@
 // and b×n matrices are ever transposed (large transposes and matMul transpose flags are
 // slow on wasm).
 //
-// Two paths: 'kernels' (typed-array loops; cpu and wasm) and 'doubling' (pure tensor ops;
-// any backend, the default on `tensorflow`/CUDA where reading tensors back costs a sync).
+// Three paths: 'simd' (the Krylov loops in a WebAssembly SIMD module; cpu and wasm
+// backends), 'js' (the same loops in plain JavaScript, where WebAssembly SIMD is missing)
+// and 'doubling' (pure tensor ops; any backend, the default on `tensorflow`/CUDA where
+// reading tensors back costs a device sync).
 import * as tf from '@tensorflow/tfjs';
 import { krylovRows, krylovRowsBackward, type OperatorCoeffs, type OperatorGrads } from './krylovKernels';
 import { krylovProductDoubling, krylovRowsDoubling } from './krylovDoubling';
+import { krylovRowsBackwardSimd, krylovRowsSimd, simdAvailable } from './krylovSimd';
 import type { DisplacementOperator } from './operators';
 
-export type KrylovPath = 'kernels' | 'doubling';
+export type KrylovPath = 'simd' | 'js' | 'doubling';
 
 let forcedPath: KrylovPath | null = null;
 
@@ -29,7 +32,8 @@ export function setKrylovPath(path: KrylovPath | 'auto'): void {
 export function krylovPath(): KrylovPath {
   if (forcedPath) return forcedPath;
   const backend = tf.getBackend();
-  return backend === 'cpu' || backend === 'wasm' ? 'kernels' : 'doubling';
+  if (backend !== 'cpu' && backend !== 'wasm') return 'doubling';
+  return simdAvailable() ? 'simd' : 'js';
 }
 
 /** Y = X·Mᵀ for X (b×n), generators G, H (r×n), operators A, B; differentiable w.r.t. all of them. */
@@ -40,14 +44,39 @@ export function krylovProduct(
   A: DisplacementOperator,
   B: DisplacementOperator,
 ): tf.Tensor2D {
-  return krylovPath() === 'kernels' ? krylovProductKernels(x, G, H, A, B) : krylovProductDoubling(x, G, H, A, B);
+  const path = krylovPath();
+  return path === 'doubling' ? krylovProductDoubling(x, G, H, A, B) : krylovProductKernels(path, x, G, H, A, B);
 }
 
 /** (r·n)×n Krylov rows (row i·n+k = A^k v_i) on the current path; for toDense and audits. */
 export function krylovRowsTensor(A: DisplacementOperator, V: tf.Tensor2D): tf.Tensor2D {
-  if (krylovPath() === 'doubling') return tf.tidy(() => krylovRowsDoubling(A.dense(), V));
-  const [r, n] = V.shape;
-  return tf.tensor2d(krylovRows(A.coeffs(), V.dataSync(), r), [r * n, n]);
+  const path = krylovPath();
+  if (path === 'doubling') return tf.tidy(() => krylovRowsDoubling(A.dense(), V));
+  return rowsTensor(path, A.coeffs(), V.dataSync(), V.shape[0]).tensor;
+}
+
+/** Krylov rows as a tensor; `rows` keeps the JS path's array for its backward. */
+function rowsTensor(path: 'simd' | 'js', co: OperatorCoeffs, V: ArrayLike<number>, r: number) {
+  const n = co.n;
+  if (path === 'js') {
+    const rows = krylovRows(co, V, r);
+    return { tensor: tf.tensor2d(rows, [r * n, n]), rows };
+  }
+  // A view into the module's scratch memory: the wasm backend copies it into its heap,
+  // the cpu backend would keep the array itself, so give it a copy.
+  const view = krylovRowsSimd(co, V, r);
+  return { tensor: tf.tensor2d(tf.getBackend() === 'wasm' ? view : view.slice(), [r * n, n]), rows: null };
+}
+
+/** ∂L/∂V and ∂L/∂θ from ∂L/∂rows (the SIMD path recomputes the rows from V). */
+function rowsBackward(
+  co: OperatorCoeffs,
+  V: ArrayLike<number>,
+  rows: Float32Array | null,
+  dK: Float32Array,
+  r: number,
+): { dV: Float32Array; grads: OperatorGrads } {
+  return rows ? krylovRowsBackward(co, rows, dK, r) : krylovRowsBackwardSimd(co, V, dK, r);
 }
 
 // tf.customGrad computes every input's gradient eagerly; the engine's kernel-function entry
@@ -63,6 +92,7 @@ interface KernelFuncEngine {
 }
 
 function krylovProductKernels(
+  path: 'simd' | 'js',
   x: tf.Tensor2D,
   G: tf.Tensor2D,
   H: tf.Tensor2D,
@@ -79,16 +109,20 @@ function krylovProductKernels(
   // Forward state the backward needs (plain arrays, freed with the tape).
   let coA: OperatorCoeffs;
   let coB: OperatorCoeffs;
-  let rowsA: Float32Array;
-  let rowsB: Float32Array;
+  let gA: ArrayLike<number>;
+  let hB: ArrayLike<number>;
+  let rowsA: Float32Array | null;
+  let rowsB: Float32Array | null;
 
   const forwardFunc = (_backend: unknown, save: (tensors: tf.Tensor[]) => void): tf.Tensor => {
     coA = A.coeffs();
     coB = B.coeffs();
-    rowsA = krylovRows(coA, G.dataSync(), r);
-    rowsB = krylovRows(coB, H.dataSync(), r);
-    const KA = tf.tensor2d(rowsA, [r * n, n]);
-    const KB = tf.tensor2d(rowsB, [r * n, n]);
+    gA = G.dataSync();
+    hB = H.dataSync();
+    const a = rowsTensor(path, coA, gA, r);
+    const b = rowsTensor(path, coB, hB, r);
+    [rowsA, rowsB] = [a.rows, b.rows];
+    const [KA, KB] = [a.tensor, b.tensor];
     const Tt = tf.matMul(KB, tf.transpose(x)); // (r·n)×b
     save([x, Tt, KA, KB]);
     return tf.matMul(tf.transpose(Tt), KA);
@@ -107,9 +141,9 @@ function krylovProductKernels(
       return tf.tensor2d(dTt, [r * n, x.shape[0]]);
     };
     let gradA: { dV: Float32Array; grads: OperatorGrads } | null = null;
-    const backA = () => (gradA ??= krylovRowsBackward(coA, rowsA, tf.matMul(Tt, dY).dataSync() as Float32Array, r));
+    const backA = () => (gradA ??= rowsBackward(coA, gA, rowsA, tf.matMul(Tt, dY).dataSync() as Float32Array, r));
     let gradB: { dV: Float32Array; grads: OperatorGrads } | null = null;
-    const backB = () => (gradB ??= krylovRowsBackward(coB, rowsB, tf.matMul(dTtTensor(), xs).dataSync() as Float32Array, r));
+    const backB = () => (gradB ??= rowsBackward(coB, hB, rowsB, tf.matMul(dTtTensor(), xs).dataSync() as Float32Array, r));
 
     const grads: LazyGrads = {
       0: () => tf.matMul(tf.transpose(dTtTensor()), KB),

@@ -1,4 +1,6 @@
-// Typed-array loops behind the Krylov product on the cpu and wasm backends (PAPER.md §1).
+// Typed-array loops behind the Krylov product on the cpu and wasm backends (PAPER.md §1):
+// the reference the WebAssembly SIMD version (krylovSimd.ts) is tested against, and the
+// fallback where WebAssembly SIMD is missing.
 // A Krylov matrix is stored by rows: row k of block i is A^k g_i, so each step reads one
 // contiguous row and writes the next. Forward and backward are O(r n²) each.
 //
@@ -6,8 +8,8 @@
 //   λ_{n−1} = dK_{n−1},  λ_k = dK_k + Aᵀ λ_{k+1},  ∂L/∂v = λ_0,
 //   ∂L/∂θ = Σ_k ∂(A u_k)/∂θ · λ_{k+1}.
 //
-// These loops are the hot spot of a training step, so each operator kind has its own,
-// written to load every array element once per pass (neighbours slide through locals).
+// Each operator kind has its own loops, written to load every array element once per pass
+// (neighbours slide through locals).
 
 /** An operator's current coefficients, as plain arrays (mirrors OperatorJson). */
 export type OperatorCoeffs =

@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/random';
 import { krylovProduct, krylovRowsTensor } from './krylov';
+import { useShiftFft } from './fast/policy';
+import { shiftKrylovProductFft } from './fast/shiftKrylovOp';
 import type { DisplacementOperator } from './operators';
 import type { ClassName, StructuredMatrix } from './types';
 
@@ -60,7 +62,13 @@ export class KrylovMatrix implements StructuredMatrix {
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const y = krylovProduct(x, this.G as tf.Tensor2D, this.H as tf.Tensor2D, this.A, this.B);
+      const { A, B } = this;
+      if (A.kind === 'shift' && B.kind === 'shift' && useShiftFft(tf.getBackend(), this.n, this.G.shape[0])) {
+        const fA = (A.toJson() as { f: number }).f;
+        const fB = (B.toJson() as { f: number }).f;
+        return shiftKrylovProductFft(x, this.G as tf.Tensor2D, this.H as tf.Tensor2D, { fA, fB, reverseOutput: this.reverseOutput });
+      }
+      const y = krylovProduct(x, this.G as tf.Tensor2D, this.H as tf.Tensor2D, A, B);
       return (this.reverseOutput ? tf.reverse(y, 1) : y) as tf.Tensor2D;
     });
   }

@@ -20,6 +20,17 @@ export interface EmitOptions {
   /** Kubernetes only: container image with Node 20, and the claim that holds `cwd`. */
   image: string;
   pvc: string;
+  /** Slurm only: the node binary the tasks run (absolute; default "node" from PATH). */
+  node?: string;
+  /** Slurm only: sbatch options (absent: the cluster's defaults). */
+  partition?: string;
+  time?: string;
+  /** At most this many array tasks at once (`--array=0-(n−1)%K`). */
+  parallelism?: number;
+  /** CPUs per array task (default: jobs). */
+  cpusPerTask?: number;
+  /** Where each task's output goes (sbatch --output pattern; default ldr-<experiment>-%A_%a.out in cwd). */
+  logFile?: string;
 }
 
 function sh(arg: string): string {
@@ -32,18 +43,23 @@ function sweepArgs(o: EmitOptions): string[] {
 
 export function emitSlurm(o: EmitOptions): string {
   const args = sweepArgs(o).map(sh).join(' ');
+  const limit = o.parallelism ? `%${o.parallelism}` : '';
+  // #SBATCH lines are not shell, but sbatch reads a double-quoted value (a path with spaces).
+  const directive = (flag: string, value: string) => `#SBATCH --${flag}=${/\s/.test(value) ? `"${value}"` : value}`;
   return [
     '#!/bin/bash',
     `# ldr sweep ${o.config}: ${o.points} points in ${o.shards} shards (one array task each).`,
     '# Submit with `sbatch <this file>`; resubmit after cancelled or failed tasks: finished points are skipped.',
-    `#SBATCH --job-name=ldr-${o.experiment}`,
-    `#SBATCH --array=0-${o.shards - 1}`,
+    directive('job-name', `ldr-${o.experiment}`),
+    `#SBATCH --array=0-${o.shards - 1}${limit}`,
     '#SBATCH --ntasks=1',
-    `#SBATCH --cpus-per-task=${o.jobs}`,
-    `#SBATCH --output=ldr-${o.experiment}-%A_%a.out`,
+    `#SBATCH --cpus-per-task=${o.cpusPerTask ?? o.jobs}`,
+    ...(o.partition ? [directive('partition', o.partition)] : []),
+    ...(o.time ? [directive('time', o.time)] : []),
+    directive('output', o.logFile ?? `ldr-${o.experiment}-%A_%a.out`),
     'set -euo pipefail',
     `cd ${sh(o.cwd)}`,
-    `exec node ${sh(o.ldrBin)} sweep ${args} --shard "\${SLURM_ARRAY_TASK_ID}/${o.shards}"`,
+    `exec ${sh(o.node ?? 'node')} ${sh(o.ldrBin)} sweep ${args} --shard "\${SLURM_ARRAY_TASK_ID}/${o.shards}"`,
     '',
   ].join('\n');
 }

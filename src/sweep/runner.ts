@@ -8,10 +8,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { writeFileAtomic } from '../util/atomic';
+import { slurmJob } from '../runs/env';
 import { LOCK_HELD_EXIT_CODE, lockState } from '../runs/lock';
 import type { SweepPoint } from './points';
 import { Progress, type ProgressCounts } from './progress';
-import { readSummary, sweepDir, writeOutcome, type OutcomeRecord } from './state';
+import { readSummary, sweepDir, writeOutcome, writeStart, type OutcomeRecord } from './state';
 
 export type Outcome = 'completed' | 'diverged' | 'failed' | 'finished-before';
 
@@ -139,6 +140,8 @@ export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise
 
 function start(point: SweepPoint, launch: NonNullable<RunOptions['launch']>): { child: ChildProcess; ended: Promise<Ended> } {
   const file = writePointConfig(point);
+  const slurm = slurmJob();
+  writeStart(point, { runId: point.runId, host: os.hostname(), pid: process.pid, at: new Date().toISOString(), ...(slurm ? { slurm } : {}) });
   const t0 = Date.now();
   const child = launch(point, file);
   let output = '';
@@ -177,7 +180,9 @@ function classify(e: Ended): PointResult {
     const last = lastLine(e.output);
     message = e.code === 0 ? 'ended without writing summary.json' : `${exit}${last ? `: ${last}` : ''}`;
   }
+  const slurm = slurmJob();
   writeOutcome(point, {
+    ...(slurm ? { slurm } : {}),
     runId: point.runId,
     outcome,
     exitCode: e.code,

@@ -2,7 +2,7 @@
 // process (the run lock), failed at its last attempt (a sweep outcome record), or pending.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { RunStatus, RunSummary } from '../runs/types';
+import type { RunEnv, RunStatus, RunSummary, SlurmJob } from '../runs/types';
 import { writeJsonAtomic } from '../util/atomic';
 import { lockState } from '../runs/lock';
 import type { SweepPoint } from './points';
@@ -36,6 +36,43 @@ export interface OutcomeRecord {
   host: string;
   pid: number;
   at: string;
+  /** The Slurm job (array task) whose sweep ran it, when under Slurm. */
+  slurm?: SlurmJob;
+}
+
+/** Who started a point last (written when a sweep launches it), so that a running or dead attempt can be traced. */
+export interface StartRecord {
+  runId: string;
+  host: string;
+  /** The sweep process that launched it. */
+  pid: number;
+  at: string;
+  slurm?: SlurmJob;
+}
+
+function startFile(point: SweepPoint): string {
+  return path.join(sweepDir(point), 'started', `${point.runId}.json`);
+}
+
+export function writeStart(point: SweepPoint, record: StartRecord): void {
+  writeJsonAtomic(startFile(point), record);
+}
+
+export function readStart(point: SweepPoint): StartRecord | null {
+  return readJson<StartRecord>(startFile(point));
+}
+
+/** The run's env.json (who started it first), or null. */
+export function readRunEnv(runDir: string): RunEnv | null {
+  return readJson<RunEnv>(path.join(runDir, 'env.json'));
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
 }
 
 function outcomeFile(point: SweepPoint): string {

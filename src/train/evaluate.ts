@@ -36,6 +36,8 @@ export function evaluate(
   split: Split,
   features: number,
   batchSize = 1000,
+  /** Called after each chunk (long evaluations keep the run's lock heartbeat alive with it). */
+  onChunk?: () => void,
 ): { loss: number; acc: number } {
   if (split.count === 0) return { loss: NaN, acc: NaN };
   let lossSum = 0;
@@ -51,6 +53,7 @@ export function evaluate(
     stats.dispose();
     lossSum += l;
     correct += c;
+    onChunk?.();
   }
   return { loss: lossSum / split.count, acc: correct / split.count };
 }

@@ -116,6 +116,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
           progress.batch(batch, batches, loss);
           opts.hooks?.onBatch?.(epoch, batch, batches, loss);
         },
+        onEvalChunk: () => lock.heartbeat(),
         async onEpochEnd(m, snapshot) {
           const state = snapshot();
           saveCheckpoint(paths.checkpoint, state, opts.backend.name);

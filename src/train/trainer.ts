@@ -39,6 +39,8 @@ export interface TrainHooks {
   onBatch?(epoch: number, batch: number, batches: number, loss: number): void;
   /** After each epoch; `snapshot()` copies the state to host memory (for the checkpoint). */
   onEpochEnd?(metrics: EpochMetrics, snapshot: () => TrainState): void | Promise<void>;
+  /** During validation and test evaluation, after each chunk of examples. */
+  onEvalChunk?(): void;
 }
 
 export interface TrainOptions {
@@ -127,10 +129,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           lastYield = Date.now();
         }
       }
-      if (divergedAt) break;
+      if (divergedAt) {
+        seconds += (performance.now() - t0) / 1000;
+        break;
+      }
 
       const validate = epoch % training.eval_every === 0 || epoch === training.epochs;
-      const val = validate ? evaluate(model, data.val, n) : null;
+      const val = validate ? evaluate(model, data.val, n, 1000, opts.hooks?.onEvalChunk) : null;
       if (val && (best === null || val.acc > best.valAcc)) {
         best = { epoch, valAcc: val.acc, valLoss: val.loss, weights: getWeights(vars) };
       }
@@ -164,7 +169,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     let test: { loss: number; acc: number } | null = null;
     if (best) {
       setWeights(vars, best.weights);
-      test = evaluate(model, data.test, n);
+      test = evaluate(model, data.test, n, 1000, opts.hooks?.onEvalChunk);
     }
     return {
       status: divergedAt ? 'diverged' : 'completed',

@@ -224,6 +224,28 @@ describe.each(CASES.map((c) => [label(c), c] as const))('%s', (_, c) => {
   });
 });
 
+// The smallest sizes the CLI accepts (n ≥ 2): odd, even, below every FFT / padding threshold.
+describe.each(SPECS.flatMap((spec) => [2, 3].map((n) => ({ spec, n }))))('$spec.name at n=$n', ({ spec, n }) => {
+  it('forward = X·denseᵀ = the definition, gradients = finite differences', () => {
+    const mat = createMatrix(spec.name, { n, rank: 1, rng: new Rng(41) });
+    randomise(mat, new Rng(42), -0.5, 0.5);
+    const x = randomInput(3, n, 43);
+    const y = take(mat.apply(x));
+    const dense = take(mat.toDense());
+    const ref = forwardReference(toDense(x), dense);
+    expect(maxDiff(y, ref.y)).toBeLessThanOrEqual(1e-5 * ref.scale + 1e-7);
+    const def = definitionDense(mat)!;
+    expect(maxDiff(dense, def)).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(def)));
+    const R = randomInput(n, 2, 44);
+    const loss = () => tf.tidy(() => tf.sum(tf.square(tf.matMul(mat.apply(x), R))).mul(0.5) as tf.Scalar);
+    for (const r of richardsonGradCheck(loss, mat.variables, { h: 1e-2 })) {
+      expect(gradOk(r), `d/d${r.name}: abs ${r.maxAbsError} rel ${r.maxRelError}`).toBe(true);
+    }
+    tf.dispose([x, R]);
+    mat.dispose();
+  });
+});
+
 describe('initialisation (PAPER.md §2)', () => {
   const n = 256;
   const r = 2;

@@ -131,7 +131,7 @@ describe('Krylov-product classes', () => {
     again.dispose();
   });
 
-  for (const path of ['kernels', 'doubling'] as KrylovPath[]) {
+  for (const path of ['simd', 'js', 'doubling'] as KrylovPath[]) {
     it(`${path}: toDense and forward match the float64 reference from the audit; Stein identity holds`, () => {
       setKrylovPath(path);
       for (const spec of KRYLOV) {
@@ -219,7 +219,7 @@ describe('Krylov-product classes', () => {
     expect(kinds(ldrTdCorner).B.kind).toBe('tridiagonal');
   });
 
-  for (const path of ['kernels', 'doubling'] as KrylovPath[]) {
+  for (const path of ['simd', 'js', 'doubling'] as KrylovPath[]) {
     it(`${path}: gradients of every variable match finite differences`, () => {
       setKrylovPath(path);
       for (const spec of [hankelLike, vandermondeLike, ldrSdCorner, ldrTdCorner]) {

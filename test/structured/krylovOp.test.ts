@@ -1,11 +1,13 @@
 // The Krylov-product core: typed-array kernels against a float64 reference built straight
 // from PAPER.md §1's operator table, the adjoint recursion against TF.js autodiff of the
-// doubling path, and the whole op (both paths) against finite differences.
+// doubling path, the WebAssembly SIMD kernels against the JS ones, and the whole op (all
+// three paths) against finite differences and each other.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { krylovProduct, setKrylovPath, type KrylovPath } from '../../src/structured/krylov';
+import { krylovPath, krylovProduct, setKrylovPath, type KrylovPath } from '../../src/structured/krylov';
 import { krylovRowsDoubling } from '../../src/structured/krylovDoubling';
 import { krylovRows, krylovRowsBackward } from '../../src/structured/krylovKernels';
+import { krylovRowsBackwardSimd, krylovRowsSimd, simdAvailable } from '../../src/structured/krylovSimd';
 import {
   diagonalOperator,
   shiftOperator,
@@ -184,6 +186,52 @@ describe('Krylov kernels', () => {
   });
 });
 
+describe('WebAssembly SIMD kernels', () => {
+  it('are available on this Node', () => {
+    expect(simdAvailable()).toBe(true);
+  });
+
+  it('equal the JS kernels for every operator kind, including n not a multiple of 4', () => {
+    for (const n of [2, 3, 5, 8, 13, 33]) {
+      for (const r of [1, 3]) {
+        const rng = new Rng(100 * n + r);
+        const ops = operators(n, rng, 0.6);
+        const V = rng.normalArray(r * n);
+        const dK = rng.normalArray(r * n * n);
+        for (const [name, op] of Object.entries(ops)) {
+          const tag = `${name} n=${n} r=${r}`;
+          const rows = krylovRows(op.coeffs(), V, r);
+          const scale = Math.max(1, ...Array.from(rows, Math.abs));
+          expect(maxAbsDiff(krylovRowsSimd(op.coeffs(), V, r), rows) / scale, tag).toBeLessThan(1e-6);
+          const js = krylovRowsBackward(op.coeffs(), rows, dK, r);
+          const simd = krylovRowsBackwardSimd(op.coeffs(), V, dK, r);
+          const gscale = Math.max(1, ...Array.from(js.dV, Math.abs));
+          expect(maxAbsDiff(simd.dV, js.dV) / gscale, `${tag} dV`).toBeLessThan(1e-5);
+          for (const f of ['subdiag', 'diag', 'superdiag'] as const) {
+            const pscale = Math.max(1, ...Array.from(js.grads[f], Math.abs));
+            expect(maxAbsDiff(simd.grads[f], js.grads[f]) / pscale, `${tag} ${f}`).toBeLessThan(1e-5);
+          }
+          expect(simd.grads.upperRight).toBeCloseTo(js.grads.upperRight, 3);
+          expect(simd.grads.lowerLeft).toBeCloseTo(js.grads.lowerLeft, 3);
+        }
+        dispose(ops);
+      }
+    }
+  });
+
+  it('flush subnormal results to zero (as TensorFlow CPU kernels do)', () => {
+    const n = 8;
+    const op = diagonalOperator(n, new Rng(1));
+    op.variables.diag.assign(tf.fill([n], 1e-20));
+    const rows = krylovRowsSimd(op.coeffs(), new Float32Array(n).fill(1), 1);
+    expect(rows[n]).toBeCloseTo(1e-20, 25); // A v: normal
+    expect(rows[2 * n]).toBe(0); // A² v = 1e−40: subnormal in float32, flushed
+    const back = krylovRowsBackwardSimd(op.coeffs(), new Float32Array(n).fill(1), new Float32Array(n * n).fill(1), 1);
+    expect(back.dV[0]).toBeCloseTo(1 + 1e-20, 6);
+    op.variables.diag.dispose();
+  });
+});
+
 describe('Krylov product op', () => {
   const n = 8;
   const r = 3;
@@ -231,7 +279,7 @@ describe('Krylov product op', () => {
     ['subdiagonal', 'tridiagonal+corners'],
   ];
 
-  for (const path of ['kernels', 'doubling'] as KrylovPath[]) {
+  for (const path of ['simd', 'js', 'doubling'] as KrylovPath[]) {
     it(`${path}: forward equals the float64 reference and gradients match finite differences`, () => {
       setKrylovPath(path);
       const { opsA, opsB, x, G, H, W, cleanup } = setup(11);
@@ -259,7 +307,7 @@ describe('Krylov product op', () => {
     });
   }
 
-  it('the two paths agree on outputs and on every gradient', () => {
+  it('the three paths agree on outputs and on every gradient', () => {
     const { opsA, opsB, x, G, H, W, cleanup } = setup(12);
     for (const [na, nb] of pairs) {
       const A = opsA[na];
@@ -273,13 +321,15 @@ describe('Krylov product op', () => {
         Object.values(grads).forEach((g) => g.dispose());
         return out;
       };
-      const k = run('kernels');
       const d = run('doubling');
-      expect(Math.abs(k.value - d.value)).toBeLessThan(1e-4 * Math.max(1, Math.abs(d.value)));
-      k.grads.forEach((g, i) => {
-        const scale = Math.max(1, ...d.grads[i].map(Math.abs));
-        expect(maxAbsDiff(g, d.grads[i]) / scale, `${na}/${nb} input ${i}`).toBeLessThan(1e-4);
-      });
+      for (const path of ['simd', 'js'] as KrylovPath[]) {
+        const k = run(path);
+        expect(Math.abs(k.value - d.value)).toBeLessThan(1e-4 * Math.max(1, Math.abs(d.value)));
+        k.grads.forEach((g, i) => {
+          const scale = Math.max(1, ...d.grads[i].map(Math.abs));
+          expect(maxAbsDiff(g, d.grads[i]) / scale, `${path} ${na}/${nb} input ${i}`).toBeLessThan(1e-4);
+        });
+      }
     }
     setKrylovPath('auto');
     cleanup();
@@ -290,7 +340,7 @@ describe('Krylov product op', () => {
     const A = opsA['tridiagonal+corners'];
     const B = opsB['subdiagonal+corner'];
     const vars = [G, H, ...Object.values(A.variables), ...Object.values(B.variables)];
-    for (const path of ['kernels', 'doubling'] as KrylovPath[]) {
+    for (const path of ['simd', 'js', 'doubling'] as KrylovPath[]) {
       setKrylovPath(path);
       const step = () => {
         tf.tidy(() => {
@@ -310,49 +360,33 @@ describe('Krylov product op', () => {
     cleanup();
   });
 
-  it('the kernels path on the wasm backend matches the cpu backend', async () => {
-    const { opsA, opsB, x, G, H, W, cleanup } = setup(14);
-    const A = opsA['tridiagonal+corners'];
-    const B = opsB['subdiagonal+corner'];
+  it('the default (simd) path on the wasm backend matches the cpu backend', async () => {
+    // The same seeded case built on each backend (variables live where they are created).
+    const run = () => {
+      const { opsA, opsB, x, G, H, W, cleanup } = setup(14);
+      const A = opsA['tridiagonal+corners'];
+      const B = opsB['subdiagonal+corner'];
+      const vars = [x, G, H, ...Object.values(A.variables), ...Object.values(B.variables)];
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(krylovProduct(x, G, H, A, B), W)) as tf.Scalar, vars);
+      const out = { loss: value.dataSync()[0], grads: vars.map((v) => Array.from(grads[v.name].dataSync())) };
+      tf.dispose([value, ...Object.values(grads)]);
+      cleanup();
+      return out;
+    };
     setKrylovPath('auto');
-    const vars = [x, G, H, ...Object.values(A.variables), ...Object.values(B.variables)];
-    const cpu = tf.variableGrads(() => tf.sum(tf.mul(krylovProduct(x, G, H, A, B), W)) as tf.Scalar, vars);
-    const want = vars.map((v) => Array.from(cpu.grads[v.name].dataSync()));
-    const wantY = tf.tidy(() => Array.from(krylovProduct(x, G, H, A, B).dataSync()));
-    tf.dispose([cpu.value, ...Object.values(cpu.grads)]);
-    // Copy every tensor to wasm: variables live on the backend they were created on.
+    const cpu = run();
     require('@tensorflow/tfjs-backend-wasm');
     await tf.setBackend('wasm');
     try {
-      const copies = vars.map((v) => tf.variable(tf.tensor(v.arraySync() as number[], v.shape)));
-      const [cx, cG, cH, ...rest] = copies;
-      const wrap = (op: DisplacementOperator, vs: tf.Variable[]): DisplacementOperator => {
-        const names = Object.keys(op.variables);
-        const variables = Object.fromEntries(names.map((k, i) => [k, vs[i]]));
-        // Same operator, reading the wasm copies (only the data source changes).
-        Object.assign(op.variables, variables);
-        return op;
-      };
-      const nA = Object.keys(A.variables).length;
-      const origA = { ...A.variables };
-      const origB = { ...B.variables };
-      wrap(A, rest.slice(0, nA));
-      wrap(B, rest.slice(nA));
-      const cW = tf.tensor(W.arraySync() as number[][]);
-      expect(tf.getBackend()).toBe('wasm');
-      const y = Array.from(krylovProduct(cx as tf.Tensor2D, cG as tf.Tensor2D, cH as tf.Tensor2D, A, B).dataSync());
-      expect(maxAbsDiff(y, wantY)).toBeLessThan(1e-4);
-      const got = tf.variableGrads(() => tf.sum(tf.mul(krylovProduct(cx as tf.Tensor2D, cG as tf.Tensor2D, cH as tf.Tensor2D, A, B), cW)) as tf.Scalar, copies);
-      copies.forEach((v, i) => {
-        const scale = Math.max(1, ...want[i].map(Math.abs));
-        expect(maxAbsDiff(got.grads[v.name].dataSync(), want[i]) / scale, `input ${i}`).toBeLessThan(1e-4);
+      expect(krylovPath()).toBe('simd');
+      const wasm = run();
+      expect(Math.abs(wasm.loss - cpu.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(cpu.loss)));
+      wasm.grads.forEach((g, i) => {
+        const scale = Math.max(1, ...cpu.grads[i].map(Math.abs));
+        expect(maxAbsDiff(g, cpu.grads[i]) / scale, `input ${i}`).toBeLessThan(1e-4);
       });
-      tf.dispose([got.value, ...Object.values(got.grads), cW, ...copies]);
-      Object.assign(A.variables, origA);
-      Object.assign(B.variables, origB);
     } finally {
       await tf.setBackend('cpu');
     }
-    cleanup();
   });
 });

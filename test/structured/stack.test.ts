@@ -52,6 +52,14 @@ describe.each(SPECS)('$name', (spec) => {
     expect([y.length, y[0].length]).toEqual([4, m]);
     const ref = forwardReference(toDense(x), dense);
     expect(maxDiff(y, ref.y)).toBeLessThanOrEqual(1e-5 * ref.scale + 1e-7);
+    if (spec.name === 'unconstrained') expect(maxDiff(dense, mat.paramArrays!().W as number[][])).toBe(0);
+    if (spec.name === 'low-rank') {
+      const G = mat.variables.G.arraySync() as number[][];
+      const H = mat.variables.H.arraySync() as number[][];
+      expect([G.length, G[0].length, H.length, H[0].length]).toEqual([r, m, r, n]);
+      const gtH = dense.map((row, i) => row.map((_, j) => G.reduce((s, g, k) => s + g[i] * H[k][j], 0)));
+      expect(maxDiff(dense, gtH)).toBeLessThanOrEqual(1e-6);
+    }
     x.dispose();
     mat.dispose();
   });

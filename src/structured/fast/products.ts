@@ -8,7 +8,7 @@
 //   low-rank                                O(r n)
 // Classes without a fast algorithm here (unconstrained, vandermonde-like, ldr-td) return null.
 import type { ClassName, OperatorJson } from '../types';
-import { prepareShiftKrylovProduct } from './shiftKrylov';
+import { prepareCirculantProduct, prepareShiftKrylovProduct } from './shiftKrylov';
 import { type KrylovPlan, planSubdiagCornerKrylov, planSubdiagKrylov } from './subdiagKrylov';
 
 export type Matvec = (x: Float64Array) => Float64Array;
@@ -62,10 +62,7 @@ export function fastMatvec(desc: MatrixDescription): Matvec | null {
     case 'circulant': {
       // M[i][j] = c[(i − j) mod n] is K(Z_1, c).
       const c = Float64Array.from(desc.params.c as number[]);
-      const e0 = new Float64Array(n);
-      e0[0] = 1;
-      // circ(c) = K(Z_1, c)·K(Z_0, e_0)ᵀ (the second factor is the identity).
-      return prepareShiftKrylovProduct(1, 0, [c], [e0]);
+      return prepareCirculantProduct(c);
     }
     case 'low-rank': {
       const G = desc.G!.map((g) => Float64Array.from(g));

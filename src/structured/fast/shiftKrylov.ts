@@ -65,3 +65,19 @@ export function prepareShiftKrylovProduct(fA: number, fB: number, G: ArrayLike<n
     return foldForward(irfft(acc, N), n, fA);
   };
 }
+
+/**
+ * x ↦ circ(c)·x, circ(c)[i][j] = c[(i − j) mod n] = K(Z_1, c): a circular convolution, by real
+ * FFTs of size n when n is a power of two (2 transforms per product), else of the next power of
+ * two ≥ 2n − 1 folded back.
+ */
+export function prepareCirculantProduct(c: ArrayLike<number>): (x: ArrayLike<number>) => Float64Array {
+  const n = c.length;
+  const N = n >= 2 && (n & (n - 1)) === 0 ? n : shiftFftSize(n);
+  const cs = rfft(c, N);
+  const tmp: HalfSpectrum = { re: new Float64Array(N / 2 + 1), im: new Float64Array(N / 2 + 1) };
+  return (x) => {
+    const w = irfft(mulSpectra(cs, rfft(x, N), tmp), N);
+    return N === n ? w : foldForward(w, n, 1);
+  };
+}
