@@ -26,6 +26,13 @@ export function buildProgram(): Command {
 
 /** Entry point: parse argv, run the command, map errors to one line and an exit code. */
 export async function main(argv: string[]): Promise<void> {
+  // `ldr … | head` closes the pipe early: stop quietly instead of printing a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

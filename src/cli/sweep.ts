@@ -3,13 +3,15 @@
 import type { Command } from 'commander';
 import * as os from 'os';
 import * as path from 'path';
-import { emitK8s, emitSlurm } from '../sweep/emit';
+import { emitK8s, emitSlurm, type EmitOptions } from '../sweep/emit';
 import { buildGrid, type Grid, type SweepPoint } from '../sweep/points';
 import { formatProgress } from '../sweep/progress';
 import { runPoints, type SweepResult } from '../sweep/runner';
 import { inShard, parseShard } from '../sweep/shard';
+import { queuedTasks, readSubmissions, slurmDir, submitArray } from '../sweep/slurm';
 import { readSweepFile } from '../sweep/source';
 import { pointState, readOutcome } from '../sweep/state';
+import { formatStatus, pointStatus } from '../sweep/status';
 import { UserError } from '../util/errors';
 
 interface SweepOptions {
@@ -23,6 +25,13 @@ interface SweepOptions {
   quiet?: boolean;
   image: string;
   pvc: string;
+  slurm?: boolean;
+  status?: boolean;
+  partition?: string;
+  arrayParallelism?: string;
+  time?: string;
+  cpusPerTask?: string;
+  jobsPerTask?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -41,10 +50,19 @@ export function registerSweep(program: Command): void {
     .option('--quiet', 'no progress line, only the final summary')
     .option('--image <name>', 'with --emit k8s: container image', 'node:20')
     .option('--pvc <name>', 'with --emit k8s: persistent volume claim holding this folder', 'ldr-work')
+    .option('--slurm', 'submit the sweep as one Slurm job array (one task per shard; --shards, default one per point) and return')
+    .option('--partition <name>', 'with --slurm / --emit slurm: the Slurm partition')
+    .option('--array-parallelism <k>', 'with --slurm / --emit slurm: at most k array tasks at once (--array=0-(n-1)%k)')
+    .option('--time <limit>', 'with --slurm / --emit slurm: time limit of each task (e.g. 2:00:00); a task killed at the limit resumes on resubmission')
+    .option('--cpus-per-task <c>', 'with --slurm / --emit slurm: CPUs of each task (default: --jobs-per-task)')
+    .option('--jobs-per-task <j>', 'with --slurm / --emit: points each task runs at once (default 1; same as --jobs there)')
+    .option('--status', 'show each point: done / running / stale / failed / pending, and the Slurm jobs that ran it')
     .action(async (opts: SweepOptions) => {
       quietOnClosedPipe();
       const src = readSweepFile(opts.config);
       const grid = buildGrid(src, opts.set);
+      if (opts.status) return status(opts, grid);
+      if (opts.slurm) return submit(opts, grid);
       if (opts.emit !== undefined) return emit(opts, grid);
       const jobs = positiveInt(opts.jobs, '--jobs') ?? defaultJobs();
       const shard = parseShard(opts.shard === true ? 'auto' : opts.shard);
@@ -131,22 +149,72 @@ function finish(result: SweepResult, total: number): void {
 
 function emit(opts: SweepOptions, grid: Grid): void {
   if (opts.emit !== 'slurm' && opts.emit !== 'k8s') throw new UserError(`--emit: expected slurm or k8s, got "${opts.emit}"`);
+  const o = clusterJob(opts, grid);
+  process.stdout.write(opts.emit === 'slurm' ? emitSlurm(o) : emitK8s(o));
+}
+
+/** What a cluster job of this sweep looks like: shards, per-task jobs, paths (shared by --emit and --slurm). */
+function clusterJob(opts: SweepOptions, grid: Grid): EmitOptions {
   if (!grid.points.length) throw new UserError(`${opts.config}: the grid has no points`);
   const fromShard = typeof opts.shard === 'string' && opts.shard.includes('/') ? opts.shard.split('/')[1] : undefined;
   const shards = positiveInt(opts.shards ?? fromShard, '--shards') ?? grid.points.length;
-  const o = {
+  const jobs = positiveInt(opts.jobsPerTask, '--jobs-per-task') ?? positiveInt(opts.jobs, '--jobs') ?? 1;
+  return {
     config: path.resolve(opts.config),
     experiment: grid.points[0].config.name,
     points: grid.points.length,
     shards: Math.min(shards, grid.points.length),
-    jobs: positiveInt(opts.jobs, '--jobs') ?? 1,
+    jobs,
     sets: opts.set,
     cwd: process.cwd(),
+    node: process.execPath,
     ldrBin: path.resolve(__dirname, '..', '..', 'bin', 'ldr'),
     image: opts.image,
     pvc: opts.pvc,
+    partition: opts.partition,
+    time: opts.time,
+    parallelism: positiveInt(opts.arrayParallelism, '--array-parallelism'),
+    cpusPerTask: positiveInt(opts.cpusPerTask, '--cpus-per-task'),
   };
-  process.stdout.write(opts.emit === 'slurm' ? emitSlurm(o) : emitK8s(o));
+}
+
+/** `--slurm`: submit the job array, say how to follow it, and return (the tasks do the work). */
+function submit(opts: SweepOptions, grid: Grid): void {
+  const job = clusterJob(opts, grid);
+  const first = grid.points[0].config;
+  const dir = slurmDir(first.output, first.name);
+  const script = emitSlurm({ ...job, logFile: path.join(dir, '%A_%a.out') });
+  const s = submitArray(script, dir, job.cwd, { shards: job.shards, parallelism: job.parallelism ?? null, config: job.config, sets: opts.set });
+  const configArg = opts.config + opts.set.map((x) => ` --set ${x}`).join('');
+  const notDone = grid.points.filter((p) => !['completed', 'diverged'].includes(pointState(p))).length;
+  process.stdout.write(
+    [
+      `submitted job array ${s.jobId}: ${plural(grid.points.length, 'point')} (${notDone} not done) in ${plural(job.shards, 'task')}` +
+        `${job.parallelism ? `, at most ${job.parallelism} at once` : ''}`,
+      `  follow:   squeue -j ${s.jobId}`,
+      `  progress: ldr sweep --config ${configArg} --status`,
+      `  output:   ${path.join(dir, `${s.jobId}_<task>.out`)}`,
+      `  script:   ${s.script}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** `--status`: every point's state and the Slurm jobs that ran it, then what squeue still holds. */
+function status(opts: SweepOptions, grid: Grid): void {
+  const rows = grid.points.map((p) => pointStatus(p));
+  let out = `${opts.config}: ${plural(grid.points.length, 'point')}${gridNotes(grid)}\n${formatStatus(rows)}`;
+  if (grid.points.length) {
+    const first = grid.points[0].config;
+    const ids = readSubmissions(slurmDir(first.output, first.name)).map((s) => s.jobId);
+    if (ids.length) {
+      const queued = queuedTasks(ids);
+      if (queued === null) out += `slurm: submitted ${ids.join(', ')}; squeue is not available here\n`;
+      else if (!queued.size) out += `slurm: no task of job${ids.length === 1 ? '' : 's'} ${ids.join(', ')} is queued or running\n`;
+      else out += `slurm: ${[...queued].map(([id, state]) => `${id} ${state.toLowerCase()}`).join(', ')}\n`;
+    }
+  }
+  process.stdout.write(out);
 }
 
 /** `ldr sweep --dry-run | head`: a closed pipe ends the listing quietly, not with a stack trace. */

@@ -8,7 +8,7 @@ export type BackendName = (typeof BACKENDS)[number];
 
 export const datasetSchema = z
   .object({
-    /** Built-in (`digits-bg-rot`, `digits-noise`) or one of the paper's (`mnist-bg-rot`, `mnist-noise`, `cifar10`, `norb`, `rectangles`). */
+    /** Built-in (`digits-bg-rot`, `digits-noise`) or one of the paper's (`mnist-bg-rot`, `mnist-noise`, `cifar10`, `norb`, `rectangles`); for lstm a corpus (`tiny-grammar` built in, `ptb`, `wikitext-2`). */
     name: z.string(),
     /** Folder holding the paper's source files (`<path>/<name>/…`) and the parsed cache (`<path>/.cache/<name>/`). */
     path: z.string().default('datasets'),
@@ -34,10 +34,29 @@ export const layerSchema = z
   })
   .strict();
 
+/** The LSTM language model (model.type: lstm; PAPER.md §3, §5). Absent = these defaults. */
+export const lstmSchema = z
+  .object({
+    /** Hidden size h = embedding size; the structured input-to-hidden matrix is 4h×4h. */
+    hidden: z.number().int().min(1).default(128),
+    /** Dropout after the embedding and after the LSTM (seeded masks). */
+    dropout: z.number().min(0).lt(1).default(0.2),
+    /** Share the decoder's weights with the embedding. */
+    tie_weights: z.boolean().default(false),
+    /** Truncated backprop through time: window length in tokens. */
+    bptt: z.number().int().min(1).default(35),
+    /** Divide the learning rate by this when the validation loss does not improve (1 = never). */
+    lr_stall_divisor: z.number().min(1).default(4),
+  })
+  .strict();
+
 export const modelSchema = z
   .object({
-    type: z.enum(['shl']).default('shl'),
+    /** shl and cnn classify images (dataset: an image set); lstm models language (dataset: a corpus). */
+    type: z.enum(['shl', 'cnn', 'lstm']).default('shl'),
     layer: layerSchema,
+    /** Only for type lstm (optional: absent keeps the run ids of shl/cnn experiments unchanged). */
+    lstm: lstmSchema.optional(),
   })
   .strict();
 
@@ -82,5 +101,6 @@ export const experimentSchema = z
 export type ExperimentConfig = z.infer<typeof experimentSchema>;
 export type DatasetConfig = z.infer<typeof datasetSchema>;
 export type LayerConfig = z.infer<typeof layerSchema>;
+export type LstmConfig = z.infer<typeof lstmSchema>;
 export type OptimizerConfig = z.infer<typeof optimizerSchema>;
 export type TrainingConfig = z.infer<typeof trainingSchema>;

@@ -2,6 +2,7 @@
 // They read the raw YAML values (defensively: a value the schema rejects is skipped here), so one
 // run reports schema and semantic problems together.
 import { CATALOG, findDataset } from '../data/catalog';
+import { checkLanguageModel } from '../data/corpus/check';
 import { inputSize } from '../data/shape';
 import { CLASSES, CLASS_NAMES, findClass } from '../structured/registry';
 import { valueAt } from './issues';
@@ -24,6 +25,12 @@ export function checkExperiment(data: unknown, source: ConfigSource): Problem[] 
   }
 
   const datasetName = valueAt(data, ['dataset', 'name']);
+  // The language model reads a text corpus, the image models an image set (src/data/corpus).
+  if (valueAt(data, ['model', 'type']) === 'lstm') {
+    checkLanguageModel(data, add);
+    return problems;
+  }
+  if (valueAt(data, ['model', 'lstm']) !== undefined) add(['model', 'lstm'], 'only for model.type lstm; remove it or set model.type: lstm');
   const entry = typeof datasetName === 'string' ? findDataset(datasetName) : undefined;
   if (typeof datasetName === 'string' && !entry) {
     const names = CATALOG.map((d) => d.name);

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import type * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/schema';
 import type { Dataset } from '../data/types';
-import { ShlModel } from '../models/shl';
+import { createClassifier, type ClassifierModel } from '../models';
 import { loadCheckpoint, saveCheckpoint } from '../runs/checkpoint';
 import { collectEnv } from '../runs/env';
 import { clearRun, readSummary, runPaths, writeConfig, writeEnv, writeMetrics, writeSummary, type RunPaths } from '../runs/folder';
@@ -17,6 +17,7 @@ import { findClass } from '../structured/registry';
 import { UserError } from '../util/errors';
 import { createProgress, type Progress } from './progress';
 import { seedStreams, train, type TrainHooks } from './trainer';
+import { runLmExperiment } from './lmRun';
 
 export interface RunOptions {
   /** The dataset of cfg.dataset; called only when there is something to train. */
@@ -40,6 +41,8 @@ export interface RunOutcome {
 }
 
 export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Promise<RunOutcome> {
+  // The language model has its own data and loop (lmRun.ts); it never calls opts.loadData.
+  if (cfg.model.type === 'lstm') return runLmExperiment(cfg, opts);
   const runId = runIdOf(cfg);
   const paths = runPaths(cfg.output, cfg.name, runId);
   const progress = opts.progress ?? createProgress(process.stdout, { epochs: cfg.training.epochs, quiet: true });
@@ -61,7 +64,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let model: ShlModel | null = null;
+  let model: ClassifierModel | null = null;
   try {
     // Someone may have finished it between our first look and the claim.
     const endedMeanwhile = opts.force ? null : readSummary(paths);
@@ -73,15 +76,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
     lock.touch();
     const { init, shuffle } = seedStreams(cfg.training.seed);
     const layer = cfg.model.layer;
-    model = new ShlModel({
-      n: data.features,
-      classes: data.classes,
-      className: layer.class,
-      rank: layer.rank,
-      bias: layer.bias,
-      options: { operators: layer.operators },
-      rng: init,
-    });
+    model = createClassifier(cfg, data, init);
 
     const checkpoint = readCheckpoint(paths);
     if (checkpoint) assertResumable(paths, checkpoint.state.weights, model.variables());

@@ -203,18 +203,19 @@ describe.each(CASES.map((c) => [label(c), c] as const))('%s', (_, c) => {
     mat.dispose();
   });
 
-  it('has gradients equal to central finite differences for every variable', () => {
+  it('has gradients equal to central finite differences for every variable and the input', () => {
     const mat = build(c, 9);
     // Perturb the init a little so no gradient vanishes by symmetry (e.g. zero corners).
     for (const v of Object.values(mat.variables)) {
       const rng = new Rng(v.size);
       tf.tidy(() => v.assign(tf.add(v, tf.tensor(rng.uniformArray(v.size, -0.1, 0.1), v.shape))));
     }
-    const x = randomInput(4, c.n, 21);
+    // x as a variable too: a layer inside the CNN / LSTM back-propagates into its input.
+    const x = tf.variable(randomInput(4, c.n, 21)) as tf.Variable<tf.Rank.R2>;
     const R = randomInput(c.n, 3, 22);
     const loss = () => tf.tidy(() => tf.sum(tf.square(tf.matMul(mat.apply(x), R))).mul(0.5) as tf.Scalar);
-    const results = richardsonGradCheck(loss, mat.variables, { h: 1e-2, maxEntries: 16 });
-    expect(results.map((r) => r.name)).toEqual(Object.keys(mat.variables));
+    const results = richardsonGradCheck(loss, { ...mat.variables, x }, { h: 1e-2, maxEntries: 16 });
+    expect(results.map((r) => r.name)).toEqual([...Object.keys(mat.variables), 'x']);
     for (const r of results) {
       expect(gradOk(r), `${label(c)} d/d${r.name}: abs ${r.maxAbsError} rel ${r.maxRelError}`).toBe(true);
     }
@@ -229,7 +230,7 @@ describe.each(SPECS.flatMap((spec) => [2, 3].map((n) => ({ spec, n }))))('$spec.
   it('forward = X·denseᵀ = the definition, gradients = finite differences', () => {
     const mat = createMatrix(spec.name, { n, rank: 1, rng: new Rng(41) });
     randomise(mat, new Rng(42), -0.5, 0.5);
-    const x = randomInput(3, n, 43);
+    const x = tf.variable(randomInput(3, n, 43)) as tf.Variable<tf.Rank.R2>;
     const y = take(mat.apply(x));
     const dense = take(mat.toDense());
     const ref = forwardReference(toDense(x), dense);
@@ -238,7 +239,7 @@ describe.each(SPECS.flatMap((spec) => [2, 3].map((n) => ({ spec, n }))))('$spec.
     expect(maxDiff(dense, def)).toBeLessThanOrEqual(1e-5 * Math.max(1, maxAbs(def)));
     const R = randomInput(n, 2, 44);
     const loss = () => tf.tidy(() => tf.sum(tf.square(tf.matMul(mat.apply(x), R))).mul(0.5) as tf.Scalar);
-    for (const r of richardsonGradCheck(loss, mat.variables, { h: 1e-2 })) {
+    for (const r of richardsonGradCheck(loss, { ...mat.variables, x }, { h: 1e-2 })) {
       expect(gradOk(r), `d/d${r.name}: abs ${r.maxAbsError} rel ${r.maxRelError}`).toBe(true);
     }
     tf.dispose([x, R]);
@@ -372,9 +373,9 @@ describe('wasm backend = cpu backend', () => {
   const run = (spec: ClassSpec) => {
     const mat = createMatrix(spec.name, { n, rank: r, rng: new Rng(31) });
     randomise(mat, new Rng(32), -0.5, 0.5);
-    const x = randomInput(3, n, 33);
+    const x = tf.variable(randomInput(3, n, 33)) as tf.Variable<tf.Rank.R2>;
     const R = randomInput(n, 2, 34);
-    const vars = Object.values(mat.variables);
+    const vars = [...Object.values(mat.variables), x];
     const { value, grads } = tf.variableGrads(
       () => tf.sum(tf.square(tf.matMul(mat.apply(x), R))).mul(0.5) as tf.Scalar,
       vars,

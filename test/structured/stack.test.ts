@@ -64,17 +64,17 @@ describe.each(SPECS)('$name', (spec) => {
     mat.dispose();
   });
 
-  it('gradients of a stacked / rectangular matrix match finite differences', () => {
+  it('gradients of a stacked / rectangular matrix (parameters and input) match finite differences', () => {
     const [m, n] = [12, 8];
     const mat = createMatrix(spec.name, { m, n, rank: 2, rng: new Rng(5) });
     for (const v of Object.values(mat.variables)) {
       const rng = new Rng(v.size + 1);
       tf.tidy(() => v.assign(tf.add(v, tf.tensor(rng.uniformArray(v.size, -0.1, 0.1), v.shape))));
     }
-    const x = tf.tensor2d(new Rng(6).normalArray(3 * n), [3, n]);
+    const x = tf.variable(tf.tensor2d(new Rng(6).normalArray(3 * n), [3, n])) as tf.Variable<tf.Rank.R2>;
     const R = tf.tensor2d(new Rng(7).normalArray(m * 2), [m, 2]);
     const loss = () => tf.tidy(() => tf.sum(tf.square(tf.matMul(mat.apply(x), R))).mul(0.5) as tf.Scalar);
-    for (const r of richardsonGradCheck(loss, mat.variables, { h: 1e-2, maxEntries: 8 })) {
+    for (const r of richardsonGradCheck(loss, { ...mat.variables, x }, { h: 1e-2, maxEntries: 8 })) {
       expect(gradOk(r), `d/d${r.name}: abs ${r.maxAbsError} rel ${r.maxRelError}`).toBe(true);
     }
     tf.dispose([x, R]);

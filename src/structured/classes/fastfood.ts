@@ -10,15 +10,10 @@
 // Forward and backward are hand-written loops over typed arrays (fast Walsh–Hadamard
 // transform, O(b·N log N)) inside one custom op. Backward uses Hᵀ = H and Πᵀ = Π⁻¹.
 import * as tf from '@tensorflow/tfjs';
+import { nextPowerOfTwo } from '../fast/fft';
 import type { ClassSpec, MatrixInit, StructuredMatrix } from '../types';
 import type { Rng } from '../../util/random';
 import { variableFrom } from './arrays';
-
-export function nextPowerOfTwo(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
-}
 
 /** In-place unnormalised Walsh–Hadamard transform (Sylvester order) of v[off, off+N). */
 function fwht(v: Float64Array, off: number, N: number): void {
