@@ -39,56 +39,77 @@ export interface ShiftKrylovOpConfig {
   reverseOutput: boolean;
 }
 
+// tf.customGrad computes every input's gradient eagerly; the engine's kernel-function entry
+// (what customGrad itself calls; tfjs pinned to 4.22.0) takes lazy per-input gradient functions,
+// so dX is only computed when X needs a gradient (not for a first layer fed with data).
+type LazyGrads = Record<string, () => tf.Tensor>;
+interface KernelFuncEngine {
+  runKernelFunc(params: {
+    forwardFunc: (backend: unknown, save: (tensors: tf.Tensor[]) => void) => tf.Tensor;
+    backwardsFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => LazyGrads;
+    inputs: Record<string, tf.Tensor>;
+  }): tf.Tensor;
+}
+
 /** Y = X Mᵀ for X [b, n], G and H [r, n]; differentiable w.r.t. all three. */
 export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tensor2D, cfg: ShiftKrylovOpConfig): tf.Tensor2D {
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xIn, gIn, hIn] = args as tf.Tensor[];
-    const save = args[3] as tf.GradSaveFunc;
-    save([xIn, gIn, hIn]);
-    const [rows, n] = xIn.shape as [number, number];
-    const r = gIn.shape[0];
-    const N = shiftFftSize(n);
-    const X = xIn.dataSync() as Float32Array;
-    const Gd = gIn.dataSync() as Float32Array;
-    const Hd = hIn.dataSync() as Float32Array;
-    const gs = Array.from({ length: r }, (_, i) => rfft(row(Gd, i, n), N));
-    const hs = Array.from({ length: r }, (_, i) => rfft(row(Hd, i, n), N));
+  const [rows, n] = x.shape;
+  const r = G.shape[0];
+  const N = shiftFftSize(n);
+  // Forward spectra the backward reuses: reversed rows of X, the generators, and every u_{b,i}.
+  let xSpec: HalfSpectrum[] = [];
+  let uSpec: HalfSpectrum[][] = [];
+  let gSpec: HalfSpectrum[] = [];
+  let hSpec: HalfSpectrum[] = [];
+
+  const forwardFunc = (): tf.Tensor => {
+    const X = x.dataSync() as Float32Array;
+    const Gd = G.dataSync() as Float32Array;
+    const Hd = H.dataSync() as Float32Array;
+    gSpec = Array.from({ length: r }, (_, i) => rfft(row(Gd, i, n), N));
+    hSpec = Array.from({ length: r }, (_, i) => rfft(row(Hd, i, n), N));
+    xSpec = [];
+    uSpec = [];
     const out = new Float32Array(rows * n);
     const tmp = zeroSpectrum(N);
     for (let b = 0; b < rows; b++) {
       const xr = rfft(reversedRow(X, b, n), N);
       const acc = zeroSpectrum(N);
+      const us: HalfSpectrum[] = [];
       for (let i = 0; i < r; i++) {
-        const u = foldTransposed(irfft(mulSpectra(xr, hs[i], tmp), N), n, cfg.fB);
-        mulAddSpectra(acc, gs[i], rfft(u, N));
+        const u = rfft(foldTransposed(irfft(mulSpectra(xr, hSpec[i], tmp), N), n, cfg.fB), N);
+        mulAddSpectra(acc, gSpec[i], u);
+        us.push(u);
       }
+      xSpec.push(xr);
+      uSpec.push(us);
       foldForwardInto(irfft(acc, N), n, cfg.fA, out, b * n, cfg.reverseOutput);
     }
-    const value = tf.tensor2d(out, [rows, n]);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, gsT, hsT] = saved;
+    return tf.tensor2d(out, [rows, n]);
+  };
+
+  const backwardsFunc = (dy: tf.Tensor): LazyGrads => {
+    // Shared by the three gradient functions (each runs in its own tidy): computed once, as arrays.
+    let done: { dX: Float32Array; dG: Float32Array; dH: Float32Array } | null = null;
+    let wantDx = false;
+    const compute = () => {
+      if (done) return done;
       const dY = dy.dataSync() as Float32Array;
-      const Xs = xs.dataSync() as Float32Array;
-      const Gs = gsT.dataSync() as Float32Array;
-      const Hs = hsT.dataSync() as Float32Array;
-      const gSpec = Array.from({ length: r }, (_, i) => rfft(row(Gs, i, n), N));
-      const hSpec = Array.from({ length: r }, (_, i) => rfft(row(Hs, i, n), N));
       const dGacc = Array.from({ length: r }, () => zeroSpectrum(N));
       const dHacc = Array.from({ length: r }, () => zeroSpectrum(N));
-      const dX = new Float32Array(rows * n);
+      const dX = new Float32Array(wantDx ? rows * n : 0);
+      const tmp = zeroSpectrum(N);
       for (let b = 0; b < rows; b++) {
-        const xr = rfft(reversedRow(Xs, b, n), N);
         // dy of the un-reversed product: Hankel's J is its own transpose.
         const dyr = rfft(cfg.reverseOutput ? row(dY, b, n) : reversedRow(dY, b, n), N);
-        const dxAcc = zeroSpectrum(N);
+        const dxAcc = wantDx ? zeroSpectrum(N) : null;
         for (let i = 0; i < r; i++) {
-          const u = foldTransposed(irfft(mulSpectra(xr, hSpec[i], tmp), N), n, cfg.fB);
-          mulAddSpectra(dGacc[i], dyr, rfft(u, N));
+          mulAddSpectra(dGacc[i], dyr, uSpec[b][i]);
           const du = rfft(foldTransposed(irfft(mulSpectra(dyr, gSpec[i], tmp), N), n, cfg.fA), N);
-          mulAddSpectra(dHacc[i], xr, du);
-          mulAddSpectra(dxAcc, hSpec[i], du);
+          mulAddSpectra(dHacc[i], xSpec[b], du);
+          if (dxAcc) mulAddSpectra(dxAcc, hSpec[i], du);
         }
-        foldForwardInto(irfft(dxAcc, N), n, cfg.fB, dX, b * n, false);
+        if (dxAcc) foldForwardInto(irfft(dxAcc, N), n, cfg.fB, dX, b * n, false);
       }
       const dG = new Float32Array(r * n);
       const dH = new Float32Array(r * n);
@@ -96,9 +117,21 @@ export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tens
         dG.set(foldTransposed(irfft(dGacc[i], N), n, cfg.fA), i * n);
         dH.set(foldTransposed(irfft(dHacc[i], N), n, cfg.fB), i * n);
       }
-      return [tf.tensor2d(dX, [rows, n]), tf.tensor2d(dG, [r, n]), tf.tensor2d(dH, [r, n])];
+      done = { dX, dG, dH };
+      return done;
     };
-    return { value, gradFunc };
-  });
-  return op(x, G, H) as tf.Tensor2D;
+    return {
+      x: () => {
+        // The engine asks for x first when it needs it; recompute if it came late.
+        if (done && !wantDx) done = null;
+        wantDx = true;
+        return tf.tensor2d(compute().dX, [rows, n]);
+      },
+      G: () => tf.tensor2d(compute().dG, [r, n]),
+      H: () => tf.tensor2d(compute().dH, [r, n]),
+    };
+  };
+
+  const engine = tf.engine() as unknown as KernelFuncEngine;
+  return engine.runKernelFunc({ forwardFunc, backwardsFunc, inputs: { x, G, H } }) as tf.Tensor2D;
 }
