@@ -2,13 +2,14 @@
 // recorded (a stand-in `sbatch` on PATH records its arguments and prints a job id), the
 // one-line errors when sbatch is missing or refuses, and the per-point states read from a
 // results folder written by the test. test/slurm.test.ts does the same against a real Slurm.
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/main';
 import { slurmJob, slurmJobLabel } from '../src/runs/env';
+import { readLock } from '../src/runs/lock';
 import { emitSlurm } from '../src/sweep/emit';
 import { UserError } from '../src/util/errors';
 
@@ -191,8 +192,8 @@ describe('ldr sweep --status', () => {
     // 4: interrupted cleanly (SIGTERM released the claim) after 2 epochs; 5: never started.
     put(path.join(run(4), 'metrics.jsonl'), epochs(2));
 
-    fakeCommand('squeue', `[ "$*" = "-h -r -o %i %T -j 4242" ] || exit 9; echo "4242_1 RUNNING"; echo "4242_2 PENDING"`);
-    put(path.join(exp, '.sweep', 'slurm', 'submissions.json'), [{ jobId: '4242' }]);
+    fakeCommand('squeue', `case "$*" in "-h -r -o %i %T -j 4242") echo "4242_1 RUNNING"; echo "4242_2 PENDING";; "-h -r -o %i %T -j 17") echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1;; *) exit 9;; esac`);
+    put(path.join(exp, '.sweep', 'slurm', 'submissions.json'), [{ jobId: '17' }, { jobId: '4242' }]);
     const { out, error } = await sweep(['--config', file, '--status']);
     expect(error).toBeNull();
     const rows = out.split('\n').slice(1, 7).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '));
@@ -216,5 +217,31 @@ describe('Slurm job ids from the environment', () => {
     expect(slurmJobLabel(task!)).toBe('12_3');
     expect(slurmJobLabel(slurmJob({ SLURM_JOB_ID: '15' })!)).toBe('15');
     expect(slurmJob({})).toBeNull();
+  });
+});
+
+describe('a claim whose process was killed', () => {
+  it('is stale at once even while the dead process is an unreaped zombie (orphans under a PID 1 that does not reap)', async () => {
+    // The shell execs into `sleep 4` before `sleep 0.3` ends, so nobody waits for it: a zombie until `sleep 4` ends.
+    const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 4'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d)))));
+    const runDir = path.join(dir, 'zombie-run');
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'lock'), JSON.stringify({ pid: zombie, host: os.hostname(), startedAt: 'x' }));
+    try {
+      let state = '';
+      for (let i = 0; i < 150 && state !== 'Z'; i++) {
+        const stat = fs.readFileSync(`/proc/${zombie}/stat`, 'utf8');
+        state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        if (state !== 'Z') await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(state).toBe('Z');
+      expect(() => process.kill(zombie, 0)).not.toThrow(); // signal 0 alone would call it alive
+      expect(readLock(runDir).state).toBe('stale');
+      fs.writeFileSync(path.join(runDir, 'lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: 'x' }));
+      expect(readLock(runDir).state).toBe('live');
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });

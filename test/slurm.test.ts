@@ -120,6 +120,25 @@ function taskOutputs(name: string, jobId: string): string[] {
     .map((f) => fs.readFileSync(path.join(logs, f), 'utf8'));
 }
 
+/** SIGKILL the trainers holding this sweep's claims and the sweeps that launched them (our own processes, by pid). */
+function hardKill(name: string): void {
+  const root = path.join(dir, 'results', name);
+  const pids = new Set<number>();
+  for (const r of runs(name)) {
+    const lock = path.join(r.dir, 'lock');
+    if (fs.existsSync(lock)) pids.add(JSON.parse(fs.readFileSync(lock, 'utf8')).pid);
+  }
+  const started = path.join(root, '.sweep', 'started');
+  for (const f of fs.readdirSync(started)) pids.add(JSON.parse(fs.readFileSync(path.join(started, f), 'utf8')).pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already ended
+    }
+  }
+}
+
 function needCluster(ctx: TestContext): void {
   if (skipReason) {
     console.warn(`[slurm.test] skipped: ${skipReason}`);
@@ -199,36 +218,44 @@ describe('ldr sweep --slurm on a real one-node Slurm', () => {
     }
   }, 200_000);
 
-  it('scancel midway, resubmit: every point completes, none runs twice, the interrupted one resumes', async (ctx) => {
+  // scancel: SIGTERM to every process of the tasks, SIGKILL after KillWait (as at a time limit).
+  // SIGKILL first (as when a node dies): the trainers and their sweeps get no chance to clean
+  // up, their claims stay behind (stale at once on this host, as their pids are gone).
+  it.for([
+    { name: 'cancel', how: 'scancel', stale: false },
+    { name: 'killed', how: 'SIGKILL of every ldr process, then scancel', stale: true },
+  ])('$how midway, resubmit: every point completes, none runs twice, the interrupted one resumes', async ({ name, stale }, ctx) => {
     needCluster(ctx);
     const epochs = 5;
-    const file = writeSweep('cancel', 1.0, epochs);
+    const file = writeSweep(name, 1.0, epochs);
     const first = await submit(file);
 
     // Cancel once a point has ended and another has checkpointed an epoch with epochs to go.
     const midway = () => {
-      const all = runs('cancel');
+      const all = runs(name);
       return all.some((r) => r.summary) && all.some((r) => !r.summary && r.epochs.length >= 1 && r.epochs.length <= epochs - 2);
     };
     await waitFor('a point done and another midway', midway, 150_000, 100);
-    const inFlight = runs('cancel').filter((r) => !r.summary && r.epochs.length >= 1).map((r) => r.id);
+    const inFlight = runs(name).filter((r) => !r.summary && r.epochs.length >= 1).map((r) => r.id);
+    if (stale) hardKill(name);
     expect(spawnSync('scancel', [first], { env }).status).toBe(0);
     await waitFor(`job ${first} to leave the queue`, () => queued(first).length === 0, 60_000);
 
-    const before = runs('cancel');
+    const before = runs(name);
     const doneBefore = new Map(before.filter((r) => r.summary).map((r) => [r.id, r.summary!]));
     expect(doneBefore.size).toBeGreaterThan(0);
     expect(doneBefore.size).toBeLessThan(6);
-    // Killed cleanly: no live claim left, no point marked failed, every metrics file whole.
+    // No live claim left, no point marked failed, every metrics file whole; SIGKILL leaves stale claims.
     const status = await ldr(['sweep', '--config', file, '--status']);
     expect(status.stdout).not.toMatch(/ (running|failed) /);
+    expect(/ stale /.test(status.stdout)).toBe(stale);
     expect(status.stdout).toMatch(new RegExp(`\\n6 points: ${doneBefore.size} done, `));
     for (const r of before) expect(r.epochs).toEqual(Array.from({ length: r.epochs.length }, (_, k) => k + 1));
 
     const second = await submit(file);
-    await waitFor('all 6 points and the second array to end', () => runs('cancel').filter((r) => r.summary).length === 6 && queued(second).length === 0, 150_000);
+    await waitFor('all 6 points and the second array to end', () => runs(name).filter((r) => r.summary).length === 6 && queued(second).length === 0, 150_000);
 
-    const after = runs('cancel');
+    const after = runs(name);
     expect(after).toHaveLength(6);
     for (const r of after) {
       expect(JSON.parse(r.summary!).status).toBe('completed');
@@ -238,16 +265,16 @@ describe('ldr sweep --slurm on a real one-node Slurm', () => {
     // Points done before the cancel were not run again: same summary, their outcome still from the first job.
     for (const [id, summary] of doneBefore) {
       expect(after.find((r) => r.id === id)!.summary).toBe(summary);
-      expect(outcome('cancel', id)?.slurm?.arrayJobId).toBe(first);
+      expect(outcome(name, id)?.slurm?.arrayJobId).toBe(first);
     }
-    const alreadyDone = taskOutputs('cancel', second).reduce((n, out) => n + Number(/(\d+) already done/.exec(out)?.[1] ?? NaN), 0);
+    const alreadyDone = taskOutputs(name, second).reduce((n, out) => n + Number(/(\d+) already done/.exec(out)?.[1] ?? NaN), 0);
     expect(alreadyDone).toBe(doneBefore.size);
     // The point caught midway resumed: started under the first job (env.json kept), ended under the second.
     const resumed = after.filter((r) => inFlight.includes(r.id) && !doneBefore.has(r.id));
     expect(resumed.length).toBeGreaterThan(0);
     for (const r of resumed) {
       expect(r.env?.slurm?.arrayJobId).toBe(first);
-      expect(outcome('cancel', r.id)?.slurm?.arrayJobId).toBe(second);
+      expect(outcome(name, r.id)?.slurm?.arrayJobId).toBe(second);
     }
     const final = await ldr(['sweep', '--config', file, '--status']);
     expect(final.stdout).toContain('\n6 points: 6 done\n');

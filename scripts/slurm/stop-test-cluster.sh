@@ -35,7 +35,7 @@ stop_pidfile "$DIR/munged.pid"
 for env in /proc/[0-9]*/environ; do
   pid=${env#/proc/}; pid=${pid%/environ}
   [ "$pid" = $$ ] && continue
-  if tr '\0' '\n' <"$env" 2>/dev/null | grep -qxF "SLURM_CONF=$SLURM_CONF"; then
+  if tr '\0' '\n' 2>/dev/null <"$env" | grep -qxF "SLURM_CONF=$SLURM_CONF"; then
     kill -KILL "$pid" 2>/dev/null || true
   fi
 done

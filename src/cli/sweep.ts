@@ -45,7 +45,7 @@ export function registerSweep(program: Command): void {
     .option('--shard [i/n]', 'run only slice i of n (0-based); bare or "auto": i from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, n from SLURM_ARRAY_TASK_COUNT or LDR_SHARDS')
     .option('--dry-run', 'print the points and which are done; run nothing')
     .option('--emit <kind>', 'print a cluster job that runs the shards: slurm (sbatch job array) or k8s (Indexed Job)')
-    .option('--shards <n>', 'with --emit: number of shards (default: one per point)')
+    .option('--shards <n>', 'with --emit or --slurm: number of shards = array tasks (default: one per point)')
     .option('--set <key=value>', 'override a field in every point (repeatable)', collect, [])
     .option('--quiet', 'no progress line, only the final summary')
     .option('--image <name>', 'with --emit k8s: container image', 'node:20')
@@ -58,7 +58,6 @@ export function registerSweep(program: Command): void {
     .option('--jobs-per-task <j>', 'with --slurm / --emit: points each task runs at once (default 1; same as --jobs there)')
     .option('--status', 'show each point: done / running / stale / failed / pending, and the Slurm jobs that ran it')
     .action(async (opts: SweepOptions) => {
-      quietOnClosedPipe();
       const src = readSweepFile(opts.config);
       const grid = buildGrid(src, opts.set);
       if (opts.status) return status(opts, grid);
@@ -217,13 +216,3 @@ function status(opts: SweepOptions, grid: Grid): void {
   process.stdout.write(out);
 }
 
-/** `ldr sweep --dry-run | head`: a closed pipe ends the listing quietly, not with a stack trace. */
-let pipeGuarded = false;
-function quietOnClosedPipe(): void {
-  if (pipeGuarded) return;
-  pipeGuarded = true;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
-}

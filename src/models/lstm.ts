@@ -91,7 +91,8 @@ export class LstmLanguageModel {
       // The structured product once for the whole window: [T·B, 4h] from inputs zero-padded to 4h.
       const padded = tf.concat([x, tf.zeros([steps * B, 3 * h])], 1) as tf.Tensor2D;
       const pre = tf.add(this.inputLayer.apply(padded), this.recurrentB).reshape([steps, B, 4 * h]);
-      const perStep = tf.unstack(pre) as tf.Tensor2D[];
+      // (tf.unstack's gradient breaks on a single step: the tape hands it one tensor, not a list.)
+      const perStep = steps === 1 ? [tf.reshape(pre, [B, 4 * h]) as tf.Tensor2D] : (tf.unstack(pre) as tf.Tensor2D[]);
       let hPrev = state.h;
       let cPrev = state.c;
       const outs: tf.Tensor2D[] = [];

@@ -40,6 +40,10 @@ export interface EpochMetrics {
   valAcc: number | null;
   lr: number;
   seconds: number;
+  /** Language-model runs only (model.type lstm): exp(trainLoss), exp(valLoss), training tokens per second. */
+  trainPpl?: number;
+  valPpl?: number | null;
+  tokensPerSecond?: number;
 }
 
 export interface RunSummary {
@@ -66,4 +70,9 @@ export interface RunSummary {
   unconstrainedParams: number;
   wallSeconds: number;
   backend: string;
+  /**
+   * Language-model runs only (model.type lstm), where accuracies are next-word accuracies and the
+   * reported number is test perplexity exp(testLoss) of the best-validation weights (lower is better).
+   */
+  lm?: { testPpl: number | null; bestValPpl: number | null; vocabSize: number; hidden: number; tokensPerSecond: number | null };
 }

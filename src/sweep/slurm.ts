@@ -74,15 +74,19 @@ export function submitArray(
 
 /** Task states squeue knows for these array jobs ("123_4" → "RUNNING"); null when squeue cannot be asked. */
 export function queuedTasks(jobIds: string[], env: Env = process.env): Map<string, string> | null {
-  if (!jobIds.length) return new Map();
-  const r = spawnSync('squeue', ['-h', '-r', '-o', '%i %T', '-j', jobIds.join(',')], { env, encoding: 'utf8', timeout: 30_000 });
-  // squeue exits non-zero for job ids it has forgotten: treat as "none queued" if it printed nothing.
-  if (r.error) return null;
-  if (r.status !== 0 && !/Invalid job id/i.test(r.stderr)) return null;
   const tasks = new Map<string, string>();
-  for (const line of r.stdout.split('\n')) {
-    const [id, state] = line.trim().split(/\s+/);
-    if (id && state) tasks.set(id, state);
+  // One job at a time: squeue rejects a whole list when one id in it has been forgotten.
+  for (const id of jobIds) {
+    const r = spawnSync('squeue', ['-h', '-r', '-o', '%i %T', '-j', id], { env, encoding: 'utf8', timeout: 30_000 });
+    if (r.error) return null;
+    if (r.status !== 0) {
+      if (/Invalid job id/i.test(r.stderr)) continue; // ended long ago: nothing queued
+      return null;
+    }
+    for (const line of r.stdout.split('\n')) {
+      const [task, state] = line.trim().split(/\s+/);
+      if (task && state) tasks.set(task, state);
+    }
   }
   return tasks;
 }

@@ -1,5 +1,6 @@
 // The kernels ldr registers for wasm (src/kernels) against the cpu backend's own kernels and a
-// float64 reference: the CNN's filter gradient (several shapes, paddings, strides) and the
+// float64 reference: the CNN's filter gradient (several shapes, paddings, strides: stride 1 runs
+// as an XNNPACK convolution, other strides as a loop) and the
 // embedding-lookup gradient (tf.gather → UnsortedSegmentSum), and that nothing leaks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -57,8 +58,10 @@ describe('wasm kernels registered by ldr', () => {
       const cs = rng.normalArray(c.x[0] * c.x[1] * c.x[2] * c.f[3]);
       await tf.setBackend('wasm');
       const before = tf.memory().numTensors;
+      const buffersBefore = tf.backend().numDataIds(); // the kernel's own temporaries included
       const onWasm = convGrads(c, xs, ws, cs);
       expect(tf.memory().numTensors).toBe(before);
+      expect(tf.backend().numDataIds()).toBe(buffersBefore);
       await tf.setBackend('cpu');
       const onCpu = convGrads(c, xs, ws, cs);
       await tf.setBackend('wasm');

@@ -14,6 +14,7 @@ import type { Dataset, Split } from '../../src/data/types';
 import { CnnModel, cnnFlatSize } from '../../src/models/cnn';
 import { createClassifier } from '../../src/models';
 import { crossEntropy } from '../../src/train/evaluate';
+import { runExperiment } from '../../src/train/run';
 import { seedStreams, train } from '../../src/train/trainer';
 import { Rng } from '../../src/util/random';
 
@@ -133,5 +134,13 @@ describe('CNN (model.type cnn)', () => {
     expect(r.status).toBe('completed');
     expect(r.metrics[2].trainLoss).toBeLessThan(r.metrics[0].trainLoss);
     expect(r.testAcc!).toBeGreaterThan(0.4); // chance is 0.1
+
+    // Through `ldr train`'s runner: the model factory builds the CNN, the summary counts its parameters.
+    const run = await runExperiment({ ...cfg, training: { ...cfg.training, epochs: 1 }, output: path.join(tmp, 'runs') }, { backend: { name: 'wasm', reason: 'test' }, loadData: () => data });
+    expect(run.summary.modelType).toBe('cnn');
+    expect(run.summary.params.structured).toBe(2 * 784 + 2 * 783);
+    expect(run.summary.params.total).toBe(2 * 784 + 2 * 783 + 784 + (150 + 6 + 2400 + 16) + 7850);
+    expect(run.summary.unconstrainedParams).toBe(784 * 784);
+    expect(run.summary.testAcc).not.toBeNull();
   });
 });
