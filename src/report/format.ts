@@ -27,13 +27,18 @@ export const CSV_COLUMNS = [
   'lr', 'seeds', 'test_acc_mean', 'test_acc_std', 'val_acc_mean', 'diverged',
 ];
 
+/** Added when language-model rows are present (empty for the classifiers' rows). */
+export const CSV_LM_COLUMNS = ['test_ppl_mean', 'test_ppl_std', 'val_ppl_mean'];
+
 export function toCsv(rows: Row[], opts: ReportOptions): string {
-  const columns = opts.comparePaper ? [...CSV_COLUMNS, 'paper_test_acc', 'diff'] : CSV_COLUMNS;
+  const anyLm = rows.some((r) => r.lm);
+  const columns = [...CSV_COLUMNS, ...(anyLm ? CSV_LM_COLUMNS : []), ...(opts.comparePaper ? ['paper_test_acc', 'diff'] : [])];
   const records = rows.map((r) => {
     const rec = [
       r.experiment, r.model, r.dataset, r.className, r.rank ?? '', r.params, r.hiddenParams, round(r.compression, 2),
       r.lr, r.seeds, pct(r.testAccMean, 4) ?? '', pct(r.testAccStd, 4) ?? '', pct(r.valAccMean, 4), r.diverged,
     ];
+    if (anyLm) rec.push(...(r.lm ? [num(r.lm.testPplMean), num(r.lm.testPplStd), num(r.lm.valPplMean)] : ['', '', '']));
     if (opts.comparePaper) {
       const { paper, diff } = paperOf(r);
       rec.push(paper ?? '', diff ?? '');
@@ -53,6 +58,21 @@ export function toJson(rows: Row[], scan: ScanResult, opts: ReportOptions): stri
     skipped: scan.skipped,
   };
   return JSON.stringify(out, null, 2) + '\n';
+}
+
+const num = (x: number | null): number | string => (x === null || !Number.isFinite(x) ? '' : round(x, 3));
+
+/** Language-model rows: test perplexity mean ± std (lower is better). */
+function pplText(r: Row): string {
+  const m = r.lm?.testPplMean ?? null;
+  if (m === null) return 'diverged';
+  const s = r.lm?.testPplStd ?? null;
+  return s === null ? m.toFixed(2) : `${m.toFixed(2)} ± ${s.toFixed(2)}`;
+}
+
+/** The reported number of a row: test accuracy %, or perplexity for language-model rows. */
+function resultText(r: Row): string {
+  return r.lm ? `ppl ${pplText(r)}` : accText(r);
 }
 
 function accText(r: Row): string {
@@ -83,7 +103,7 @@ export function toMarkdown(rows: Row[], scan: ScanResult, opts: ReportOptions): 
       ...columns.map((c) => {
         const r = mine.find((x) => x.dataset === c.dataset && x.experiment === c.experiment && x.className === m.className && x.rank === m.rank);
         if (!r) return '';
-        let cell = `${accText(r)} (n=${r.seeds}, ${int(r.params)} params)`;
+        let cell = `${r.lm ? pplText(r) : accText(r)} (n=${r.seeds}, ${int(r.params)} params)`;
         if (opts.comparePaper) {
           const { paper, diff } = paperOf(r);
           if (paper !== null) cell += ` · paper ${paper.toFixed(2)} (${diff! >= 0 ? '+' : ''}${diff!.toFixed(2)})`;
@@ -91,7 +111,8 @@ export function toMarkdown(rows: Row[], scan: ScanResult, opts: ReportOptions): 
         return cell;
       }),
     ]);
-    parts.push(`### ${model.toUpperCase()}: test accuracy % (mean ± sample std over n seeds) and parameters of the whole model\n\n${mdTable(header, body)}`);
+    const what = mine.some((r) => r.lm) ? 'test perplexity (mean ± sample std over n seeds; lower is better)' : 'test accuracy % (mean ± sample std over n seeds)';
+    parts.push(`### ${model.toUpperCase()}: ${what} and parameters of the whole model\n\n${mdTable(header, body)}`);
   }
   const details = rows.map((r) => [
     r.dataset,
@@ -101,11 +122,11 @@ export function toMarkdown(rows: Row[], scan: ScanResult, opts: ReportOptions): 
     int(r.hiddenParams),
     `${round(r.compression, 1)}×`,
     String(r.lr),
-    accText(r),
+    resultText(r),
     String(r.seeds),
-    pct(r.valAccMean, 2)!.toFixed(2),
+    r.lm ? `ppl ${r.lm.valPplMean.toFixed(2)}` : pct(r.valAccMean, 2)!.toFixed(2),
     String(r.diverged),
-    r.lrs.map((l) => `${l.lr}: ${pct(l.valMean, 2)!.toFixed(2)} (${l.runs})`).join(', '),
+    r.lrs.map((l) => `${l.lr}: ${r.lm ? `ppl ${l.valPpl!.toFixed(2)}` : pct(l.valMean, 2)!.toFixed(2)} (${l.runs})`).join(', '),
   ]);
   parts.push(
     `### Details\n\n${mdTable(
@@ -113,6 +134,9 @@ export function toMarkdown(rows: Row[], scan: ScanResult, opts: ReportOptions): 
       details,
     )}`,
   );
+  if (rows.some((r) => r.lm)) {
+    parts.push('_Language-model rows (ppl): lr chosen by mean best-validation perplexity over seeds; test perplexity of the best-validation checkpoint; lower is better._');
+  }
   parts.push(footer(scan));
   return parts.join('\n\n') + '\n';
 }

@@ -33,7 +33,8 @@ interface Panel {
   rows: Row[];
 }
 
-function panels(rows: Row[]): Panel[] {
+function panels(all: Row[]): Panel[] {
+  const rows = all.filter((r) => !r.lm); // an accuracy plot: language-model rows (perplexity) are not on it
   const keys = [...new Map(rows.map((r) => [`${r.model}\u0000${r.dataset}\u0000${r.experiment}`, r])).values()].sort(
     (a, b) => a.model.localeCompare(b.model) || datasetOrder(a.dataset) - datasetOrder(b.dataset) || a.dataset.localeCompare(b.dataset) || a.experiment.localeCompare(b.experiment),
   );

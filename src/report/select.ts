@@ -9,6 +9,15 @@ export interface LrScore {
   /** Mean best-validation accuracy over the runs at this lr (a run that diverged before any validation counts as 0). */
   valMean: number;
   runs: number;
+  /** Language-model rows: mean best-validation perplexity (a run without one counts as +∞). */
+  valPpl?: number;
+}
+
+/** Language-model rows (model lstm): perplexities, lower is better; accuracies are next-word accuracies. */
+export interface LmRowStats {
+  testPplMean: number | null;
+  testPplStd: number | null;
+  valPplMean: number;
 }
 
 export interface Row {
@@ -34,6 +43,8 @@ export interface Row {
   diverged: number;
   /** Every lr tried, ascending. */
   lrs: LrScore[];
+  /** Present for language-model runs only (their summaries carry `lm`). */
+  lm?: LmRowStats;
 }
 
 export function mean(xs: number[]): number {
@@ -86,11 +97,18 @@ export function selectRows(runs: RunSummary[]): Row[] {
 
 function selectLr(group: RunSummary[]): Row {
   const byLr = groupBy(group, (r) => String(r.lr));
+  const isLm = group[0].lm !== undefined;
   const lrs: LrScore[] = [...byLr.values()]
-    .map((rs) => ({ lr: rs[0].lr, valMean: mean(rs.map((r) => r.bestValAcc ?? 0)), runs: rs.length }))
+    .map((rs) => ({
+      lr: rs[0].lr,
+      valMean: mean(rs.map((r) => r.bestValAcc ?? 0)),
+      runs: rs.length,
+      ...(isLm ? { valPpl: mean(rs.map((r) => r.lm?.bestValPpl ?? Infinity)) } : {}),
+    }))
     .sort((a, b) => a.lr - b.lr);
-  // Best mean validation accuracy; on a tie the smaller lr (the first in ascending order) wins.
-  const best = lrs.reduce((a, b) => (b.valMean > a.valMean ? b : a));
+  // Best mean validation accuracy (language models: lowest mean validation perplexity); on a tie
+  // the smaller lr (the first in ascending order) wins.
+  const best = isLm ? lrs.reduce((a, b) => (b.valPpl! < a.valPpl! ? b : a)) : lrs.reduce((a, b) => (b.valMean > a.valMean ? b : a));
   const chosen = byLr.get(String(best.lr))!;
   const tests = chosen.map((r) => r.testAcc).filter((x): x is number => x !== null);
   const first = chosen[0];
@@ -110,5 +128,11 @@ function selectLr(group: RunSummary[]): Row {
     valAccMean: best.valMean,
     diverged: chosen.filter((r) => r.status === 'diverged').length,
     lrs,
+    ...(isLm ? { lm: lmStats(chosen, best.valPpl!) } : {}),
   };
+}
+
+function lmStats(chosen: RunSummary[], valPplMean: number): LmRowStats {
+  const ppl = chosen.map((r) => r.lm?.testPpl ?? null).filter((x): x is number => x !== null);
+  return { testPplMean: ppl.length ? mean(ppl) : null, testPplStd: sampleStd(ppl), valPplMean };
 }

@@ -89,6 +89,15 @@ describe('ldr train, model.type lstm', () => {
     expect(again.kind).toBe('done-before');
   });
 
+  it('a run whose loss becomes non-finite ends as diverged, with the place in its message', async () => {
+    const cfg = loadExperimentFromString(config(path.join(tmp, 'c')).replace('lr: 2,', 'lr: 1e30,').replace('clip: 0.25', 'clip: 1'));
+    const r = await runExperiment(cfg, { backend, loadData: noData });
+    expect(r.summary.status).toBe('diverged');
+    expect(r.summary.message).toMatch(/loss became (NaN|Infinity) at epoch 1, window \d+ of \d+/);
+    expect(r.summary.lm!.testPpl).toBeNull();
+    expect(fs.existsSync(path.join(r.paths.dir, 'summary.json'))).toBe(true);
+  });
+
   it('config errors name the field: an image dataset for lstm, a corpus for shl, lstm settings for shl', () => {
     expect(() => loadExperimentFromString(config(tmp).replace('tiny-grammar', 'digits-noise'), 'x.yaml')).toThrow(UserError);
     expect(() => loadExperimentFromString(config(tmp).replace('tiny-grammar', 'digits-noise'), 'x.yaml')).toThrow(/dataset\.name: expected a text corpus/);
