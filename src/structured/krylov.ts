@@ -18,6 +18,7 @@ import { krylovRows, krylovRowsBackward, type OperatorCoeffs, type OperatorGrads
 import { krylovProductDoubling, krylovRowsDoubling } from './krylovDoubling';
 import { krylovRowsBackwardSimd, krylovRowsSimd, simdAvailable } from './krylovSimd';
 import type { DisplacementOperator } from './operators';
+import { runLazyGradOp, type LazyGrads } from './lazyGradOp';
 
 export type KrylovPath = 'simd' | 'js' | 'doubling';
 
@@ -77,18 +78,6 @@ function rowsBackward(
   r: number,
 ): { dV: Float32Array; grads: OperatorGrads } {
   return rows ? krylovRowsBackward(co, rows, dK, r) : krylovRowsBackwardSimd(co, V, dK, r);
-}
-
-// tf.customGrad computes every input's gradient eagerly; the engine's kernel-function entry
-// (what customGrad itself calls) takes lazy per-input gradient functions, so dX is only
-// computed when X needs a gradient (not for a first layer fed with data).
-type LazyGrads = Record<string, () => tf.Tensor>;
-interface KernelFuncEngine {
-  runKernelFunc(params: {
-    forwardFunc: (backend: unknown, save: (tensors: tf.Tensor[]) => void) => tf.Tensor;
-    backwardsFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => LazyGrads;
-    inputs: Record<string, tf.Tensor>;
-  }): tf.Tensor;
 }
 
 function krylovProductKernels(
@@ -155,6 +144,5 @@ function krylovProductKernels(
     return grads;
   };
 
-  const engine = tf.engine() as unknown as KernelFuncEngine;
-  return engine.runKernelFunc({ forwardFunc, backwardsFunc, inputs }) as tf.Tensor2D;
+  return runLazyGradOp(forwardFunc, backwardsFunc, inputs) as tf.Tensor2D;
 }

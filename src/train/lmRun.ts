@@ -2,14 +2,14 @@
 // as the classifier (run.ts): claim the folder, resume from its checkpoint or start, train
 // (lm.ts), write summary.json with perplexities. Reuses src/runs for lock, checkpoint, files.
 import * as fs from 'fs';
-import type * as tf from '@tensorflow/tfjs';
 import { lstmSchema, type ExperimentConfig } from '../config/schema';
 import { loadCorpus } from '../data/corpus/load';
 import { LstmLanguageModel } from '../models/lstm';
-import { loadCheckpoint, saveCheckpoint } from '../runs/checkpoint';
+import { saveCheckpoint } from '../runs/checkpoint';
 import { collectEnv } from '../runs/env';
-import { clearRun, readSummary, runPaths, writeConfig, writeEnv, writeMetrics, writeSummary, type RunPaths } from '../runs/folder';
-import { claimLock, LOCK_HELD_EXIT_CODE, type LockStatus } from '../runs/lock';
+import { clearRun, readSummary, runPaths, writeConfig, writeEnv, writeMetrics, writeSummary } from '../runs/folder';
+import { claimLock, LOCK_HELD_EXIT_CODE } from '../runs/lock';
+import { assertResumable, lockHeldMessage, readCheckpoint } from '../runs/resume';
 import { runIdOf } from '../runs/runId';
 import type { EpochMetrics, RunSummary } from '../runs/types';
 import { findClass } from '../structured/registry';
@@ -154,28 +154,4 @@ export async function runLmExperiment(cfg: ExperimentConfig, opts: RunOptions): 
     model?.dispose();
     lock.release();
   }
-}
-
-function readCheckpoint(paths: RunPaths): ReturnType<typeof loadCheckpoint> {
-  try {
-    return loadCheckpoint(paths.checkpoint);
-  } catch (err) {
-    throw new UserError(`cannot resume from ${paths.checkpoint}: ${(err as Error).message}; use --force to start over`);
-  }
-}
-
-function assertResumable(paths: RunPaths, weights: Record<string, Float32Array>, vars: Record<string, tf.Variable>): void {
-  const problems: string[] = [];
-  for (const [name, v] of Object.entries(vars)) {
-    if (!(name in weights)) problems.push(`no ${name}`);
-    else if (weights[name].length !== v.size) problems.push(`${name} has ${weights[name].length} values, the model ${v.size}`);
-  }
-  for (const name of Object.keys(weights)) if (!(name in vars)) problems.push(`unexpected ${name}`);
-  if (problems.length) throw new UserError(`cannot resume from ${paths.checkpoint}: it does not fit the model (${problems.join('; ')}); use --force to start over`);
-}
-
-function lockHeldMessage(dir: string, holder: LockStatus): string {
-  const who = holder.info ? `pid ${holder.info.pid} on ${holder.info.host}, started ${holder.info.startedAt}` : 'another process';
-  const beat = holder.ageMs === null ? '' : `, last heartbeat ${Math.round(holder.ageMs / 1000)} s ago`;
-  return `${dir} is being trained by ${who}${beat}; not starting a second copy (exit ${LOCK_HELD_EXIT_CODE})`;
 }

@@ -3,14 +3,14 @@
 // resumes from its last checkpoint and ends with exactly the numbers of an uninterrupted run
 // (same backend): init, shuffle stream, weights, best weights and optimizer state all restore.
 import * as fs from 'fs';
-import type * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/schema';
 import type { Dataset } from '../data/types';
 import { createClassifier, type ClassifierModel } from '../models';
-import { loadCheckpoint, saveCheckpoint } from '../runs/checkpoint';
+import { saveCheckpoint } from '../runs/checkpoint';
 import { collectEnv } from '../runs/env';
 import { clearRun, readSummary, runPaths, writeConfig, writeEnv, writeMetrics, writeSummary, type RunPaths } from '../runs/folder';
-import { claimLock, LOCK_HELD_EXIT_CODE, type LockStatus } from '../runs/lock';
+import { claimLock, LOCK_HELD_EXIT_CODE } from '../runs/lock';
+import { assertResumable, lockHeldMessage, readCheckpoint } from '../runs/resume';
 import { runIdOf } from '../runs/runId';
 import type { RunSummary } from '../runs/types';
 import { findClass } from '../structured/registry';
@@ -154,32 +154,4 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
     model?.dispose();
     lock.release();
   }
-}
-
-/** The checkpoint, or a UserError that says how to get past a damaged one. */
-function readCheckpoint(paths: RunPaths): ReturnType<typeof loadCheckpoint> {
-  try {
-    return loadCheckpoint(paths.checkpoint);
-  } catch (err) {
-    throw new UserError(`cannot resume from ${paths.checkpoint}: ${(err as Error).message}; use --force to start over`);
-  }
-}
-
-/** The checkpoint must hold exactly the model's variables (names and sizes), or resuming is meaningless. */
-function assertResumable(paths: RunPaths, weights: Record<string, Float32Array>, vars: Record<string, tf.Variable>): void {
-  const problems: string[] = [];
-  for (const [name, v] of Object.entries(vars)) {
-    if (!(name in weights)) problems.push(`no ${name}`);
-    else if (weights[name].length !== v.size) problems.push(`${name} has ${weights[name].length} values, the model ${v.size}`);
-  }
-  for (const name of Object.keys(weights)) if (!(name in vars)) problems.push(`unexpected ${name}`);
-  if (problems.length) {
-    throw new UserError(`cannot resume from ${paths.checkpoint}: it does not fit the model (${problems.join('; ')}); use --force to start over`);
-  }
-}
-
-function lockHeldMessage(dir: string, holder: LockStatus): string {
-  const who = holder.info ? `pid ${holder.info.pid} on ${holder.info.host}, started ${holder.info.startedAt}` : 'another process';
-  const beat = holder.ageMs === null ? '' : `, last heartbeat ${Math.round(holder.ageMs / 1000)} s ago`;
-  return `${dir} is being trained by ${who}${beat}; not starting a second copy (exit ${LOCK_HELD_EXIT_CODE})`;
 }

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type HalfSpectrum, irfft, mulAddSpectra, mulSpectra, rfft } from './fft';
 import { shiftFftSize } from './shiftKrylov';
+import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
 
 const zeroSpectrum = (N: number): HalfSpectrum => ({ re: new Float64Array(N / 2 + 1), im: new Float64Array(N / 2 + 1) });
 
@@ -37,18 +38,6 @@ export interface ShiftKrylovOpConfig {
   fB: number;
   /** Hankel-like: M = J · (Krylov product). */
   reverseOutput: boolean;
-}
-
-// tf.customGrad computes every input's gradient eagerly; the engine's kernel-function entry
-// (what customGrad itself calls; tfjs pinned to 4.22.0) takes lazy per-input gradient functions,
-// so dX is only computed when X needs a gradient (not for a first layer fed with data).
-type LazyGrads = Record<string, () => tf.Tensor>;
-interface KernelFuncEngine {
-  runKernelFunc(params: {
-    forwardFunc: (backend: unknown, save: (tensors: tf.Tensor[]) => void) => tf.Tensor;
-    backwardsFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => LazyGrads;
-    inputs: Record<string, tf.Tensor>;
-  }): tf.Tensor;
 }
 
 /** Y = X Mᵀ for X [b, n], G and H [r, n]; differentiable w.r.t. all three. */
@@ -132,6 +121,5 @@ export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tens
     };
   };
 
-  const engine = tf.engine() as unknown as KernelFuncEngine;
-  return engine.runKernelFunc({ forwardFunc, backwardsFunc, inputs: { x, G, H } }) as tf.Tensor2D;
+  return runLazyGradOp(forwardFunc, backwardsFunc, { x, G, H }) as tf.Tensor2D;
 }
