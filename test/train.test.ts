@@ -167,7 +167,7 @@ describe('runExperiment, resume edge cases', () => {
     // Same run folder, but the data now has 10 features instead of 8: the weights no longer fit.
     const err = await runExperiment(cfg, { loadData: () => blobs({ n: 10 }), backend }).catch((e) => e);
     expect(err.constructor.name).toBe('UserError');
-    expect(err.message).toMatch(/cannot resume from .*checkpoint: it does not fit the model \(hidden\.Wt has 64 values, the model 100.*use --force to start over$/);
+    expect(err.message).toMatch(/cannot resume from .*checkpoint: it does not fit the model \(hidden\.W has 64 values, the model 100.*use --force to start over$/);
     const forced = await runExperiment(cfg, { loadData: () => blobs({ n: 10 }), backend, force: true });
     expect(forced.summary.status).toBe('completed');
   });

@@ -273,7 +273,7 @@ describe('initialisation (PAPER.md §2)', () => {
     const audit = m.audit();
     switch (spec.name) {
       case 'unconstrained':
-        expectNormal(v('Wt'), 1 / Math.sqrt(n));
+        expectNormal(v('W'), 1 / Math.sqrt(n));
         break;
       case 'circulant':
         expectNormal(v('c'), 1 / Math.sqrt(n));

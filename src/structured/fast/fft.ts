@@ -1,13 +1,22 @@
-// FFTs over Float64Arrays: an iterative radix-2 complex FFT with cached bit-reversal and
-// stage-contiguous twiddle tables, and real-input transforms (rfft/irfft) through a complex FFT
-// of half the length. TF.js has no FFT kernel on the wasm backend (and its cpu one is slow), so
-// the fast structured products (fast/*.ts) run on these typed-array transforms.
+// FFTs over Float64Arrays: an iterative radix-4 complex FFT (one radix-2 pass first when log2 n
+// is odd) with cached bit-reversal and per-pass twiddle tables, and real-input transforms
+// (rfft/irfft) through a complex FFT of half the length. TF.js has no FFT kernel on the wasm
+// backend (and its cpu one is slow), so the fast structured products (fast/*.ts) run on these
+// typed-array transforms. The *Into forms write into caller buffers and use cached scratch, so
+// the hot loops allocate nothing.
 
 interface Plan {
-  rev: Uint32Array;
-  /** Stage with half-size h keeps e^{-iπk/h}, k < h, at offset h (entries 1 … n−1). */
-  twRe: Float64Array;
-  twIm: Float64Array;
+  n: number;
+  /** Index pairs (i, j), i < j, to swap for the bit-reversal permutation. */
+  swaps: Uint32Array;
+  /** Radix-4 pass with quarter-size q keeps w^k, w^2k, w^3k, w = e^{-2πi/(4q)}, k < q, at offset 3(q − start). */
+  tw: Float64Array;
+  /** Quarter sizes of the radix-4 passes, in order; the first pass is radix-2 when `radix2First`. */
+  quarters: number[];
+  radix2First: boolean;
+  /** Scratch for real transforms of size 2n. */
+  zr: Float64Array;
+  zi: Float64Array;
 }
 
 const plans = new Map<number, Plan>();
@@ -29,17 +38,109 @@ function plan(n: number): Plan {
   const bits = Math.round(Math.log2(n));
   const rev = new Uint32Array(n);
   for (let i = 1; i < n; i++) rev[i] = (rev[i >> 1] >> 1) | ((i & 1) << (bits - 1));
-  const twRe = new Float64Array(Math.max(1, n));
-  const twIm = new Float64Array(Math.max(1, n));
-  for (let h = 1; h < n; h *= 2) {
-    for (let k = 0; k < h; k++) {
-      twRe[h + k] = Math.cos((-Math.PI * k) / h);
-      twIm[h + k] = Math.sin((-Math.PI * k) / h);
+  const pairs: number[] = [];
+  for (let i = 0; i < n; i++) if (rev[i] > i) pairs.push(i, rev[i]);
+  const radix2First = bits % 2 === 1;
+  const quarters: number[] = [];
+  for (let q = radix2First ? 2 : 1; 4 * q <= n; q *= 4) quarters.push(q);
+  const twParts: number[] = [];
+  for (const q of quarters) {
+    for (let k = 0; k < q; k++) {
+      for (let m = 1; m <= 3; m++) {
+        const ang = (-2 * Math.PI * m * k) / (4 * q);
+        twParts.push(Math.cos(ang), Math.sin(ang));
+      }
     }
   }
-  p = { rev, twRe, twIm };
+  p = { n, swaps: Uint32Array.from(pairs), tw: Float64Array.from(twParts), quarters, radix2First, zr: new Float64Array(n), zi: new Float64Array(n) };
   plans.set(n, p);
   return p;
+}
+
+/** Unnormalised in-place DFT (sign −1, or +1 when `inverse`) of length n = re.length. */
+function transform(re: Float64Array, im: Float64Array, inverse: boolean): void {
+  const n = re.length;
+  if (n <= 1) return;
+  const { swaps, tw, quarters, radix2First } = plan(n);
+  for (let s = 0; s < swaps.length; s += 2) {
+    const i = swaps[s];
+    const j = swaps[s + 1];
+    let t = re[i];
+    re[i] = re[j];
+    re[j] = t;
+    t = im[i];
+    im[i] = im[j];
+    im[j] = t;
+  }
+  if (radix2First) {
+    for (let a = 0; a < n; a += 2) {
+      const br = re[a + 1];
+      const bi = im[a + 1];
+      re[a + 1] = re[a] - br;
+      im[a + 1] = im[a] - bi;
+      re[a] += br;
+      im[a] += bi;
+    }
+  }
+  // Forward: b1 = t1 − i·t3; inverse (conjugate twiddles): b1 = t1 + i·t3.
+  const sg = inverse ? -1 : 1;
+  let off = 0;
+  for (const q of quarters) {
+    const step = 4 * q;
+    if (q === 1) {
+      for (let a = 0; a < n; a += 4) {
+        const x0r = re[a], x0i = im[a];
+        const x1r = re[a + 1], x1i = im[a + 1];
+        const x2r = re[a + 2], x2i = im[a + 2];
+        const x3r = re[a + 3], x3i = im[a + 3];
+        const t0r = x0r + x1r, t0i = x0i + x1i;
+        const t1r = x0r - x1r, t1i = x0i - x1i;
+        const t2r = x2r + x3r, t2i = x2i + x3i;
+        const t3r = sg * (x2r - x3r), t3i = sg * (x2i - x3i);
+        re[a] = t0r + t2r;
+        im[a] = t0i + t2i;
+        re[a + 2] = t0r - t2r;
+        im[a + 2] = t0i - t2i;
+        re[a + 1] = t1r + t3i;
+        im[a + 1] = t1i - t3r;
+        re[a + 3] = t1r - t3i;
+        im[a + 3] = t1i + t3r;
+      }
+    } else {
+      for (let k = 0; k < q; k++) {
+        const o = off + 6 * k;
+        const w1r = tw[o], w1i = sg * tw[o + 1];
+        const w2r = tw[o + 2], w2i = sg * tw[o + 3];
+        const w3r = tw[o + 4], w3i = sg * tw[o + 5];
+        for (let a = k; a < n; a += step) {
+          const a1 = a + q;
+          const a2 = a1 + q;
+          const a3 = a2 + q;
+          const x0r = re[a], x0i = im[a];
+          // DIT radix-4: x1 (second half of the first radix-2 stage) takes w², x2 takes w, x3 takes w³.
+          const y1r = re[a1], y1i = im[a1];
+          const x1r = y1r * w2r - y1i * w2i, x1i = y1r * w2i + y1i * w2r;
+          const y2r = re[a2], y2i = im[a2];
+          const x2r = y2r * w1r - y2i * w1i, x2i = y2r * w1i + y2i * w1r;
+          const y3r = re[a3], y3i = im[a3];
+          const x3r = y3r * w3r - y3i * w3i, x3i = y3r * w3i + y3i * w3r;
+          const t0r = x0r + x1r, t0i = x0i + x1i;
+          const t1r = x0r - x1r, t1i = x0i - x1i;
+          const t2r = x2r + x3r, t2i = x2i + x3i;
+          const t3r = sg * (x2r - x3r), t3i = sg * (x2i - x3i);
+          re[a] = t0r + t2r;
+          im[a] = t0i + t2i;
+          re[a2] = t0r - t2r;
+          im[a2] = t0i - t2i;
+          re[a1] = t1r + t3i;
+          im[a1] = t1i - t3r;
+          re[a3] = t1r - t3i;
+          im[a3] = t1i + t3r;
+        }
+      }
+    }
+    off += 6 * q;
+  }
 }
 
 /**
@@ -48,39 +149,8 @@ function plan(n: number): Plan {
  */
 export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
   const n = re.length;
-  if (n <= 1) return;
-  const { rev, twRe, twIm } = plan(n);
-  for (let i = 0; i < n; i++) {
-    const j = rev[i];
-    if (j > i) {
-      let t = re[i];
-      re[i] = re[j];
-      re[j] = t;
-      t = im[i];
-      im[i] = im[j];
-      im[j] = t;
-    }
-  }
-  const sign = inverse ? -1 : 1;
-  for (let h = 1; h < n; h *= 2) {
-    for (let start = 0; start < n; start += 2 * h) {
-      for (let k = 0; k < h; k++) {
-        const wr = twRe[h + k];
-        const wi = sign * twIm[h + k];
-        const a = start + k;
-        const b = a + h;
-        const br = re[b];
-        const bi = im[b];
-        const xr = br * wr - bi * wi;
-        const xi = br * wi + bi * wr;
-        re[b] = re[a] - xr;
-        im[b] = im[a] - xi;
-        re[a] += xr;
-        im[a] += xi;
-      }
-    }
-  }
-  if (inverse) {
+  transform(re, im, inverse);
+  if (inverse && n > 1) {
     const s = 1 / n;
     for (let i = 0; i < n; i++) {
       re[i] *= s;
@@ -89,11 +159,16 @@ export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
   }
 }
 
+/** Unnormalised in-place transform: the inverse leaves the factor n in (callers fold 1/n into a later pass). */
+export const fftUnscaled = transform;
+
 /** A spectrum of a real sequence of length N: bins 0 … N/2 (the rest is their conjugate mirror). */
 export interface HalfSpectrum {
   re: Float64Array;
   im: Float64Array;
 }
+
+export const halfSpectrum = (N: number): HalfSpectrum => ({ re: new Float64Array(N / 2 + 1), im: new Float64Array(N / 2 + 1) });
 
 const halfTwiddles = new Map<number, { c: Float64Array; s: Float64Array }>();
 function halfTw(N: number) {
@@ -113,74 +188,105 @@ function halfTw(N: number) {
 
 /** DFT of the real sequence x zero-padded to N (a power of two ≥ 2), via one complex FFT of N/2. */
 export function rfft(x: ArrayLike<number>, N: number): HalfSpectrum {
+  const out = halfSpectrum(N);
+  rfftInto(x, N, out);
+  return out;
+}
+
+/** rfft into `out` (bins 0 … N/2); x[j] for j < min(x.length, N), zero beyond. */
+export function rfftInto(x: ArrayLike<number>, N: number, out: HalfSpectrum): void {
   const h = N / 2;
-  const zr = new Float64Array(h);
-  const zi = new Float64Array(h);
+  const { zr, zi } = plan(h);
   const len = Math.min(x.length, N);
-  for (let j = 0; j < len; j++) {
-    if (j & 1) zi[j >> 1] = x[j];
-    else zr[j >> 1] = x[j];
+  const pairs = len >> 1;
+  for (let j = 0; j < pairs; j++) {
+    zr[j] = x[2 * j];
+    zi[j] = x[2 * j + 1];
   }
-  fft(zr, zi);
+  if (len & 1) {
+    zr[pairs] = x[len - 1];
+    zi[pairs] = 0;
+  }
+  zr.fill(0, (len + 1) >> 1);
+  zi.fill(0, pairs + (len & 1));
+  transform(zr, zi, false);
+  splitRealSpectrum(zr, zi, N, out);
+}
+
+/** From Z = FFT_{N/2}(x_even + i·x_odd) to the half spectrum of x. */
+function splitRealSpectrum(zr: Float64Array, zi: Float64Array, N: number, out: HalfSpectrum): void {
+  const h = N / 2;
   const { c, s } = halfTw(N);
-  const re = new Float64Array(h + 1);
-  const im = new Float64Array(h + 1);
-  for (let k = 0; k <= h; k++) {
-    const a = k % h;
-    const b = (h - k) % h;
+  const re = out.re;
+  const im = out.im;
+  re[0] = zr[0] + zi[0];
+  im[0] = 0;
+  re[h] = zr[0] - zi[0];
+  im[h] = 0;
+  for (let k = 1; k < h; k++) {
+    const b = h - k;
     // E = (Z[k] + conj Z[h−k]) / 2 (even samples), O = (Z[k] − conj Z[h−k]) / 2i (odd samples).
-    const er = (zr[a] + zr[b]) / 2;
-    const ei = (zi[a] - zi[b]) / 2;
-    const or = (zi[a] + zi[b]) / 2;
-    const oi = -(zr[a] - zr[b]) / 2;
+    const er = 0.5 * (zr[k] + zr[b]);
+    const ei = 0.5 * (zi[k] - zi[b]);
+    const or = 0.5 * (zi[k] + zi[b]);
+    const oi = -0.5 * (zr[k] - zr[b]);
     re[k] = er + c[k] * or - s[k] * oi;
     im[k] = ei + c[k] * oi + s[k] * or;
   }
-  return { re, im };
 }
 
 /** Inverse of rfft: the real sequence of length N whose half spectrum is X. */
 export function irfft(X: HalfSpectrum, N: number): Float64Array {
+  const out = new Float64Array(N);
+  irfftInto(X, N, out);
+  return out;
+}
+
+/** irfft into out[0 … N) (out may be longer). */
+export function irfftInto(X: HalfSpectrum, N: number, out: Float64Array): void {
+  const h = N / 2;
+  const { zr, zi } = plan(h);
+  mergeRealSpectrum(X, N, zr, zi);
+  transform(zr, zi, true);
+  const scale = 1 / h;
+  for (let j = 0; j < h; j++) {
+    out[2 * j] = zr[j] * scale;
+    out[2 * j + 1] = zi[j] * scale;
+  }
+}
+
+/** Z = E + i·O (times 2) from the half spectrum X of a real sequence, for an inverse FFT of N/2. */
+function mergeRealSpectrum(X: HalfSpectrum, N: number, zr: Float64Array, zi: Float64Array): void {
   const h = N / 2;
   const { c, s } = halfTw(N);
-  const zr = new Float64Array(h);
-  const zi = new Float64Array(h);
+  const Xr = X.re;
+  const Xi = X.im;
   for (let k = 0; k < h; k++) {
-    const xr = X.re[k];
-    const xi = X.im[k];
-    const yr = X.re[h - k];
-    const yi = -X.im[h - k]; // conj X[h−k] = X[N/2+k]'s partner
+    const xr = Xr[k];
+    const xi = Xi[k];
+    const yr = Xr[h - k];
+    const yi = -Xi[h - k];
     // E[k] = (X[k] + X[k+h]) / 2, O[k] = (X[k] − X[k+h]) / 2 · e^{+2πik/N}; X[k+h] = conj X[h−k].
-    const er = (xr + yr) / 2;
-    const ei = (xi + yi) / 2;
-    const dr = (xr - yr) / 2;
-    const di = (xi - yi) / 2;
+    const er = 0.5 * (xr + yr);
+    const ei = 0.5 * (xi + yi);
+    const dr = 0.5 * (xr - yr);
+    const di = 0.5 * (xi - yi);
     const or = dr * c[k] + di * s[k];
     const oi = di * c[k] - dr * s[k];
-    // z = E + i·O
     zr[k] = er - oi;
     zi[k] = ei + or;
   }
-  fft(zr, zi, true);
-  const out = new Float64Array(N);
-  for (let j = 0; j < h; j++) {
-    out[2 * j] = zr[j];
-    out[2 * j + 1] = zi[j];
-  }
-  return out;
 }
 
 /** Pointwise product of half spectra (a circular convolution of the real sequences), into `out` if given. */
 export function mulSpectra(a: HalfSpectrum, b: HalfSpectrum, out?: HalfSpectrum): HalfSpectrum {
   const m = a.re.length;
   const o = out ?? { re: new Float64Array(m), im: new Float64Array(m) };
+  const ar = a.re, ai = a.im, br = b.re, bi = b.im, or = o.re, oi = o.im;
   for (let k = 0; k < m; k++) {
-    const ar = a.re[k];
-    const ai = a.im[k];
-    const br = b.re[k];
-    const bi = b.im[k];
-    o.re[k] = ar * br - ai * bi;
-    o.im[k] = ar * bi + ai * br;
+    const xr = ar[k], xi = ai[k], yr = br[k], yi = bi[k];
+    or[k] = xr * yr - xi * yi;
+    oi[k] = xr * yi + xi * yr;
   }
   return o;
 }
@@ -188,13 +294,11 @@ export function mulSpectra(a: HalfSpectrum, b: HalfSpectrum, out?: HalfSpectrum)
 /** acc += a·b pointwise. */
 export function mulAddSpectra(acc: HalfSpectrum, a: HalfSpectrum, b: HalfSpectrum): void {
   const m = a.re.length;
+  const ar = a.re, ai = a.im, br = b.re, bi = b.im, cr = acc.re, ci = acc.im;
   for (let k = 0; k < m; k++) {
-    const ar = a.re[k];
-    const ai = a.im[k];
-    const br = b.re[k];
-    const bi = b.im[k];
-    acc.re[k] += ar * br - ai * bi;
-    acc.im[k] += ar * bi + ai * br;
+    const xr = ar[k], xi = ai[k], yr = br[k], yi = bi[k];
+    cr[k] += xr * yr - xi * yi;
+    ci[k] += xr * yi + xi * yr;
   }
 }
 

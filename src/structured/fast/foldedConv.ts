@@ -1,0 +1,103 @@
+// f-cyclic convolutions of length n (a power of two ≥ 2) for f = ±1: c = a·b mod (xⁿ − f).
+// K(Z_f, g)·z is exactly such a product (P2, Theorem 3.3), so for these f the shift-operator
+// products need transforms of size n instead of the 2n a zero-padded linear convolution takes.
+//   f = 1  (cyclic):     a real FFT of size n (bins 0 … n/2).
+//   f = −1 (negacyclic): xⁿ + 1 = (x^{n/2} − i)(x^{n/2} + i) and a real c is fixed by c mod
+//     (x^{n/2} − i) = c_lo + i·c_hi, the "right-angle" packing; substituting x = θy with
+//     θ = e^{iπ/n} turns that modulus into y^{n/2} − 1, so one complex FFT of size n/2 of
+//     (a_j + i·a_{j+n/2})·θ^j is the transform, and products are pointwise.
+// Spectra are HalfSpectrum-shaped (re, im) of length n/2 + 1 (cyclic) or n/2 (negacyclic);
+// the pointwise helpers in fft.ts work on either.
+import { fftUnscaled, type HalfSpectrum, irfftInto, isPowerOfTwo, rfftInto } from './fft';
+
+export interface FoldedConv {
+  n: number;
+  f: 1 | -1;
+  /** A zeroed spectrum of this transform's shape. */
+  spectrum(): HalfSpectrum;
+  /** Spectrum of a[0 … n) (read as a[n−1−j] when `reverse`) into out. */
+  forward(a: ArrayLike<number>, out: HalfSpectrum, reverse?: boolean): void;
+  /** The sequence with spectrum S into out[0 … n) (written reversed when `reverse`). */
+  inverse(S: HalfSpectrum, out: Float64Array, reverse?: boolean): void;
+}
+
+/** Whether a size-n folded transform exists for Z_f. */
+export function hasFoldedConv(n: number, f: number): boolean {
+  return n >= 2 && isPowerOfTwo(n) && (f === 1 || f === -1);
+}
+
+const cache = new Map<string, FoldedConv>();
+
+export function foldedConv(n: number, f: number): FoldedConv {
+  if (!hasFoldedConv(n, f)) throw new Error(`foldedConv: needs n a power of two ≥ 2 and f = ±1 (n = ${n}, f = ${f})`);
+  const key = `${n},${f}`;
+  let c = cache.get(key);
+  if (!c) cache.set(key, (c = f === 1 ? cyclic(n) : negacyclic(n)));
+  return c;
+}
+
+function cyclic(n: number): FoldedConv {
+  const buf = new Float64Array(n);
+  return {
+    n,
+    f: 1,
+    spectrum: () => ({ re: new Float64Array(n / 2 + 1), im: new Float64Array(n / 2 + 1) }),
+    forward(a, out, reverse = false) {
+      if (!reverse) return rfftInto(a, n, out);
+      for (let j = 0; j < n; j++) buf[j] = a[n - 1 - j];
+      rfftInto(buf, n, out);
+    },
+    inverse(S, out, reverse = false) {
+      if (!reverse) return irfftInto(S, n, out);
+      irfftInto(S, n, buf);
+      for (let j = 0; j < n; j++) out[j] = buf[n - 1 - j];
+    },
+  };
+}
+
+function negacyclic(n: number): FoldedConv {
+  const m = n / 2;
+  const cos = new Float64Array(m);
+  const sin = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    cos[j] = Math.cos((Math.PI * j) / n);
+    sin[j] = Math.sin((Math.PI * j) / n);
+  }
+  const zr = new Float64Array(m);
+  const zi = new Float64Array(m);
+  return {
+    n,
+    f: -1,
+    spectrum: () => ({ re: new Float64Array(m), im: new Float64Array(m) }),
+    forward(a, out, reverse = false) {
+      const re = out.re;
+      const im = out.im;
+      for (let j = 0; j < m; j++) {
+        const lo = reverse ? a[n - 1 - j] : a[j];
+        const hi = reverse ? a[m - 1 - j] : a[j + m];
+        // (lo + i·hi)·θ^j
+        re[j] = lo * cos[j] - hi * sin[j];
+        im[j] = lo * sin[j] + hi * cos[j];
+      }
+      fftUnscaled(re, im, false);
+    },
+    inverse(S, out, reverse = false) {
+      zr.set(S.re.subarray(0, m));
+      zi.set(S.im.subarray(0, m));
+      fftUnscaled(zr, zi, true);
+      const s = 1 / m;
+      for (let j = 0; j < m; j++) {
+        // (zr + i·zi)·θ^{−j} / m
+        const lo = (zr[j] * cos[j] + zi[j] * sin[j]) * s;
+        const hi = (zi[j] * cos[j] - zr[j] * sin[j]) * s;
+        if (reverse) {
+          out[n - 1 - j] = lo;
+          out[m - 1 - j] = hi;
+        } else {
+          out[j] = lo;
+          out[j + m] = hi;
+        }
+      }
+    },
+  };
+}
