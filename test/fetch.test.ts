@@ -557,7 +557,7 @@ describe('verify and list', () => {
     const loader = { loadDataset: () => undefined, isCached: (cfg: { name: string; path: string }) => cfg.name === 'mnist-noise' && cfg.path === root };
     const rows = datasetStatus(root, sources, loader);
     const by = Object.fromEntries(rows.map((r) => [r.name, r]));
-    expect(rows.map((r) => r.name)).toEqual(['digits-bg-rot', 'digits-noise', 'rectangles', 'ptb', 'cifar10', 'mnist-noise', 'mnist-bg-rot', 'norb']);
+    expect(rows.map((r) => r.name)).toEqual(['digits-bg-rot', 'digits-noise', 'tiny-grammar', 'rectangles', 'ptb', 'cifar10', 'mnist-noise', 'mnist-bg-rot', 'norb']);
     expect(by['digits-noise'].status).toBe('built-in');
     expect(by.rectangles).toMatchObject({ status: 'verified', diskBytes: RECT_TRAIN.length + RECT_TEST.length, downloadBytes: rectZipStored.length, checksum: 'sha256' });
     expect(by.ptb).toMatchObject({ status: 'downloaded', note: 'size-checked only', checksum: 'sha256 unknown (size)' });

@@ -50,7 +50,7 @@ describe('ldr data (CLI)', () => {
     expect(rows[0]).toBe(`datasets in ${path.resolve(dir)}:`);
     expect(rows[1]).toMatch(/^dataset +status +download +on disk +checksum +description$/);
     expect(rows.slice(2).map((r) => r.split(/\s+/)[0])).toEqual([
-      'digits-bg-rot', 'digits-noise', 'mnist-bg-rot', 'mnist-noise', 'rectangles', 'cifar10', 'norb', 'ptb', 'wikitext-2',
+      'digits-bg-rot', 'digits-noise', 'tiny-grammar', 'mnist-bg-rot', 'mnist-noise', 'rectangles', 'cifar10', 'norb', 'ptb', 'wikitext-2',
     ]);
     expect(rows.find((r) => r.startsWith('cifar10 '))).toMatch(/^cifar10 +missing +162\.2 MB +- +sha256 /);
     expect(rows.find((r) => r.startsWith('ptb '))).toMatch(/^ptb +missing +33\.3 MB +- +sha256 unknown \(size\) /);

@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CATALOG } from '../catalog';
+import { CORPORA } from '../corpus/catalog';
 import { datasetDir, downloadsDir, sizeOf } from './layout';
 import { cacheIsFresh, type LoaderModule } from './loader';
 import { readManifest } from './manifest';
@@ -29,7 +30,7 @@ export interface StatusRow {
 
 export function datasetStatus(root: string, sources: readonly DatasetSource[] = SOURCES, loader?: LoaderModule): StatusRow[] {
   const rows: StatusRow[] = [];
-  for (const entry of CATALOG) {
+  for (const entry of [...CATALOG, ...CORPORA]) {
     if (!entry.builtin) continue;
     rows.push({ name: entry.name, status: 'built-in', note: '', diskBytes: 0, checksum: '-', description: entry.description });
   }
