@@ -4,6 +4,8 @@
 //   otherwise: a readable summary (operators, parameter count, Stein residual rank).
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
+import { addBackendOption, describeBackend, initBackend } from '../backend';
+import type { BackendName } from '../config/schema';
 import { createMatrix } from '../structured/create';
 import { CLASSES, findClass } from '../structured/registry';
 import { numericalRank, operatorMatrix, reverseRows, steinResidual, type Dense } from '../structured/residual';
@@ -20,6 +22,7 @@ export interface LayerOptions {
   batch?: string;
   json?: boolean;
   operators?: string;
+  backend?: BackendName;
 }
 
 /** Relative tolerance of the numerical ranks in the summary (float32 values). */
@@ -31,7 +34,7 @@ const MAX_N = 4096;
 const OPERATOR_CLASSES: readonly string[] = ['toeplitz-like', 'hankel-like'];
 
 export function registerLayer(program: Command): void {
-  program
+  const cmd = program
     .command('layer')
     .description('Build one structured matrix and print its parameters, dense form and a forward pass')
     .requiredOption('--class <name>', `class: ${CLASSES.map((c) => `${c.name} (${c.aliases.join(', ')})`).join(', ')}`)
@@ -41,16 +44,18 @@ export function registerLayer(program: Command): void {
     .option('--random-params', 'draw every trainable parameter (operators included) i.i.d. U(-1, 1)')
     .option('--batch <b>', 'number of random inputs x', '3')
     .option('--operators <z1|z0>', 'toeplitz-like / hankel-like operators: z1 = (Z_1, Z_-1), z0 = (Z_0, Z_0)')
-    .option('--json', 'print one JSON object instead of a summary')
-    .action(async (opts: LayerOptions) => {
-      await runLayer(opts, (s) => process.stdout.write(s));
-    });
+    .option('--json', 'print one JSON object instead of a summary');
+  addBackendOption(cmd).action(async (opts: LayerOptions) => {
+    await runLayer(opts, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+  });
 }
 
-/** The command itself; `write` receives the whole output. */
-export async function runLayer(opts: LayerOptions, write: (s: string) => void): Promise<void> {
+/** The command itself; `write` receives the whole output, `note` the backend line. */
+export async function runLayer(opts: LayerOptions, write: (s: string) => void, note: (s: string) => void = () => {}): Promise<void> {
   const args = parseLayerArgs(opts);
-  await setupBackend();
+  const info = await initBackend(opts.backend ?? 'auto');
+  // With --json the backend line goes to stderr, so that stdout is exactly one JSON object.
+  (args.json ? note : write)(describeBackend(info) + '\n');
   const matrix = createMatrix(args.spec.name, {
     n: args.n,
     rank: args.rank,
@@ -64,11 +69,6 @@ export async function runLayer(opts: LayerOptions, write: (s: string) => void): 
   } finally {
     matrix.dispose();
   }
-}
-
-/** Backend set-up before anything touches TF.js (for now whatever tf has; cpu by default). */
-async function setupBackend(): Promise<void> {
-  await tf.ready();
 }
 
 interface LayerArgs {
