@@ -31,6 +31,9 @@ export interface InitOptions {
 }
 
 export async function initBackend(requested: BackendName, options: InitOptions = {}): Promise<BackendInfo> {
+  // TF.js prints advice banners through its warn() (e.g. the cpu backend's "install our node
+  // backend" box); ldr prints its own backend line instead. PROD only silences those warnings.
+  tf.env().set('PROD', true);
   const matmulFix = options.matmulFix ?? true;
   const probe = options.probe ?? realProbe;
   const explicit = `requested (backend: ${requested})`;
