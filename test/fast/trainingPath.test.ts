@@ -43,10 +43,11 @@ describe('training path choice for shift-operator classes', () => {
     }
   }
   it('uses the FFT path only past the measured crossover, and never off the typed-array backends', () => {
-    expect(useShiftFft('wasm', 784, 1)).toBe(false);
-    expect(useShiftFft('wasm', 784, 4)).toBe(true);
-    expect(useShiftFft('wasm', 512, 4)).toBe(false);
-    expect(useShiftFft('wasm', 1024, 1)).toBe(true);
+    expect(useShiftFft('wasm', 128, 4)).toBe(false);
+    expect(useShiftFft('wasm', 256, 1)).toBe(true);
+    expect(useShiftFft('wasm', 384, 4)).toBe(false);
+    expect(useShiftFft('wasm', 512, 1)).toBe(true);
+    expect(useShiftFft('wasm', 784, 1)).toBe(true);
     expect(useShiftFft('cpu', 2048, 1)).toBe(true);
     expect(useShiftFft('tensorflow', 4096, 4)).toBe(false);
   });

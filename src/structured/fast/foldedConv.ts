@@ -1,18 +1,20 @@
-// f-cyclic convolutions of length n (a power of two ≥ 2) for f = ±1: c = a·b mod (xⁿ − f).
-// K(Z_f, g)·z is exactly such a product (P2, Theorem 3.3), so for these f the shift-operator
-// products need transforms of size n instead of the 2n a zero-padded linear convolution takes.
+// f-cyclic convolutions of length n: c = a·b mod (xⁿ − f), the product K(Z_f, a)·b (P2,
+// Theorem 3.3), as a transform to a spectrum where the product is pointwise and back.
+// For n a power of two ≥ 2 and f = ±1 the transforms have size n:
 //   f = 1  (cyclic):     a real FFT of size n (bins 0 … n/2).
 //   f = −1 (negacyclic): xⁿ + 1 = (x^{n/2} − i)(x^{n/2} + i) and a real c is fixed by c mod
 //     (x^{n/2} − i) = c_lo + i·c_hi, the "right-angle" packing; substituting x = θy with
 //     θ = e^{iπ/n} turns that modulus into y^{n/2} − 1, so one complex FFT of size n/2 of
 //     (a_j + i·a_{j+n/2})·θ^j is the transform, and products are pointwise.
-// Spectra are HalfSpectrum-shaped (re, im) of length n/2 + 1 (cyclic) or n/2 (negacyclic);
-// the pointwise helpers in fft.ts work on either.
-import { fftUnscaled, type HalfSpectrum, irfftInto, isPowerOfTwo, rfftInto } from './fft';
+// Otherwise (any n, any f) real FFTs of N = the next power of two ≥ 2n − 1 give the linear
+// convolution w, folded back as c[j] = w[j] + f·w[j+n].
+// Spectra are HalfSpectrum-shaped (re, im) of length n/2 + 1 (cyclic), n/2 (negacyclic) or
+// N/2 + 1 (zero-padded); the pointwise helpers in fft.ts work on each.
+import { complexPair, fftUnscaled, type HalfSpectrum, halfSpectrum, irfftInto, isPowerOfTwo, nextPowerOfTwo, rfftInto } from './fft';
 
 export interface FoldedConv {
   n: number;
-  f: 1 | -1;
+  f: number;
   /** A zeroed spectrum of this transform's shape. */
   spectrum(): HalfSpectrum;
   /** Spectrum of a[0 … n) (read as a[n−1−j] when `reverse`) into out. */
@@ -26,14 +28,44 @@ export function hasFoldedConv(n: number, f: number): boolean {
   return n >= 2 && isPowerOfTwo(n) && (f === 1 || f === -1);
 }
 
+/** FFT size for zero-padded products of length-n sequences. */
+export function paddedFftSize(n: number): number {
+  return Math.max(2, nextPowerOfTwo(2 * n - 1));
+}
+
 const cache = new Map<string, FoldedConv>();
 
+/**
+ * The transform pair for products mod (xⁿ − f): size n when hasFoldedConv(n, f), else
+ * zero-padded. Instances are shared and keep scratch: not re-entrant.
+ */
 export function foldedConv(n: number, f: number): FoldedConv {
-  if (!hasFoldedConv(n, f)) throw new Error(`foldedConv: needs n a power of two ≥ 2 and f = ±1 (n = ${n}, f = ${f})`);
   const key = `${n},${f}`;
   let c = cache.get(key);
-  if (!c) cache.set(key, (c = f === 1 ? cyclic(n) : negacyclic(n)));
+  if (!c) cache.set(key, (c = !hasFoldedConv(n, f) ? padded(n, f) : f === 1 ? cyclic(n) : negacyclic(n)));
   return c;
+}
+
+function padded(n: number, f: number): FoldedConv {
+  const N = paddedFftSize(n);
+  const buf = new Float64Array(N);
+  return {
+    n,
+    f,
+    spectrum: () => halfSpectrum(N),
+    forward(a, out, reverse = false) {
+      for (let j = 0; j < n; j++) buf[j] = reverse ? a[n - 1 - j] : a[j];
+      buf.fill(0, n);
+      rfftInto(buf, N, out);
+    },
+    inverse(S, out, reverse = false) {
+      irfftInto(S, N, buf);
+      for (let j = 0; j < n; j++) {
+        const c = buf[j] + (j + n < N ? f * buf[j + n] : 0);
+        out[reverse ? n - 1 - j : j] = c;
+      }
+    },
+  };
 }
 
 function cyclic(n: number): FoldedConv {
@@ -41,7 +73,7 @@ function cyclic(n: number): FoldedConv {
   return {
     n,
     f: 1,
-    spectrum: () => ({ re: new Float64Array(n / 2 + 1), im: new Float64Array(n / 2 + 1) }),
+    spectrum: () => halfSpectrum(n),
     forward(a, out, reverse = false) {
       if (!reverse) return rfftInto(a, n, out);
       for (let j = 0; j < n; j++) buf[j] = a[n - 1 - j];
@@ -63,12 +95,11 @@ function negacyclic(n: number): FoldedConv {
     cos[j] = Math.cos((Math.PI * j) / n);
     sin[j] = Math.sin((Math.PI * j) / n);
   }
-  const zr = new Float64Array(m);
-  const zi = new Float64Array(m);
+  const { re: zr, im: zi } = complexPair(m);
   return {
     n,
     f: -1,
-    spectrum: () => ({ re: new Float64Array(m), im: new Float64Array(m) }),
+    spectrum: () => complexPair(m),
     forward(a, out, reverse = false) {
       const re = out.re;
       const im = out.im;

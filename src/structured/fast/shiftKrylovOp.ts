@@ -4,33 +4,21 @@
 // K(Z_f, a)·b is an f-folded convolution, symmetric in a and b, so with u_i = K(B, h_i)ᵀ x and
 // du_i = K(A, g_i)ᵀ dy every gradient is again a folded convolution:
 //   dG_i = Σ_rows K(A, u_i)ᵀ dy,   dH_i = Σ_rows K(B, du_i)ᵀ x,   dx = Σ_i K(B, h_i) du_i.
-// The sums over rows and over ranks are taken in the frequency domain, so one batch costs
-// about (4r + 3) real FFTs per row plus 2r per batch.
+// With K(Z_f, h)ᵀ x = reverse(reverse(x)·h mod (xⁿ − f)) every product is a transform pair of
+// foldedConv.ts (size n for n a power of two and f = ±1, else zero-padded to ≥ 2n − 1). The
+// sums over rows and over ranks are taken in the frequency domain, so one batch costs about
+// (4r + 3) transforms per row plus 2r per batch.
 import * as tf from '@tensorflow/tfjs';
-import { type HalfSpectrum, irfft, mulAddSpectra, mulSpectra, rfft } from './fft';
-import { shiftFftSize } from './shiftKrylov';
+import { type HalfSpectrum, mulAddSpectra, mulSpectra } from './fft';
+import { foldedConv } from './foldedConv';
 import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
 
-const zeroSpectrum = (N: number): HalfSpectrum => ({ re: new Float64Array(N / 2 + 1), im: new Float64Array(N / 2 + 1) });
-
-function foldForwardInto(w: Float64Array, n: number, f: number, out: Float32Array | Float64Array, offset: number, reverse: boolean): void {
-  for (let j = 0; j < n; j++) out[offset + (reverse ? n - 1 - j : j)] = w[j] + (j + n < w.length ? f * w[j + n] : 0);
-}
-function foldTransposed(w: Float64Array, n: number, f: number): Float64Array {
-  const u = new Float64Array(n);
-  for (let k = 0; k < n; k++) u[k] = w[n - 1 - k] + (k > 0 ? f * w[2 * n - 1 - k] : 0);
-  return u;
-}
-/** Row `b` of a row-major [rows × n] array, reversed (optionally un-reversing a Hankel output first). */
-function reversedRow(a: Float32Array, b: number, n: number): Float64Array {
-  const r = new Float64Array(n);
-  for (let i = 0; i < n; i++) r[i] = a[b * n + n - 1 - i];
-  return r;
-}
-function row(a: Float32Array, b: number, n: number, reverse = false): Float64Array {
-  const r = new Float64Array(n);
-  for (let i = 0; i < n; i++) r[i] = a[b * n + (reverse ? n - 1 - i : i)];
-  return r;
+/** Row `b` of a row-major [rows × n] array into `out` (reversed when asked). */
+function rowInto(a: Float32Array, b: number, n: number, out: Float64Array, reverse = false): Float64Array {
+  const o = b * n;
+  if (reverse) for (let i = 0; i < n; i++) out[i] = a[o + n - 1 - i];
+  else for (let i = 0; i < n; i++) out[i] = a[o + i];
+  return out;
 }
 
 export interface ShiftKrylovOpConfig {
@@ -44,35 +32,50 @@ export interface ShiftKrylovOpConfig {
 export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tensor2D, cfg: ShiftKrylovOpConfig): tf.Tensor2D {
   const [rows, n] = x.shape;
   const r = G.shape[0];
-  const N = shiftFftSize(n);
-  // Forward spectra the backward reuses: reversed rows of X, the generators, and every u_{b,i}.
+  const ca = foldedConv(n, cfg.fA);
+  const cb = foldedConv(n, cfg.fB);
+  const buf = new Float64Array(n);
+  // Forward spectra the backward reuses: reversed rows of X (B side), the generators, and every u_{b,i} (A side).
   let xSpec: HalfSpectrum[] = [];
   let uSpec: HalfSpectrum[][] = [];
   let gSpec: HalfSpectrum[] = [];
   let hSpec: HalfSpectrum[] = [];
+  const spectraOf = (c: typeof ca, d: Float32Array) =>
+    Array.from({ length: r }, (_, i) => {
+      const s = c.spectrum();
+      c.forward(rowInto(d, i, n, buf), s);
+      return s;
+    });
 
   const forwardFunc = (): tf.Tensor => {
     const X = x.dataSync() as Float32Array;
-    const Gd = G.dataSync() as Float32Array;
-    const Hd = H.dataSync() as Float32Array;
-    gSpec = Array.from({ length: r }, (_, i) => rfft(row(Gd, i, n), N));
-    hSpec = Array.from({ length: r }, (_, i) => rfft(row(Hd, i, n), N));
+    gSpec = spectraOf(ca, G.dataSync() as Float32Array);
+    hSpec = spectraOf(cb, H.dataSync() as Float32Array);
     xSpec = [];
     uSpec = [];
     const out = new Float32Array(rows * n);
-    const tmp = zeroSpectrum(N);
+    const tb = cb.spectrum();
+    const acc = ca.spectrum();
     for (let b = 0; b < rows; b++) {
-      const xr = rfft(reversedRow(X, b, n), N);
-      const acc = zeroSpectrum(N);
+      const xr = cb.spectrum();
+      cb.forward(rowInto(X, b, n, buf), xr, true);
+      acc.re.fill(0);
+      acc.im.fill(0);
       const us: HalfSpectrum[] = [];
       for (let i = 0; i < r; i++) {
-        const u = rfft(foldTransposed(irfft(mulSpectra(xr, hSpec[i], tmp), N), n, cfg.fB), N);
+        // u_i = K(Z_fB, h_i)ᵀ x
+        cb.inverse(mulSpectra(xr, hSpec[i], tb), buf, true);
+        const u = ca.spectrum();
+        ca.forward(buf, u);
         mulAddSpectra(acc, gSpec[i], u);
         us.push(u);
       }
       xSpec.push(xr);
       uSpec.push(us);
-      foldForwardInto(irfft(acc, N), n, cfg.fA, out, b * n, cfg.reverseOutput);
+      ca.inverse(acc, buf);
+      const o = b * n;
+      if (cfg.reverseOutput) for (let j = 0; j < n; j++) out[o + n - 1 - j] = buf[j];
+      else for (let j = 0; j < n; j++) out[o + j] = buf[j];
     }
     return tf.tensor2d(out, [rows, n]);
   };
@@ -84,27 +87,38 @@ export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tens
     const compute = () => {
       if (done) return done;
       const dY = dy.dataSync() as Float32Array;
-      const dGacc = Array.from({ length: r }, () => zeroSpectrum(N));
-      const dHacc = Array.from({ length: r }, () => zeroSpectrum(N));
+      const dGacc = Array.from({ length: r }, () => ca.spectrum());
+      const dHacc = Array.from({ length: r }, () => cb.spectrum());
       const dX = new Float32Array(wantDx ? rows * n : 0);
-      const tmp = zeroSpectrum(N);
+      const ta = ca.spectrum();
+      const du = cb.spectrum();
+      const dyr = ca.spectrum();
+      const dxAcc = cb.spectrum();
       for (let b = 0; b < rows; b++) {
-        // dy of the un-reversed product: Hankel's J is its own transpose.
-        const dyr = rfft(cfg.reverseOutput ? row(dY, b, n) : reversedRow(dY, b, n), N);
-        const dxAcc = wantDx ? zeroSpectrum(N) : null;
+        // reverse(dy) of the un-reversed product: Hankel's J is its own transpose.
+        ca.forward(rowInto(dY, b, n, buf), dyr, !cfg.reverseOutput);
+        dxAcc.re.fill(0);
+        dxAcc.im.fill(0);
         for (let i = 0; i < r; i++) {
           mulAddSpectra(dGacc[i], dyr, uSpec[b][i]);
-          const du = rfft(foldTransposed(irfft(mulSpectra(dyr, gSpec[i], tmp), N), n, cfg.fA), N);
+          // du_i = K(Z_fA, g_i)ᵀ dy
+          ca.inverse(mulSpectra(dyr, gSpec[i], ta), buf, true);
+          cb.forward(buf, du);
           mulAddSpectra(dHacc[i], xSpec[b], du);
-          if (dxAcc) mulAddSpectra(dxAcc, hSpec[i], du);
+          if (wantDx) mulAddSpectra(dxAcc, hSpec[i], du);
         }
-        if (dxAcc) foldForwardInto(irfft(dxAcc, N), n, cfg.fB, dX, b * n, false);
+        if (wantDx) {
+          cb.inverse(dxAcc, buf);
+          for (let j = 0; j < n; j++) dX[b * n + j] = buf[j];
+        }
       }
       const dG = new Float32Array(r * n);
       const dH = new Float32Array(r * n);
       for (let i = 0; i < r; i++) {
-        dG.set(foldTransposed(irfft(dGacc[i], N), n, cfg.fA), i * n);
-        dH.set(foldTransposed(irfft(dHacc[i], N), n, cfg.fB), i * n);
+        ca.inverse(dGacc[i], buf, true);
+        dG.set(buf, i * n);
+        cb.inverse(dHacc[i], buf, true);
+        dH.set(buf, i * n);
       }
       done = { dX, dG, dH };
       return done;

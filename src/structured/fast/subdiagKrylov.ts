@@ -13,10 +13,10 @@
 //
 // The corner variant (A v)[0] = c·v[n−1] wraps at most once for k < n: it is the plain
 // recursion on the doubled chain s' = (s, c, s) with g' = (g, 0), folded back.
-import { type HalfSpectrum, irfft, mulAddSpectra, mulSpectra, nextPowerOfTwo, rfft } from './fft';
+import { type HalfSpectrum, halfSpectrum, irfftInto, mulAddSpectra, mulSpectra, nextPowerOfTwo, rfftInto } from './fft';
 
-/** Below this block length the direct sum beats FFT convolutions (measured: 32–128 all close). */
-const DIRECT_BLOCK = 64;
+/** Below this block length the direct sum beats FFT convolutions (measured: 16–64 all close). */
+const DIRECT_BLOCK = 32;
 
 interface Block {
   lo: number;
@@ -24,10 +24,8 @@ interface Block {
   hi: number;
   /** Circular convolution size: a power of two ≥ hi − lo. */
   N: number;
-  /** Forward product: spectrum of a[i−lo] = g[i]·P(i, mid), i ∈ [lo, mid). */
-  aSpec: HalfSpectrum;
-  /** Transposed product: spectrum of a reversed, ar[mid−1−i] = g[i]·P(i, mid). */
-  arSpec: HalfSpectrum;
+  /** a[i−lo] = g[i]·P(i, mid), i ∈ [lo, mid). */
+  a: Float64Array;
   /** P(mid, j) for j ∈ [mid, hi). */
   q: Float64Array;
 }
@@ -39,7 +37,11 @@ export interface KrylovPlan {
   mulT(x: ArrayLike<number>): Float64Array;
 }
 
-/** Plan for K(A, g) with A = subdiagonal(s), s of length n − 1, no corner. */
+/**
+ * Plan for K(A, g) with A = subdiagonal(s), s of length n − 1, no corner. What each direction
+ * needs (spectra, direct-sum coefficients) is built on its first use: a product Σ K(A, g)K(B, h)ᵀ
+ * only ever multiplies by one of the two.
+ */
 export function planSubdiagKrylov(s: ArrayLike<number>, g: ArrayLike<number>): KrylovPlan {
   const n = g.length;
   const blocks: Block[] = [];
@@ -53,14 +55,11 @@ export function planSubdiagKrylov(s: ArrayLike<number>, g: ArrayLike<number>): K
     const mid = lo + (len >> 1);
     build(lo, mid);
     build(mid, hi);
-    const la = mid - lo;
-    const a = new Float64Array(la);
-    const ar = new Float64Array(la);
+    const a = new Float64Array(mid - lo);
     let p = 1;
     for (let i = mid - 1; i >= lo; i--) {
       p *= s[i];
       a[i - lo] = g[i] * p;
-      ar[mid - 1 - i] = g[i] * p;
     }
     const q = new Float64Array(hi - mid);
     let c = 1;
@@ -68,57 +67,143 @@ export function planSubdiagKrylov(s: ArrayLike<number>, g: ArrayLike<number>): K
       q[j - mid] = c;
       if (j < hi - 1) c *= s[j];
     }
-    const N = Math.max(2, nextPowerOfTwo(len));
-    blocks.push({ lo, mid, hi, N, aSpec: rfft(a, N), arSpec: rfft(ar, N), q });
+    blocks.push({ lo, mid, hi, N: Math.max(2, nextPowerOfTwo(len)), a, q });
   };
   build(0, n);
 
-  const mul = (z: ArrayLike<number>): Float64Array => {
-    const y = new Float64Array(n);
+  // Scratch per FFT size, reused by every product (single-threaded, not re-entrant).
+  const sizes = [...new Set(blocks.map((b) => b.N))];
+  const scratch = new Map(sizes.map((N) => [N, { spec: halfSpectrum(N), tmp: halfSpectrum(N), acc: halfSpectrum(N), w: new Float64Array(N), len: -1 }]));
+  const bx = new Float64Array(n);
+
+  // Forward: spectra of a per block; leaf coefficients j-major, c_j[d] = g[j−d]·P(j−d, j), d ≤ j − lo.
+  let fwd: { spectra: HalfSpectrum[]; coef: Float64Array } | null = null;
+  const forwardData = () => {
+    if (fwd) return fwd;
+    const spectra = blocks.map((b) => {
+      const sp = halfSpectrum(b.N);
+      rfftInto(b.a, b.N, sp);
+      return sp;
+    });
+    const coef = new Float64Array(leaves.reduce((t, [lo, hi]) => t + ((hi - lo) * (hi - lo + 1)) / 2, 0));
+    let idx = 0;
     for (const [lo, hi] of leaves) {
-      for (let i = lo; i < hi; i++) {
-        let p = g[i];
-        for (let j = i; j < hi; j++) {
-          y[j] += p * z[j - i];
-          if (j + 1 < hi) p *= s[j];
+      for (let j = lo; j < hi; j++) {
+        let p = 1;
+        for (let i = j; i >= lo; i--) {
+          coef[idx++] = g[i] * p;
+          if (i > lo) p *= s[i - 1];
         }
       }
     }
+    return (fwd = { spectra, coef });
+  };
+
+  // Transposed: spectra of a reversed per block; leaf coefficients d-major, c_d[i−lo] = g[i]·P(i, i+d).
+  let bwd: { spectra: HalfSpectrum[]; coef: Float64Array } | null = null;
+  const transposedData = () => {
+    if (bwd) return bwd;
+    const spectra = blocks.map((b) => {
+      const ar = b.a.slice().reverse();
+      const sp = halfSpectrum(b.N);
+      rfftInto(ar, b.N, sp);
+      return sp;
+    });
+    const coef = new Float64Array(leaves.reduce((t, [lo, hi]) => t + ((hi - lo) * (hi - lo + 1)) / 2, 0));
+    let idx = 0;
+    for (const [lo, hi] of leaves) {
+      const row = new Float64Array(hi - lo);
+      for (let i = lo; i < hi; i++) row[i - lo] = g[i];
+      for (let d = 0; d < hi - lo; d++) {
+        if (d > 0) for (let i = lo; i + d < hi; i++) row[i - lo] *= s[i + d - 1];
+        for (let i = lo; i + d < hi; i++) coef[idx++] = row[i - lo];
+      }
+    }
+    return (bwd = { spectra, coef });
+  };
+
+  const mul = (z: ArrayLike<number>): Float64Array => {
+    const { spectra, coef } = forwardData();
+    const y = new Float64Array(n);
+    // Direct sums: y[j] = Σ_{d ≤ j−lo} c_j[d]·z[d], two accumulators to keep the adds pipelined.
+    let idx = 0;
+    for (let l = 0; l < leaves.length; l++) {
+      const lo = leaves[l][0];
+      const hi = leaves[l][1];
+      for (let j = lo; j < hi; j++) {
+        const m = j - lo + 1;
+        let s0 = 0;
+        let s1 = 0;
+        let d = 0;
+        for (; d + 1 < m; d += 2) {
+          s0 += coef[idx + d] * z[d];
+          s1 += coef[idx + d + 1] * z[d + 1];
+        }
+        if (d < m) s0 += coef[idx + d] * z[d];
+        idx += m;
+        y[j] = s0 + s1;
+      }
+    }
     // Spectra of the prefixes z[0 .. len) are shared by every block of the same length.
-    const zSpec = new Map<number, HalfSpectrum>();
-    for (const b of blocks) {
+    for (const sc of scratch.values()) sc.len = -1;
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k];
       const len = b.hi - b.lo;
-      let zs = zSpec.get(len);
-      if (!zs) zSpec.set(len, (zs = rfft(prefix(z, len), b.N)));
-      const w = irfft(mulSpectra(b.aSpec, zs), b.N);
-      for (let j = b.mid; j < b.hi; j++) y[j] += b.q[j - b.mid] * w[j - b.lo];
+      const sc = scratch.get(b.N)!;
+      if (sc.len !== len) {
+        rfftInto(prefix(z, len), b.N, sc.spec);
+        sc.len = len;
+      }
+      const w = sc.w;
+      irfftInto(mulSpectra(spectra[k], sc.spec, sc.tmp), b.N, w);
+      const q = b.q;
+      const shift = b.mid - b.lo;
+      for (let t = 0; t < q.length; t++) y[b.mid + t] += q[t] * w[shift + t];
     }
     return y;
   };
 
   const mulT = (x: ArrayLike<number>): Float64Array => {
+    const { spectra, coef } = transposedData();
     const u = new Float64Array(n);
-    for (const [lo, hi] of leaves) {
-      for (let i = lo; i < hi; i++) {
-        let p = g[i];
-        for (let j = i; j < hi; j++) {
-          u[j - i] += p * x[j];
-          if (j + 1 < hi) p *= s[j];
+    // Direct sums: u[d] += Σ_i c_d[i−lo]·x[i+d].
+    let idx = 0;
+    for (let l = 0; l < leaves.length; l++) {
+      const lo = leaves[l][0];
+      const hi = leaves[l][1];
+      for (let d = 0; d < hi - lo; d++) {
+        const m = hi - lo - d;
+        const xo = lo + d;
+        let s0 = 0;
+        let s1 = 0;
+        let t = 0;
+        for (; t + 1 < m; t += 2) {
+          s0 += coef[idx + t] * x[xo + t];
+          s1 += coef[idx + t + 1] * x[xo + t + 1];
         }
+        if (t < m) s0 += coef[idx + t] * x[xo + t];
+        idx += m;
+        u[d] += s0 + s1;
       }
     }
     // Every cross term lands on u[1 …] at offsets independent of the block's position, so the
     // blocks of one FFT size are summed in the frequency domain and inverted once.
-    const acc = new Map<number, HalfSpectrum>();
-    for (const b of blocks) {
-      const bx = new Float64Array(b.hi - b.mid);
-      for (let j = b.mid; j < b.hi; j++) bx[j - b.mid] = b.q[j - b.mid] * x[j];
-      let sum = acc.get(b.N);
-      if (!sum) acc.set(b.N, (sum = { re: new Float64Array(b.N / 2 + 1), im: new Float64Array(b.N / 2 + 1) }));
-      mulAddSpectra(sum, b.arSpec, rfft(bx, b.N));
+    for (const sc of scratch.values()) {
+      sc.acc.re.fill(0);
+      sc.acc.im.fill(0);
     }
-    for (const [N, sum] of acc) {
-      const w = irfft(sum, N);
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k];
+      const sc = scratch.get(b.N)!;
+      const m = b.hi - b.mid;
+      const q = b.q;
+      for (let t = 0; t < m; t++) bx[t] = q[t] * x[b.mid + t];
+      rfftInto(bx.subarray(0, m), b.N, sc.tmp);
+      mulAddSpectra(sc.acc, spectra[k], sc.tmp);
+    }
+    for (const [N, sc] of scratch) {
+      const w = sc.w;
+      irfftInto(sc.acc, N, w);
       // w[t] gathers pairs with j − i − 1 = t.
       for (let t = 0; t + 1 < n && t < N; t++) u[t + 1] += w[t];
     }
