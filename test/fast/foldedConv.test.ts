@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fft, halfSpectrum, irfftInto, mulSpectra, naiveDft, rfftInto } from '../../src/structured/fast/fft';
+import { fft, halfSpectrumVec, irfftInto, mulSpec, naiveDft, rfftInto, rfftVecInto, toVec, type Vec } from '../../src/structured/fast/fft';
 import { foldedConv, hasFoldedConv } from '../../src/structured/fast/foldedConv';
 import { Rng } from '../../src/util/random';
 
-const rand = (rng: Rng, n: number) => Float64Array.from(rng.uniformArray(n, -1, 1));
+const rand = (rng: Rng, n: number): Vec => toVec(rng.uniformArray(n, -1, 1));
 
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number) {
   expect(a.length).toBe(b.length);
@@ -13,21 +13,21 @@ function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number) {
 }
 
 /** a·b mod (xⁿ − f) by the direct O(n²) sum. */
-function foldedDirect(a: ArrayLike<number>, b: ArrayLike<number>, f: number): Float64Array {
+function foldedDirect(a: ArrayLike<number>, b: ArrayLike<number>, f: number): Vec {
   const n = a.length;
-  const c = new Float64Array(n);
+  const c = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c[(i + j) % n] += (i + j >= n ? f : 1) * a[i] * b[j];
   return c;
 }
 
-const dirty = (len: number) => new Float64Array(len).fill(Number.NaN);
+const dirty = (len: number): Vec => new Array<number>(len).fill(Number.NaN);
 
 describe('radix-4 FFT at larger sizes', () => {
   it('matches the naive DFT at 2048 (odd log2: one radix-2 pass) and 4096, forward and inverse', () => {
     const rng = new Rng(11);
     for (const n of [2048, 4096]) {
-      const re = rand(rng, n);
-      const im = rand(rng, n);
+      const re = Float64Array.from(rand(rng, n));
+      const im = Float64Array.from(rand(rng, n));
       const [nr, ni] = naiveDft(re, im);
       const fr = re.slice();
       const fi = im.slice();
@@ -39,7 +39,7 @@ describe('radix-4 FFT at larger sizes', () => {
       expectClose(fi, im, 1e-12);
     }
   });
-  it('rfftInto / irfftInto overwrite reused buffers completely, for inputs shorter than N', () => {
+  it('rfftInto (typed and Vec input) / irfftInto overwrite reused buffers completely, for inputs shorter than N', () => {
     const rng = new Rng(12);
     for (const [len, N] of [[1, 2], [3, 8], [5, 8], [8, 8], [100, 256], [513, 1024]]) {
       const x = rand(rng, len);
@@ -47,14 +47,19 @@ describe('radix-4 FFT at larger sizes', () => {
       padded.set(x);
       const [nr, ni] = naiveDft(padded, new Float64Array(N));
       const X = { re: dirty(N / 2 + 1), im: dirty(N / 2 + 1) };
-      rfftInto(x, N, X);
+      rfftInto(Float64Array.from(x), N, X);
       expectClose(X.re, nr.subarray(0, N / 2 + 1), 1e-10);
       expectClose(X.im, ni.subarray(0, N / 2 + 1), 1e-10);
+      // A Vec longer than the length given: the rest is ignored.
+      const Y = { re: dirty(N / 2 + 1), im: dirty(N / 2 + 1) };
+      rfftVecInto([...x, 7, 7, 7], len, N, Y);
+      expectClose(Y.re, X.re, 1e-15);
+      expectClose(Y.im, X.im, 1e-15);
       const back = dirty(N);
       irfftInto(X, N, back);
       expectClose(back, padded, 1e-12);
     }
-    expect(halfSpectrum(8).re.length).toBe(5);
+    expect(halfSpectrumVec(8).re.length).toBe(5);
   });
 });
 
@@ -74,7 +79,7 @@ describe('folded (f-cyclic) convolutions', () => {
       c.forward(a, A);
       c.forward(b, B);
       const out = dirty(n);
-      c.inverse(mulSpectra(A, B), out);
+      c.inverse(mulSpec(A, B, A), out);
       expectClose(out, foldedDirect(a, b, f), 1e-11);
     }
   });
@@ -97,7 +102,7 @@ describe('folded (f-cyclic) convolutions', () => {
       c.forward(a, A, true);
       c.forward(b, B);
       const out = dirty(n);
-      c.inverse(mulSpectra(A, B), out, true);
+      c.inverse(mulSpec(A, B, A), out, true);
       const expected = foldedDirect(a.slice().reverse(), b, f).reverse();
       expectClose(out, expected, 1e-11);
     }

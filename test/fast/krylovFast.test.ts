@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { convolve, convolveDirect, fft, naiveDft } from '../../src/structured/fast/fft';
 import { shiftKrylovMul, shiftKrylovMulT } from '../../src/structured/fast/shiftKrylov';
 import {
+  planSubdiagCornerKrylovSum,
+  planSubdiagKrylovSum,
   subdiagCornerKrylovMul,
   subdiagCornerKrylovMulT,
   subdiagKrylovMul,
@@ -113,6 +115,29 @@ describe('fast Krylov products', () => {
       const cols = explicitKrylov(subdiagOp(s, c), g);
       expectClose(subdiagCornerKrylovMul(s, c, g, z), mulExplicit(cols, z));
       expectClose(subdiagCornerKrylovMulT(s, c, g, z), mulTExplicit(cols, z));
+    }
+  });
+});
+
+describe('subdiagonal plans for several generators', () => {
+  it('mulSum = Σ_i K(A, g_i) z_i and mulTAll = [K(A, g_i)ᵀ x], with and without a corner', () => {
+    const rng = new Rng(9);
+    for (const n of [5, 64, 300]) {
+      for (const corner of [0, 0.7]) {
+        const s = rand(rng, n - 1, 0.8, 1.2);
+        const gens = [rand(rng, n), rand(rng, n), rand(rng, n)];
+        const zs = gens.map(() => rand(rng, n));
+        const x = rand(rng, n);
+        const plan = corner === 0 ? planSubdiagKrylovSum(s, gens) : planSubdiagCornerKrylovSum(s, corner, gens);
+        const cols = gens.map((g) => explicitKrylov(subdiagOp(s, corner), g));
+        const sum = new Float64Array(n);
+        cols.forEach((c, i) => mulExplicit(c, zs[i]).forEach((v, j) => (sum[j] += v)));
+        expectClose(plan.mulSum(zs), sum);
+        const us = plan.mulTAll(x);
+        cols.forEach((c, i) => expectClose(us[i], mulTExplicit(c, x)));
+        // Plans keep scratch between calls: a second product must not see the first.
+        expectClose(plan.mulSum(zs), sum);
+      }
     }
   });
 });

@@ -45,8 +45,8 @@ describe('training path choice for shift-operator classes', () => {
   it('uses the FFT path only past the measured crossover, and never off the typed-array backends', () => {
     expect(useShiftFft('wasm', 128, 4)).toBe(false);
     expect(useShiftFft('wasm', 256, 1)).toBe(true);
-    expect(useShiftFft('wasm', 384, 4)).toBe(false);
-    expect(useShiftFft('wasm', 512, 1)).toBe(true);
+    expect(useShiftFft('wasm', 300, 4)).toBe(false);
+    expect(useShiftFft('wasm', 384, 1)).toBe(true);
     expect(useShiftFft('wasm', 784, 1)).toBe(true);
     expect(useShiftFft('cpu', 2048, 1)).toBe(true);
     expect(useShiftFft('tensorflow', 4096, 4)).toBe(false);

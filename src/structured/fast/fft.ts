@@ -1,36 +1,44 @@
-// FFTs over Float64Arrays: an iterative radix-4 complex FFT (one radix-2 pass first when log2 n
-// is odd) with cached bit-reversal and per-pass twiddle tables, and real-input transforms
-// (rfft/irfft) through a complex FFT of half the length. TF.js has no FFT kernel on the wasm
-// backend (and its cpu one is slow), so the fast structured products (fast/*.ts) run on these
-// typed-array transforms. The *Into forms write into caller buffers and use cached scratch, so
-// the hot loops allocate nothing.
+// FFTs: an iterative radix-4 complex FFT (one radix-2 pass first when log2 n is odd) with
+// cached bit-reversal and per-pass twiddle tables, and real-input transforms (rfft/irfft)
+// through a complex FFT of half the length. TF.js has no FFT kernel on the wasm backend (and its
+// cpu one is slow), so the fast structured products (fast/*.ts) run on these transforms.
+//
+// Working arrays are plain JS arrays of doubles (`Vec`), not typed arrays: once any ArrayBuffer
+// in the process has been detached — the wasm backend detaches its old heap buffer whenever its
+// memory grows — V8's optimised typed-array loads and stores get slower (measured: these loops
+// ~1.45× slower after one detach, in every `ldr` process that has run a wasm op), while arrays
+// of doubles are unaffected. Typed arrays are only read or written at the edges (inputs,
+// results). The *Into forms write into caller buffers and use cached scratch, so the hot loops
+// allocate nothing.
+
+/** A packed array of doubles. */
+export type Vec = number[];
+
+/** Zeros with the packed-doubles elements kind, doubled as needed; zeros() slices it (a memcpy). */
+let zeroTemplate: Vec = [0.5];
+zeroTemplate[0] = 0;
+
+/** n zeros as a packed array of doubles (not small integers: its elements kind never changes). */
+export function zeros(n: number): Vec {
+  while (zeroTemplate.length < n) zeroTemplate = zeroTemplate.concat(zeroTemplate);
+  return zeroTemplate.slice(0, n);
+}
 
 interface Plan {
   n: number;
   /** Index pairs (i, j), i < j, to swap for the bit-reversal permutation. */
-  swaps: Uint32Array;
-  /** Radix-4 pass with quarter-size q keeps w^k, w^2k, w^3k, w = e^{-2πi/(4q)}, k < q, at offset 3(q − start). */
-  tw: Float64Array;
+  swaps: number[];
+  /** Radix-4 passes' twiddles: per pass with quarter-size q, w^k, w^2k, w^3k (re, im), w = e^{-2πi/(4q)}, k < q. */
+  tw: Vec;
   /** Quarter sizes of the radix-4 passes, in order; the first pass is radix-2 when `radix2First`. */
   quarters: number[];
   radix2First: boolean;
   /** Scratch for real transforms of size 2n. */
-  zr: Float64Array;
-  zi: Float64Array;
+  zr: Vec;
+  zi: Vec;
 }
 
 const plans = new Map<number, Plan>();
-
-/**
- * Real and imaginary arrays of one length, cut from one buffer with a gap between them: separate
- * power-of-two-sized arrays tend to share their address bits, and the radix-4 passes' eight
- * streams then compete for the same L1 sets (measured: transforms of 8192+ points twice as slow).
- */
-export function complexPair(len: number): { re: Float64Array; im: Float64Array } {
-  const gap = 40;
-  const buf = new Float64Array(2 * len + gap);
-  return { re: buf.subarray(0, len), im: buf.subarray(len + gap) };
-}
 
 export function isPowerOfTwo(n: number): boolean {
   return n >= 1 && (n & (n - 1)) === 0;
@@ -63,8 +71,9 @@ function plan(n: number): Plan {
       }
     }
   }
-  const z = complexPair(n);
-  p = { n, swaps: Uint32Array.from(pairs), tw: Float64Array.from(twParts), quarters, radix2First, zr: z.re, zi: z.im };
+  const tw = zeros(twParts.length);
+  twParts.forEach((v, i) => (tw[i] = v));
+  p = { n, swaps: pairs, tw, quarters, radix2First, zr: zeros(n), zi: zeros(n) };
   plans.set(n, p);
   return p;
 }
@@ -73,7 +82,7 @@ function plan(n: number): Plan {
 const LOCAL_BLOCK = 1024;
 
 /** Unnormalised in-place DFT (sign −1, or +1 when `inverse`) of length n = re.length. */
-function transform(re: Float64Array, im: Float64Array, inverse: boolean): void {
+function transform(re: Vec, im: Vec, inverse: boolean): void {
   const n = re.length;
   if (n <= 1) return;
   const { swaps, tw, quarters, radix2First } = plan(n);
@@ -111,7 +120,7 @@ function transform(re: Float64Array, im: Float64Array, inverse: boolean): void {
   }
 }
 
-function radix2Pass(re: Float64Array, im: Float64Array, lo: number, hi: number): void {
+function radix2Pass(re: Vec, im: Vec, lo: number, hi: number): void {
   for (let a = lo; a < hi; a += 2) {
     const br = re[a + 1];
     const bi = im[a + 1];
@@ -123,7 +132,7 @@ function radix2Pass(re: Float64Array, im: Float64Array, lo: number, hi: number):
 }
 
 /** One radix-4 DIT pass of quarter-size q over [lo, hi) (a multiple of 4q), twiddles at tw[off …]. */
-function radix4Pass(re: Float64Array, im: Float64Array, lo: number, hi: number, q: number, tw: Float64Array, off: number, sg: number): void {
+function radix4Pass(re: Vec, im: Vec, lo: number, hi: number, q: number, tw: Vec, off: number, sg: number): void {
   const step = 4 * q;
   if (q === 1) {
     for (let a = lo; a < hi; a += 4) {
@@ -185,33 +194,39 @@ function radix4Pass(re: Float64Array, im: Float64Array, lo: number, hi: number, 
  */
 export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
   const n = re.length;
-  transform(re, im, inverse);
-  if (inverse && n > 1) {
-    const s = 1 / n;
-    for (let i = 0; i < n; i++) {
-      re[i] *= s;
-      im[i] *= s;
-    }
+  if (n <= 1) return;
+  const { zr, zi } = plan(n);
+  for (let i = 0; i < n; i++) {
+    zr[i] = re[i];
+    zi[i] = im[i];
+  }
+  transform(zr, zi, inverse);
+  const s = inverse ? 1 / n : 1;
+  for (let i = 0; i < n; i++) {
+    re[i] = zr[i] * s;
+    im[i] = zi[i] * s;
   }
 }
 
-/** Unnormalised in-place transform: the inverse leaves the factor n in (callers fold 1/n into a later pass). */
+/** Unnormalised in-place transform of Vecs: the inverse leaves the factor n in. */
 export const fftUnscaled = transform;
 
-/** A spectrum of a real sequence of length N: bins 0 … N/2 (the rest is their conjugate mirror). */
-export interface HalfSpectrum {
-  re: Float64Array;
-  im: Float64Array;
+/** A spectrum in working form: bins 0 … N/2 of a real sequence of length N (or any complex vector). */
+export interface Spectrum {
+  re: Vec;
+  im: Vec;
 }
 
-export const halfSpectrum = (N: number): HalfSpectrum => complexPair(N / 2 + 1);
+export const spectrum = (len: number): Spectrum => ({ re: zeros(len), im: zeros(len) });
+/** A zeroed spectrum for real sequences of length N (bins 0 … N/2). */
+export const halfSpectrumVec = (N: number): Spectrum => spectrum(N / 2 + 1);
 
-const halfTwiddles = new Map<number, { c: Float64Array; s: Float64Array }>();
+const halfTwiddles = new Map<number, { c: Vec; s: Vec }>();
 function halfTw(N: number) {
   let t = halfTwiddles.get(N);
   if (!t) {
-    const c = new Float64Array(N / 2 + 1);
-    const s = new Float64Array(N / 2 + 1);
+    const c = zeros(N / 2 + 1);
+    const s = zeros(N / 2 + 1);
     for (let k = 0; k <= N / 2; k++) {
       c[k] = Math.cos((-2 * Math.PI * k) / N);
       s[k] = Math.sin((-2 * Math.PI * k) / N);
@@ -222,35 +237,47 @@ function halfTw(N: number) {
   return t;
 }
 
-/** DFT of the real sequence x zero-padded to N (a power of two ≥ 2), via one complex FFT of N/2. */
-export function rfft(x: ArrayLike<number>, N: number): HalfSpectrum {
-  const out = halfSpectrum(N);
-  rfftInto(x, N, out);
-  return out;
-}
-
-/** rfft into `out` (bins 0 … N/2); x[j] for j < min(x.length, N), zero beyond. */
-export function rfftInto(x: ArrayLike<number>, N: number, out: HalfSpectrum): void {
-  const h = N / 2;
-  const { zr, zi } = plan(h);
+/** Spectrum of x zero-padded to N (a power of two ≥ 2) into `out` (bins 0 … N/2); x[j] for j < min(x.length, N). */
+export function rfftInto(x: ArrayLike<number>, N: number, out: Spectrum): void {
+  const { zr, zi } = plan(N / 2);
   const len = Math.min(x.length, N);
   const pairs = len >> 1;
   for (let j = 0; j < pairs; j++) {
     zr[j] = x[2 * j];
     zi[j] = x[2 * j + 1];
   }
+  packTail(x, len, zr, zi);
+  transform(zr, zi, false);
+  splitRealSpectrum(zr, zi, N, out);
+}
+
+/** rfftInto for a Vec input (monomorphic: the hot paths' inputs are Vecs). */
+export function rfftVecInto(x: Vec, len: number, N: number, out: Spectrum): void {
+  const { zr, zi } = plan(N / 2);
+  len = Math.min(len, N);
+  const pairs = len >> 1;
+  for (let j = 0; j < pairs; j++) {
+    zr[j] = x[2 * j];
+    zi[j] = x[2 * j + 1];
+  }
+  packTail(x, len, zr, zi);
+  transform(zr, zi, false);
+  splitRealSpectrum(zr, zi, N, out);
+}
+
+/** The odd last sample and the zero padding of the even/odd packing. */
+function packTail(x: ArrayLike<number>, len: number, zr: Vec, zi: Vec): void {
+  const pairs = len >> 1;
   if (len & 1) {
     zr[pairs] = x[len - 1];
     zi[pairs] = 0;
   }
   zr.fill(0, (len + 1) >> 1);
   zi.fill(0, pairs + (len & 1));
-  transform(zr, zi, false);
-  splitRealSpectrum(zr, zi, N, out);
 }
 
 /** From Z = FFT_{N/2}(x_even + i·x_odd) to the half spectrum of x. */
-function splitRealSpectrum(zr: Float64Array, zi: Float64Array, N: number, out: HalfSpectrum): void {
+function splitRealSpectrum(zr: Vec, zi: Vec, N: number, out: Spectrum): void {
   const h = N / 2;
   const { c, s } = halfTw(N);
   const re = out.re;
@@ -271,29 +298,10 @@ function splitRealSpectrum(zr: Float64Array, zi: Float64Array, N: number, out: H
   }
 }
 
-/** Inverse of rfft: the real sequence of length N whose half spectrum is X. */
-export function irfft(X: HalfSpectrum, N: number): Float64Array {
-  const out = new Float64Array(N);
-  irfftInto(X, N, out);
-  return out;
-}
-
-/** irfft into out[0 … N) (out may be longer). */
-export function irfftInto(X: HalfSpectrum, N: number, out: Float64Array): void {
+/** The real sequence of length N whose half spectrum is X, into out[0 … N) (out may be longer). */
+export function irfftInto(X: Spectrum, N: number, out: Vec): void {
   const h = N / 2;
   const { zr, zi } = plan(h);
-  mergeRealSpectrum(X, N, zr, zi);
-  transform(zr, zi, true);
-  const scale = 1 / h;
-  for (let j = 0; j < h; j++) {
-    out[2 * j] = zr[j] * scale;
-    out[2 * j + 1] = zi[j] * scale;
-  }
-}
-
-/** Z = E + i·O (times 2) from the half spectrum X of a real sequence, for an inverse FFT of N/2. */
-function mergeRealSpectrum(X: HalfSpectrum, N: number, zr: Float64Array, zi: Float64Array): void {
-  const h = N / 2;
   const { c, s } = halfTw(N);
   const Xr = X.re;
   const Xi = X.im;
@@ -302,7 +310,7 @@ function mergeRealSpectrum(X: HalfSpectrum, N: number, zr: Float64Array, zi: Flo
     const xi = Xi[k];
     const yr = Xr[h - k];
     const yi = -Xi[h - k];
-    // E[k] = (X[k] + X[k+h]) / 2, O[k] = (X[k] − X[k+h]) / 2 · e^{+2πik/N}; X[k+h] = conj X[h−k].
+    // E[k] = (X[k] + X[k+h]) / 2, O[k] = (X[k] − X[k+h]) / 2 · e^{+2πik/N}; X[k+h] = conj X[h−k]; z = E + i·O.
     const er = 0.5 * (xr + yr);
     const ei = 0.5 * (xi + yi);
     const dr = 0.5 * (xr - yr);
@@ -312,23 +320,28 @@ function mergeRealSpectrum(X: HalfSpectrum, N: number, zr: Float64Array, zi: Flo
     zr[k] = er - oi;
     zi[k] = ei + or;
   }
+  transform(zr, zi, true);
+  const scale = 1 / h;
+  for (let j = 0; j < h; j++) {
+    out[2 * j] = zr[j] * scale;
+    out[2 * j + 1] = zi[j] * scale;
+  }
 }
 
-/** Pointwise product of half spectra (a circular convolution of the real sequences), into `out` if given. */
-export function mulSpectra(a: HalfSpectrum, b: HalfSpectrum, out?: HalfSpectrum): HalfSpectrum {
+/** out = a·b pointwise (a circular convolution of the real sequences); returns out. */
+export function mulSpec(a: Spectrum, b: Spectrum, out: Spectrum): Spectrum {
   const m = a.re.length;
-  const o = out ?? { re: new Float64Array(m), im: new Float64Array(m) };
-  const ar = a.re, ai = a.im, br = b.re, bi = b.im, or = o.re, oi = o.im;
+  const ar = a.re, ai = a.im, br = b.re, bi = b.im, or = out.re, oi = out.im;
   for (let k = 0; k < m; k++) {
     const xr = ar[k], xi = ai[k], yr = br[k], yi = bi[k];
     or[k] = xr * yr - xi * yi;
     oi[k] = xr * yi + xi * yr;
   }
-  return o;
+  return out;
 }
 
 /** acc += a·b pointwise. */
-export function mulAddSpectra(acc: HalfSpectrum, a: HalfSpectrum, b: HalfSpectrum): void {
+export function mulAddSpec(acc: Spectrum, a: Spectrum, b: Spectrum): void {
   const m = a.re.length;
   const ar = a.re, ai = a.im, br = b.re, bi = b.im, cr = acc.re, ci = acc.im;
   for (let k = 0; k < m; k++) {
@@ -336,6 +349,48 @@ export function mulAddSpectra(acc: HalfSpectrum, a: HalfSpectrum, b: HalfSpectru
     cr[k] += xr * yr - xi * yi;
     ci[k] += xr * yi + xi * yr;
   }
+}
+
+/** A copy of a as a Vec. */
+export function toVec(a: ArrayLike<number>): Vec {
+  const v = zeros(a.length);
+  for (let i = 0; i < a.length; i++) v[i] = a[i];
+  return v;
+}
+
+// ---- Typed-array forms (one-shot callers outside the hot paths, e.g. classes/circulant.ts) ----
+
+/** A spectrum of a real sequence of length N: bins 0 … N/2 (the rest is their conjugate mirror). */
+export interface HalfSpectrum {
+  re: Float64Array;
+  im: Float64Array;
+}
+
+/** DFT of the real sequence x zero-padded to N (a power of two ≥ 2), via one complex FFT of N/2. */
+export function rfft(x: ArrayLike<number>, N: number): HalfSpectrum {
+  const s = halfSpectrumVec(N);
+  rfftInto(x, N, s);
+  return { re: Float64Array.from(s.re), im: Float64Array.from(s.im) };
+}
+
+/** Inverse of rfft: the real sequence of length N whose half spectrum is X. */
+export function irfft(X: HalfSpectrum, N: number): Float64Array {
+  const s = { re: toVec(X.re), im: toVec(X.im) };
+  const out = zeros(N);
+  irfftInto(s, N, out);
+  return Float64Array.from(out);
+}
+
+/** Pointwise product of half spectra (a circular convolution of the real sequences), into `out` if given. */
+export function mulSpectra(a: HalfSpectrum, b: HalfSpectrum, out?: HalfSpectrum): HalfSpectrum {
+  const m = a.re.length;
+  const o = out ?? { re: new Float64Array(m), im: new Float64Array(m) };
+  for (let k = 0; k < m; k++) {
+    const ar = a.re[k], ai = a.im[k], br = b.re[k], bi = b.im[k];
+    o.re[k] = ar * br - ai * bi;
+    o.im[k] = ar * bi + ai * br;
+  }
+  return o;
 }
 
 /** Naive O(n²) DFT (tests). */

@@ -8,22 +8,22 @@
 //     (a_j + i·a_{j+n/2})·θ^j is the transform, and products are pointwise.
 // Otherwise (any n, any f) real FFTs of N = the next power of two ≥ 2n − 1 give the linear
 // convolution w, folded back as c[j] = w[j] + f·w[j+n].
-// Spectra are HalfSpectrum-shaped (re, im) of length n/2 + 1 (cyclic), n/2 (negacyclic) or
-// N/2 + 1 (zero-padded); the pointwise helpers in fft.ts work on each.
-import { complexPair, fftUnscaled, type HalfSpectrum, halfSpectrum, irfftInto, isPowerOfTwo, nextPowerOfTwo, rfftInto } from './fft';
+// Spectra have length n/2 + 1 (cyclic), n/2 (negacyclic) or N/2 + 1 (zero-padded); mulSpec and
+// mulAddSpec (fft.ts) work on each. Inputs and outputs are Vecs (see fft.ts).
+import { fftUnscaled, type Spectrum, halfSpectrumVec, irfftInto, isPowerOfTwo, nextPowerOfTwo, rfftVecInto, spectrum, type Vec, zeros } from './fft';
 
 export interface FoldedConv {
   n: number;
   f: number;
   /** A zeroed spectrum of this transform's shape. */
-  spectrum(): HalfSpectrum;
+  spectrum(): Spectrum;
   /** Spectrum of a[0 … n) (read as a[n−1−j] when `reverse`) into out. */
-  forward(a: ArrayLike<number>, out: HalfSpectrum, reverse?: boolean): void;
+  forward(a: Vec, out: Spectrum, reverse?: boolean): void;
   /** The sequence with spectrum S into out[0 … n) (written reversed when `reverse`). */
-  inverse(S: HalfSpectrum, out: Float64Array, reverse?: boolean): void;
+  inverse(S: Spectrum, out: Vec, reverse?: boolean): void;
 }
 
-/** Whether a size-n folded transform exists for Z_f. */
+/** Whether a size-n transform exists for Z_f. */
 export function hasFoldedConv(n: number, f: number): boolean {
   return n >= 2 && isPowerOfTwo(n) && (f === 1 || f === -1);
 }
@@ -48,15 +48,14 @@ export function foldedConv(n: number, f: number): FoldedConv {
 
 function padded(n: number, f: number): FoldedConv {
   const N = paddedFftSize(n);
-  const buf = new Float64Array(N);
+  const buf = zeros(N);
   return {
     n,
     f,
-    spectrum: () => halfSpectrum(N),
+    spectrum: () => halfSpectrumVec(N),
     forward(a, out, reverse = false) {
       for (let j = 0; j < n; j++) buf[j] = reverse ? a[n - 1 - j] : a[j];
-      buf.fill(0, n);
-      rfftInto(buf, N, out);
+      rfftVecInto(buf, n, N, out);
     },
     inverse(S, out, reverse = false) {
       irfftInto(S, N, buf);
@@ -69,15 +68,15 @@ function padded(n: number, f: number): FoldedConv {
 }
 
 function cyclic(n: number): FoldedConv {
-  const buf = new Float64Array(n);
+  const buf = zeros(n);
   return {
     n,
     f: 1,
-    spectrum: () => halfSpectrum(n),
+    spectrum: () => halfSpectrumVec(n),
     forward(a, out, reverse = false) {
-      if (!reverse) return rfftInto(a, n, out);
+      if (!reverse) return rfftVecInto(a, n, n, out);
       for (let j = 0; j < n; j++) buf[j] = a[n - 1 - j];
-      rfftInto(buf, n, out);
+      rfftVecInto(buf, n, n, out);
     },
     inverse(S, out, reverse = false) {
       if (!reverse) return irfftInto(S, n, out);
@@ -89,17 +88,18 @@ function cyclic(n: number): FoldedConv {
 
 function negacyclic(n: number): FoldedConv {
   const m = n / 2;
-  const cos = new Float64Array(m);
-  const sin = new Float64Array(m);
+  const cos = zeros(m);
+  const sin = zeros(m);
   for (let j = 0; j < m; j++) {
     cos[j] = Math.cos((Math.PI * j) / n);
     sin[j] = Math.sin((Math.PI * j) / n);
   }
-  const { re: zr, im: zi } = complexPair(m);
+  const zr = zeros(m);
+  const zi = zeros(m);
   return {
     n,
     f: -1,
-    spectrum: () => complexPair(m),
+    spectrum: () => spectrum(m),
     forward(a, out, reverse = false) {
       const re = out.re;
       const im = out.im;
@@ -113,8 +113,10 @@ function negacyclic(n: number): FoldedConv {
       fftUnscaled(re, im, false);
     },
     inverse(S, out, reverse = false) {
-      zr.set(S.re.subarray(0, m));
-      zi.set(S.im.subarray(0, m));
+      for (let j = 0; j < m; j++) {
+        zr[j] = S.re[j];
+        zi[j] = S.im[j];
+      }
       fftUnscaled(zr, zi, true);
       const s = 1 / m;
       for (let j = 0; j < m; j++) {

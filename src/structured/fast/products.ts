@@ -9,7 +9,7 @@
 // Classes without a fast algorithm here (unconstrained, vandermonde-like, ldr-td) return null.
 import type { ClassName, OperatorJson } from '../types';
 import { prepareCirculantProduct, prepareShiftKrylovProduct } from './shiftKrylov';
-import { type KrylovPlan, planSubdiagCornerKrylov, planSubdiagKrylov } from './subdiagKrylov';
+import { type KrylovSumPlan, planSubdiagCornerKrylovSum, planSubdiagKrylovSum } from './subdiagKrylov';
 
 export type Matvec = (x: Float64Array) => Float64Array;
 
@@ -25,15 +25,14 @@ export interface MatrixDescription {
   permutation?: number[];
 }
 
-/** Plans for K(A, g_i), i < r, when A is a subdiagonal operator (with or without corner). */
-function subdiagPlans(op: OperatorJson, gens: Float64Array[]): KrylovPlan[] | null {
+/** A plan for K(A, g_i), i < r, when A is a subdiagonal operator (with or without corner). */
+function subdiagPlan(op: OperatorJson, gens: Float64Array[]): KrylovSumPlan | null {
   if (op.kind !== 'subdiagonal') return null;
   const s = Float64Array.from(op.subdiag);
-  return gens.map((g) => (op.corner === 0 ? planSubdiagKrylov(s, g) : planSubdiagCornerKrylov(s, op.corner, g)));
+  return op.corner === 0 ? planSubdiagKrylovSum(s, gens) : planSubdiagCornerKrylovSum(s, op.corner, gens);
 }
 
 export function fastMatvec(desc: MatrixDescription): Matvec | null {
-  const n = desc.n;
   switch (desc.className) {
     case 'toeplitz-like':
     case 'hankel-like':
@@ -47,17 +46,11 @@ export function fastMatvec(desc: MatrixDescription): Matvec | null {
         const product = prepareShiftKrylovProduct(A.f, B.f, G, H);
         return (x) => reverse(product(x));
       }
-      const pa = subdiagPlans(A, G);
-      const pb = subdiagPlans(B, H);
+      // Σ_i K(A, g_i) K(B, h_i)ᵀ x, the per-block transforms shared by the ranks.
+      const pa = subdiagPlan(A, G);
+      const pb = subdiagPlan(B, H);
       if (!pa || !pb) return null;
-      return (x) => {
-        const y = new Float64Array(n);
-        for (let i = 0; i < G.length; i++) {
-          const yi = pa[i].mul(pb[i].mulT(x));
-          for (let j = 0; j < n; j++) y[j] += yi[j];
-        }
-        return reverse(y);
-      };
+      return (x) => reverse(pa.mulSum(pb.mulTAll(x)));
     }
     case 'circulant': {
       // M[i][j] = c[(i − j) mod n] is K(Z_1, c).

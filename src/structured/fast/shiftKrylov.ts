@@ -3,7 +3,7 @@
 // and K(Z_f, h)ᵀ·x = reverse(reverse(x)·h mod (xⁿ − f)). The transforms (foldedConv.ts) have
 // size n for n a power of two and f = ±1 (cyclic / negacyclic), else the next power of two
 // ≥ 2n − 1 (zero-padded, folded with weight f).
-import { mulAddSpectra, mulSpectra } from './fft';
+import { mulAddSpec, mulSpec, toVec, type Vec, zeros } from './fft';
 import { foldedConv, paddedFftSize } from './foldedConv';
 
 /** FFT size for zero-padded products of length-n sequences (kept for callers of the old name). */
@@ -14,11 +14,11 @@ export function shiftKrylovMul(f: number, g: ArrayLike<number>, z: ArrayLike<num
   const c = foldedConv(g.length, f);
   const a = c.spectrum();
   const b = c.spectrum();
-  c.forward(g, a);
-  c.forward(z, b);
-  const y = new Float64Array(g.length);
-  c.inverse(mulSpectra(a, b, a), y);
-  return y;
+  c.forward(toVec(g), a);
+  c.forward(toVec(z), b);
+  const y = zeros(g.length);
+  c.inverse(mulSpec(a, b, a), y);
+  return Float64Array.from(y);
 }
 
 /** u = K(Z_f, h)ᵀ x. */
@@ -26,11 +26,17 @@ export function shiftKrylovMulT(f: number, h: ArrayLike<number>, x: ArrayLike<nu
   const c = foldedConv(h.length, f);
   const a = c.spectrum();
   const b = c.spectrum();
-  c.forward(h, a);
-  c.forward(x, b, true);
-  const u = new Float64Array(h.length);
-  c.inverse(mulSpectra(a, b, a), u, true);
-  return u;
+  c.forward(toVec(h), a);
+  c.forward(toVec(x), b, true);
+  const u = zeros(h.length);
+  c.inverse(mulSpec(a, b, a), u, true);
+  return Float64Array.from(u);
+}
+
+/** Copies a into v (a Vec of the same length) and returns v. */
+function copyInto(a: ArrayLike<number>, v: Vec): Vec {
+  for (let i = 0; i < v.length; i++) v[i] = a[i];
+  return v;
 }
 
 /**
@@ -45,31 +51,31 @@ export function prepareShiftKrylovProduct(fA: number, fB: number, G: ArrayLike<n
   const cb = foldedConv(n, fB);
   const gs = G.map((g) => {
     const s = ca.spectrum();
-    ca.forward(g, s);
+    ca.forward(toVec(g), s);
     return s;
   });
   const hs = H.map((h) => {
     const s = cb.spectrum();
-    cb.forward(h, s);
+    cb.forward(toVec(h), s);
     return s;
   });
   const xs = cb.spectrum();
   const tb = cb.spectrum();
   const ta = ca.spectrum();
   const acc = ca.spectrum();
-  const u = new Float64Array(n);
+  const xv = zeros(n);
+  const u = zeros(n);
   return (x) => {
-    cb.forward(x, xs, true);
+    cb.forward(copyInto(x, xv), xs, true);
     acc.re.fill(0);
     acc.im.fill(0);
     for (let i = 0; i < gs.length; i++) {
-      cb.inverse(mulSpectra(xs, hs[i], tb), u, true);
+      cb.inverse(mulSpec(xs, hs[i], tb), u, true);
       ca.forward(u, ta);
-      mulAddSpectra(acc, gs[i], ta);
+      mulAddSpec(acc, gs[i], ta);
     }
-    const y = new Float64Array(n);
-    ca.inverse(acc, y);
-    return y;
+    ca.inverse(acc, u);
+    return Float64Array.from(u);
   };
 }
 
@@ -78,14 +84,15 @@ export function prepareShiftKrylovProduct(fA: number, fB: number, G: ArrayLike<n
  * FFTs of size n when n is a power of two, 2 transforms per product).
  */
 export function prepareCirculantProduct(c: ArrayLike<number>): (x: ArrayLike<number>) => Float64Array {
-  const conv = foldedConv(c.length, 1);
+  const n = c.length;
+  const conv = foldedConv(n, 1);
   const cs = conv.spectrum();
-  conv.forward(c, cs);
+  conv.forward(toVec(c), cs);
   const tmp = conv.spectrum();
+  const v = zeros(n);
   return (x) => {
-    conv.forward(x, tmp);
-    const y = new Float64Array(c.length);
-    conv.inverse(mulSpectra(cs, tmp, tmp), y);
-    return y;
+    conv.forward(copyInto(x, v), tmp);
+    conv.inverse(mulSpec(cs, tmp, tmp), v);
+    return Float64Array.from(v);
   };
 }

@@ -9,12 +9,12 @@
 // sums over rows and over ranks are taken in the frequency domain, so one batch costs about
 // (4r + 3) transforms per row plus 2r per batch.
 import * as tf from '@tensorflow/tfjs';
-import { type HalfSpectrum, mulAddSpectra, mulSpectra } from './fft';
+import { mulAddSpec, mulSpec, type Spectrum, type Vec, zeros } from './fft';
 import { foldedConv } from './foldedConv';
 import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
 
 /** Row `b` of a row-major [rows × n] array into `out` (reversed when asked). */
-function rowInto(a: Float32Array, b: number, n: number, out: Float64Array, reverse = false): Float64Array {
+function rowInto(a: Float32Array, b: number, n: number, out: Vec, reverse = false): Vec {
   const o = b * n;
   if (reverse) for (let i = 0; i < n; i++) out[i] = a[o + n - 1 - i];
   else for (let i = 0; i < n; i++) out[i] = a[o + i];
@@ -34,12 +34,12 @@ export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tens
   const r = G.shape[0];
   const ca = foldedConv(n, cfg.fA);
   const cb = foldedConv(n, cfg.fB);
-  const buf = new Float64Array(n);
+  const buf = zeros(n);
   // Forward spectra the backward reuses: reversed rows of X (B side), the generators, and every u_{b,i} (A side).
-  let xSpec: HalfSpectrum[] = [];
-  let uSpec: HalfSpectrum[][] = [];
-  let gSpec: HalfSpectrum[] = [];
-  let hSpec: HalfSpectrum[] = [];
+  let xSpec: Spectrum[] = [];
+  let uSpec: Spectrum[][] = [];
+  let gSpec: Spectrum[] = [];
+  let hSpec: Spectrum[] = [];
   const spectraOf = (c: typeof ca, d: Float32Array) =>
     Array.from({ length: r }, (_, i) => {
       const s = c.spectrum();
@@ -61,13 +61,13 @@ export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tens
       cb.forward(rowInto(X, b, n, buf), xr, true);
       acc.re.fill(0);
       acc.im.fill(0);
-      const us: HalfSpectrum[] = [];
+      const us: Spectrum[] = [];
       for (let i = 0; i < r; i++) {
         // u_i = K(Z_fB, h_i)ᵀ x
-        cb.inverse(mulSpectra(xr, hSpec[i], tb), buf, true);
+        cb.inverse(mulSpec(xr, hSpec[i], tb), buf, true);
         const u = ca.spectrum();
         ca.forward(buf, u);
-        mulAddSpectra(acc, gSpec[i], u);
+        mulAddSpec(acc, gSpec[i], u);
         us.push(u);
       }
       xSpec.push(xr);
@@ -100,12 +100,12 @@ export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tens
         dxAcc.re.fill(0);
         dxAcc.im.fill(0);
         for (let i = 0; i < r; i++) {
-          mulAddSpectra(dGacc[i], dyr, uSpec[b][i]);
+          mulAddSpec(dGacc[i], dyr, uSpec[b][i]);
           // du_i = K(Z_fA, g_i)ᵀ dy
-          ca.inverse(mulSpectra(dyr, gSpec[i], ta), buf, true);
+          ca.inverse(mulSpec(dyr, gSpec[i], ta), buf, true);
           cb.forward(buf, du);
-          mulAddSpectra(dHacc[i], xSpec[b], du);
-          if (wantDx) mulAddSpectra(dxAcc, hSpec[i], du);
+          mulAddSpec(dHacc[i], xSpec[b], du);
+          if (wantDx) mulAddSpec(dxAcc, hSpec[i], du);
         }
         if (wantDx) {
           cb.inverse(dxAcc, buf);

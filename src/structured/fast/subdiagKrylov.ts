@@ -9,11 +9,12 @@
 // sequences — a circular one of the next power of two suffices (the wrapped-around terms fall
 // outside the entries we keep). The generator side of every convolution (g·P(·, mid)) is fixed
 // for a given matrix, so a plan keeps its spectra; a product then costs one forward and one
-// inverse real FFT per block, O(n log² n) in all. Small blocks use the direct O(len²) sum.
+// inverse real FFT per block, O(n log² n) in all. Small blocks use the direct O(len²) sum, with
+// precomputed coefficients (no running product in the inner loop).
 //
 // The corner variant (A v)[0] = c·v[n−1] wraps at most once for k < n: it is the plain
 // recursion on the doubled chain s' = (s, c, s) with g' = (g, 0), folded back.
-import { type HalfSpectrum, halfSpectrum, irfftInto, mulAddSpectra, mulSpectra, nextPowerOfTwo, rfftInto } from './fft';
+import { halfSpectrumVec as halfSpectrum, irfftInto, mulAddSpec, mulSpec, nextPowerOfTwo, rfftInto, rfftVecInto, type Spectrum, toVec, type Vec, zeros } from './fft';
 
 /** Below this block length the direct sum beats FFT convolutions (measured: 16–64 all close). */
 const DIRECT_BLOCK = 32;
@@ -24,10 +25,10 @@ interface Block {
   hi: number;
   /** Circular convolution size: a power of two ≥ hi − lo. */
   N: number;
-  /** a[i−lo] = g[i]·P(i, mid), i ∈ [lo, mid). */
-  a: Float64Array;
+  /** a_g[i−lo] = g[i]·P(i, mid), i ∈ [lo, mid), per generator g. */
+  a: Float64Array[];
   /** P(mid, j) for j ∈ [mid, hi). */
-  q: Float64Array;
+  q: Vec;
 }
 
 export interface KrylovPlan {
@@ -37,13 +38,30 @@ export interface KrylovPlan {
   mulT(x: ArrayLike<number>): Float64Array;
 }
 
-/**
- * Plan for K(A, g) with A = subdiagonal(s), s of length n − 1, no corner. What each direction
- * needs (spectra, direct-sum coefficients) is built on its first use: a product Σ K(A, g)K(B, h)ᵀ
- * only ever multiplies by one of the two.
- */
+/** K(A, g_i) for generators g_0 … g_{r−1} sharing one subdiagonal operator A. */
+export interface KrylovSumPlan {
+  /** y = Σ_i K(A, g_i) z_i */
+  mulSum(zs: ArrayLike<number>[]): Float64Array;
+  /** u_i = K(A, g_i)ᵀ x, every i */
+  mulTAll(x: ArrayLike<number>): Float64Array[];
+}
+
+/** Plan for K(A, g) with A = subdiagonal(s), s of length n − 1, no corner. */
 export function planSubdiagKrylov(s: ArrayLike<number>, g: ArrayLike<number>): KrylovPlan {
-  const n = g.length;
+  const plan = planSubdiagKrylovSum(s, [g]);
+  return { mul: (z) => plan.mulSum([z]), mulT: (x) => plan.mulTAll(x)[0] };
+}
+
+/**
+ * Plan for K(A, g_i), A = subdiagonal(s) without corner, for several generators at once. P(mid, j)
+ * does not depend on the generator, so per block the rank sum of the forward cross terms is taken
+ * in the frequency domain before one inverse FFT, and the transposed products share one forward
+ * FFT of the block's input. What each direction needs (spectra, direct-sum coefficients) is built
+ * on its first use: a product Σ K(A, g)K(B, h)ᵀ only ever multiplies by one of the two.
+ */
+export function planSubdiagKrylovSum(s: ArrayLike<number>, gens: ArrayLike<number>[]): KrylovSumPlan {
+  const n = gens[0].length;
+  const r = gens.length;
   const blocks: Block[] = [];
   const leaves: [number, number][] = [];
   const build = (lo: number, hi: number): void => {
@@ -55,192 +73,258 @@ export function planSubdiagKrylov(s: ArrayLike<number>, g: ArrayLike<number>): K
     const mid = lo + (len >> 1);
     build(lo, mid);
     build(mid, hi);
-    const a = new Float64Array(mid - lo);
-    let p = 1;
-    for (let i = mid - 1; i >= lo; i--) {
-      p *= s[i];
-      a[i - lo] = g[i] * p;
-    }
+    const a = gens.map((g) => {
+      const ag = new Float64Array(mid - lo);
+      let p = 1;
+      for (let i = mid - 1; i >= lo; i--) {
+        p *= s[i];
+        ag[i - lo] = g[i] * p;
+      }
+      return ag;
+    });
     const q = new Float64Array(hi - mid);
     let c = 1;
     for (let j = mid; j < hi; j++) {
       q[j - mid] = c;
       if (j < hi - 1) c *= s[j];
     }
-    blocks.push({ lo, mid, hi, N: Math.max(2, nextPowerOfTwo(len)), a, q });
+    blocks.push({ lo, mid, hi, N: Math.max(2, nextPowerOfTwo(len)), a, q: toVec(q) });
   };
   build(0, n);
+  const leafSize = leaves.reduce((t, [lo, hi]) => t + ((hi - lo) * (hi - lo + 1)) / 2, 0);
 
   // Scratch per FFT size, reused by every product (single-threaded, not re-entrant).
   const sizes = [...new Set(blocks.map((b) => b.N))];
-  const scratch = new Map(sizes.map((N) => [N, { spec: halfSpectrum(N), tmp: halfSpectrum(N), acc: halfSpectrum(N), w: new Float64Array(N), len: -1 }]));
-  const bx = new Float64Array(n);
+  const scratch = new Map(
+    sizes.map((N) => [
+      N,
+      {
+        specs: Array.from({ length: r }, () => halfSpectrum(N)),
+        accs: Array.from({ length: r }, () => halfSpectrum(N)),
+        tmp: halfSpectrum(N),
+        w: zeros(N),
+        len: -1,
+      },
+    ]),
+  );
+  // Vec copies of the inputs and the outputs being summed (fft.ts: why not typed arrays).
+  const bx = zeros(n);
+  const inputs = gens.map(() => zeros(n));
+  const outputs = gens.map(() => zeros(n));
 
-  // Forward: spectra of a per block; leaf coefficients j-major, c_j[d] = g[j−d]·P(j−d, j), d ≤ j − lo.
-  let fwd: { spectra: HalfSpectrum[]; coef: Float64Array } | null = null;
+  // Forward: spectra of a_g per block [block][generator]; leaf coefficients j-major per generator,
+  // c_j[d] = g[j−d]·P(j−d, j), d ≤ j − lo.
+  let fwd: { spectra: Spectrum[][]; coef: Vec[] } | null = null;
   const forwardData = () => {
     if (fwd) return fwd;
-    const spectra = blocks.map((b) => {
-      const sp = halfSpectrum(b.N);
-      rfftInto(b.a, b.N, sp);
-      return sp;
-    });
-    const coef = new Float64Array(leaves.reduce((t, [lo, hi]) => t + ((hi - lo) * (hi - lo + 1)) / 2, 0));
-    let idx = 0;
-    for (const [lo, hi] of leaves) {
-      for (let j = lo; j < hi; j++) {
-        let p = 1;
-        for (let i = j; i >= lo; i--) {
-          coef[idx++] = g[i] * p;
-          if (i > lo) p *= s[i - 1];
+    const spectra = blocks.map((b) =>
+      b.a.map((a) => {
+        const sp = halfSpectrum(b.N);
+        rfftInto(a, b.N, sp);
+        return sp;
+      }),
+    );
+    const coef = gens.map((g) => {
+      const c = zeros(leafSize);
+      let idx = 0;
+      for (const [lo, hi] of leaves) {
+        for (let j = lo; j < hi; j++) {
+          let p = 1;
+          for (let i = j; i >= lo; i--) {
+            c[idx++] = g[i] * p;
+            if (i > lo) p *= s[i - 1];
+          }
         }
       }
-    }
+      return c;
+    });
     return (fwd = { spectra, coef });
   };
 
-  // Transposed: spectra of a reversed per block; leaf coefficients d-major, c_d[i−lo] = g[i]·P(i, i+d).
-  let bwd: { spectra: HalfSpectrum[]; coef: Float64Array } | null = null;
+  // Transposed: spectra of a_g reversed; leaf coefficients d-major, c_d[i−lo] = g[i]·P(i, i+d).
+  let bwd: { spectra: Spectrum[][]; coef: Vec[] } | null = null;
   const transposedData = () => {
     if (bwd) return bwd;
-    const spectra = blocks.map((b) => {
-      const ar = b.a.slice().reverse();
-      const sp = halfSpectrum(b.N);
-      rfftInto(ar, b.N, sp);
-      return sp;
-    });
-    const coef = new Float64Array(leaves.reduce((t, [lo, hi]) => t + ((hi - lo) * (hi - lo + 1)) / 2, 0));
-    let idx = 0;
-    for (const [lo, hi] of leaves) {
-      const row = new Float64Array(hi - lo);
-      for (let i = lo; i < hi; i++) row[i - lo] = g[i];
-      for (let d = 0; d < hi - lo; d++) {
-        if (d > 0) for (let i = lo; i + d < hi; i++) row[i - lo] *= s[i + d - 1];
-        for (let i = lo; i + d < hi; i++) coef[idx++] = row[i - lo];
+    const spectra = blocks.map((b) =>
+      b.a.map((a) => {
+        const sp = halfSpectrum(b.N);
+        rfftInto(a.slice().reverse(), b.N, sp);
+        return sp;
+      }),
+    );
+    const coef = gens.map((g) => {
+      const c = zeros(leafSize);
+      let idx = 0;
+      for (const [lo, hi] of leaves) {
+        const row = zeros(hi - lo);
+        for (let i = lo; i < hi; i++) row[i - lo] = g[i];
+        for (let d = 0; d < hi - lo; d++) {
+          if (d > 0) for (let i = lo; i + d < hi; i++) row[i - lo] *= s[i + d - 1];
+          for (let i = lo; i + d < hi; i++) c[idx++] = row[i - lo];
+        }
       }
-    }
+      return c;
+    });
     return (bwd = { spectra, coef });
   };
 
-  const mul = (z: ArrayLike<number>): Float64Array => {
+  const mulSum = (zs: ArrayLike<number>[]): Float64Array => {
     const { spectra, coef } = forwardData();
-    const y = new Float64Array(n);
-    // Direct sums: y[j] = Σ_{d ≤ j−lo} c_j[d]·z[d], two accumulators to keep the adds pipelined.
-    let idx = 0;
-    for (let l = 0; l < leaves.length; l++) {
-      const lo = leaves[l][0];
-      const hi = leaves[l][1];
-      for (let j = lo; j < hi; j++) {
-        const m = j - lo + 1;
-        let s0 = 0;
-        let s1 = 0;
-        let d = 0;
-        for (; d + 1 < m; d += 2) {
-          s0 += coef[idx + d] * z[d];
-          s1 += coef[idx + d + 1] * z[d + 1];
-        }
-        if (d < m) s0 += coef[idx + d] * z[d];
-        idx += m;
-        y[j] = s0 + s1;
-      }
+    const y = outputs[0];
+    y.fill(0);
+    const zv = inputs;
+    for (let g = 0; g < r; g++) {
+      const z = zs[g];
+      const v = zv[g];
+      for (let i = 0; i < n; i++) v[i] = z[i];
+      leavesForward(leaves, coef[g], v, y);
     }
-    // Spectra of the prefixes z[0 .. len) are shared by every block of the same length.
+    // Spectra of the prefixes z_g[0 .. len) are shared by every block of the same length.
     for (const sc of scratch.values()) sc.len = -1;
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
       const len = b.hi - b.lo;
       const sc = scratch.get(b.N)!;
       if (sc.len !== len) {
-        rfftInto(prefix(z, len), b.N, sc.spec);
+        for (let g = 0; g < r; g++) rfftVecInto(zv[g], len, b.N, sc.specs[g]);
         sc.len = len;
       }
+      mulSpec(spectra[k][0], sc.specs[0], sc.tmp);
+      for (let g = 1; g < r; g++) mulAddSpec(sc.tmp, spectra[k][g], sc.specs[g]);
       const w = sc.w;
-      irfftInto(mulSpectra(spectra[k], sc.spec, sc.tmp), b.N, w);
+      irfftInto(sc.tmp, b.N, w);
       const q = b.q;
       const shift = b.mid - b.lo;
       for (let t = 0; t < q.length; t++) y[b.mid + t] += q[t] * w[shift + t];
     }
-    return y;
+    return Float64Array.from(y);
   };
 
-  const mulT = (x: ArrayLike<number>): Float64Array => {
+  const mulTAll = (x: ArrayLike<number>): Float64Array[] => {
     const { spectra, coef } = transposedData();
-    const u = new Float64Array(n);
-    // Direct sums: u[d] += Σ_i c_d[i−lo]·x[i+d].
-    let idx = 0;
-    for (let l = 0; l < leaves.length; l++) {
-      const lo = leaves[l][0];
-      const hi = leaves[l][1];
-      for (let d = 0; d < hi - lo; d++) {
-        const m = hi - lo - d;
-        const xo = lo + d;
-        let s0 = 0;
-        let s1 = 0;
-        let t = 0;
-        for (; t + 1 < m; t += 2) {
-          s0 += coef[idx + t] * x[xo + t];
-          s1 += coef[idx + t + 1] * x[xo + t + 1];
-        }
-        if (t < m) s0 += coef[idx + t] * x[xo + t];
-        idx += m;
-        u[d] += s0 + s1;
-      }
+    const xv = inputs[0];
+    for (let i = 0; i < n; i++) xv[i] = x[i];
+    const us = outputs;
+    for (let g = 0; g < r; g++) {
+      us[g].fill(0);
+      leavesTransposed(leaves, coef[g], xv, us[g]);
     }
     // Every cross term lands on u[1 …] at offsets independent of the block's position, so the
     // blocks of one FFT size are summed in the frequency domain and inverted once.
     for (const sc of scratch.values()) {
-      sc.acc.re.fill(0);
-      sc.acc.im.fill(0);
+      for (const acc of sc.accs) {
+        acc.re.fill(0);
+        acc.im.fill(0);
+      }
     }
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
       const sc = scratch.get(b.N)!;
       const m = b.hi - b.mid;
       const q = b.q;
-      for (let t = 0; t < m; t++) bx[t] = q[t] * x[b.mid + t];
-      rfftInto(bx.subarray(0, m), b.N, sc.tmp);
-      mulAddSpectra(sc.acc, spectra[k], sc.tmp);
+      for (let t = 0; t < m; t++) bx[t] = q[t] * xv[b.mid + t];
+      rfftVecInto(bx, m, b.N, sc.tmp);
+      for (let g = 0; g < r; g++) mulAddSpec(sc.accs[g], spectra[k][g], sc.tmp);
     }
     for (const [N, sc] of scratch) {
       const w = sc.w;
-      irfftInto(sc.acc, N, w);
-      // w[t] gathers pairs with j − i − 1 = t.
-      for (let t = 0; t + 1 < n && t < N; t++) u[t + 1] += w[t];
+      for (let g = 0; g < r; g++) {
+        irfftInto(sc.accs[g], N, w);
+        // w[t] gathers pairs with j − i − 1 = t.
+        const u = us[g];
+        for (let t = 0; t + 1 < n && t < N; t++) u[t + 1] += w[t];
+      }
     }
-    return u;
+    return us.map((u) => Float64Array.from(u));
   };
-  return { mul, mulT };
+  return { mulSum, mulTAll };
 }
 
-function prefix(z: ArrayLike<number>, len: number): ArrayLike<number> {
-  return z instanceof Float64Array || z instanceof Float32Array ? z.subarray(0, len) : Array.from({ length: len }, (_, i) => z[i]);
+/** y[j] += Σ_{d ≤ j−lo} c_j[d]·z[d] per leaf (two accumulators keep the adds pipelined). */
+function leavesForward(leaves: [number, number][], coef: Vec, z: Vec, y: Vec): void {
+  let idx = 0;
+  for (let l = 0; l < leaves.length; l++) {
+    const lo = leaves[l][0];
+    const hi = leaves[l][1];
+    for (let j = lo; j < hi; j++) {
+      const m = j - lo + 1;
+      let s0 = 0;
+      let s1 = 0;
+      let d = 0;
+      for (; d + 1 < m; d += 2) {
+        s0 += coef[idx + d] * z[d];
+        s1 += coef[idx + d + 1] * z[d + 1];
+      }
+      if (d < m) s0 += coef[idx + d] * z[d];
+      idx += m;
+      y[j] += s0 + s1;
+    }
+  }
+}
+
+/** u[d] += Σ_i c_d[i−lo]·x[i+d] per leaf. */
+function leavesTransposed(leaves: [number, number][], coef: Vec, x: Vec, u: Vec): void {
+  let idx = 0;
+  for (let l = 0; l < leaves.length; l++) {
+    const lo = leaves[l][0];
+    const hi = leaves[l][1];
+    for (let d = 0; d < hi - lo; d++) {
+      const m = hi - lo - d;
+      const xo = lo + d;
+      let s0 = 0;
+      let s1 = 0;
+      let t = 0;
+      for (; t + 1 < m; t += 2) {
+        s0 += coef[idx + t] * x[xo + t];
+        s1 += coef[idx + t + 1] * x[xo + t + 1];
+      }
+      if (t < m) s0 += coef[idx + t] * x[xo + t];
+      idx += m;
+      u[d] += s0 + s1;
+    }
+  }
 }
 
 /** Plan for K(A, g) with A = subdiagonal(s) plus corner c at (0, n−1). */
 export function planSubdiagCornerKrylov(s: ArrayLike<number>, corner: number, g: ArrayLike<number>): KrylovPlan {
-  const n = g.length;
+  const plan = planSubdiagCornerKrylovSum(s, corner, [g]);
+  return { mul: (z) => plan.mulSum([z]), mulT: (x) => plan.mulTAll(x)[0] };
+}
+
+/** planSubdiagKrylovSum with a corner c at (0, n−1): the doubled chain (s, c, s), folded back. */
+export function planSubdiagCornerKrylovSum(s: ArrayLike<number>, corner: number, gens: ArrayLike<number>[]): KrylovSumPlan {
+  const n = gens[0].length;
   const chain = new Float64Array(2 * n - 1);
   for (let i = 0; i < n - 1; i++) {
     chain[i] = s[i];
     chain[n + i] = s[i];
   }
   chain[n - 1] = corner;
-  const g2 = new Float64Array(2 * n);
-  for (let i = 0; i < n; i++) g2[i] = g[i];
-  const plan = planSubdiagKrylov(chain, g2);
+  const plan = planSubdiagKrylovSum(
+    chain,
+    gens.map((g) => {
+      const g2 = new Float64Array(2 * n);
+      for (let i = 0; i < n; i++) g2[i] = g[i];
+      return g2;
+    }),
+  );
   return {
-    mul: (z) => {
-      const z2 = new Float64Array(2 * n);
-      for (let i = 0; i < n; i++) z2[i] = z[i];
-      const y2 = plan.mul(z2);
+    mulSum: (zs) => {
+      const y2 = plan.mulSum(
+        zs.map((z) => {
+          const z2 = new Float64Array(2 * n);
+          for (let i = 0; i < n; i++) z2[i] = z[i];
+          return z2;
+        }),
+      );
       const y = new Float64Array(n);
       for (let j = 0; j < n; j++) y[j] = y2[j] + y2[j + n];
       return y;
     },
-    mulT: (x) => {
+    mulTAll: (x) => {
       const x2 = new Float64Array(2 * n);
       for (let i = 0; i < n; i++) x2[i] = x2[i + n] = x[i];
-      return plan.mulT(x2).slice(0, n);
+      return plan.mulTAll(x2).map((u) => u.slice(0, n));
     },
   };
 }
