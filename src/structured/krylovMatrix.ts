@@ -4,8 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/random';
 import { krylovProduct, krylovRowsTensor } from './krylov';
-import { useShiftFft } from './fast/policy';
+import { useShiftFft, useSubdiagFast } from './fast/policy';
 import { shiftKrylovProductFft } from './fast/shiftKrylovOp';
+import { subdiagKrylovProductFast } from './fast/subdiagKrylovOp';
 import type { DisplacementOperator } from './operators';
 import type { ClassName, StructuredMatrix } from './types';
 
@@ -67,6 +68,16 @@ export class KrylovMatrix implements StructuredMatrix {
         const fA = (A.toJson() as { f: number }).f;
         const fB = (B.toJson() as { f: number }).f;
         return shiftKrylovProductFft(x, this.G as tf.Tensor2D, this.H as tf.Tensor2D, { fA, fB, reverseOutput: this.reverseOutput });
+      }
+      if (A.kind === 'subdiagonal' && B.kind === 'subdiagonal' && useSubdiagFast(tf.getBackend(), this.n, this.G.shape[0], x.shape[0], 'corner' in A.variables)) {
+        const y = subdiagKrylovProductFast(
+          x,
+          this.G as tf.Tensor2D,
+          this.H as tf.Tensor2D,
+          { subdiag: A.variables.subdiag, corner: A.variables.corner },
+          { subdiag: B.variables.subdiag, corner: B.variables.corner },
+        );
+        return (this.reverseOutput ? tf.reverse(y, 1) : y) as tf.Tensor2D;
       }
       const y = krylovProduct(x, this.G as tf.Tensor2D, this.H as tf.Tensor2D, A, B);
       return (this.reverseOutput ? tf.reverse(y, 1) : y) as tf.Tensor2D;

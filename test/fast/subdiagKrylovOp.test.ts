@@ -1,0 +1,140 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMatrix } from '../../src/structured/create';
+import { setSubdiagFastPolicy, useSubdiagFast } from '../../src/structured/fast/policy';
+import { planSubdiagCornerGrad, planSubdiagGrad } from '../../src/structured/fast/subdiagGrad';
+import type { StructuredMatrix } from '../../src/structured/types';
+import { Rng } from '../../src/util/random';
+import { richardsonGradCheck } from '../structured/fdcheck';
+
+afterEach(() => setSubdiagFastPolicy('auto'));
+
+/** F(w, g, z) = wᵀ K(A, g) z by its definition, A = subdiagonal(s) (+ corner c), in float64. */
+function trilinear(s: number[], c: number, w: number[], g: number[], z: number[]): number {
+  const n = g.length;
+  let v = g.slice();
+  let f = 0;
+  for (let k = 0; k < n; k++) {
+    for (let j = 0; j < n; j++) f += w[j] * z[k] * v[j];
+    v = v.map((_, j) => (j === 0 ? c * v[n - 1] : s[j - 1] * v[j - 1]));
+  }
+  return f;
+}
+
+describe('subdiagonal Krylov gradients (divide and conquer)', () => {
+  for (const n of [2, 7, 33, 100, 130]) {
+    for (const corner of [false, true]) {
+      it(`match float64 finite differences of wᵀK(A,g)z (n=${n}, corner=${corner})`, () => {
+        const rng = new Rng(n * 7 + (corner ? 1 : 0));
+        const s = Array.from(rng.normalArray(n - 1, 0.05)).map((v) => 1 + v);
+        const c = corner ? 0.7 : 0;
+        const w = Array.from(rng.normalArray(n));
+        const g = Array.from(rng.normalArray(n));
+        const z = Array.from(rng.normalArray(n));
+        const plan = corner ? planSubdiagCornerGrad(s, c, [g]) : planSubdiagGrad(s, [g]);
+        // Two rows whose sum is the single row's (the form is linear in z): checks the row sums too.
+        plan.accumulate(w, [z.map((v) => 0.25 * v)]);
+        plan.accumulate(w, [z.map((v) => 0.75 * v)]);
+        const { dG, dS, dCorner } = plan.take();
+        const h = 1e-5;
+        const fd = (f: (d: number) => number) => (f(h) - f(-h)) / (2 * h);
+        const scale = Math.abs(trilinear(s, c, w, g, z)) + 1;
+        for (let i = 0; i < n; i += Math.max(1, Math.floor(n / 12))) {
+          const num = fd((d) => trilinear(s, c, w, g.map((v, j) => (j === i ? v + d : v)), z));
+          expect(Math.abs(dG[0][i] - num) / scale, `dg[${i}]`).toBeLessThan(1e-7);
+        }
+        for (let l = 0; l < n - 1; l += Math.max(1, Math.floor(n / 12))) {
+          const num = fd((d) => trilinear(s.map((v, j) => (j === l ? v + d : v)), c, w, g, z));
+          expect(Math.abs(dS[l] - num) / scale, `ds[${l}]`).toBeLessThan(1e-7);
+        }
+        // take() starts a new sum.
+        plan.accumulate(w, [z]);
+        const again = plan.take();
+        for (let l = 0; l < n - 1; l++) expect(Math.abs(again.dS[l] - dS[l]) / scale).toBeLessThan(1e-9);
+        if (corner) expect(Math.abs(dCorner - fd((d) => trilinear(s, c + d, w, g, z))) / scale).toBeLessThan(1e-7);
+      });
+    }
+  }
+});
+
+/** Output, loss and gradients of Σ W ∘ (X Mᵀ) on one path. */
+function outputAndGrads(m: StructuredMatrix, x: tf.Variable, w: tf.Tensor2D) {
+  const vars = { x, ...m.variables };
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(m.apply(x), w)) as tf.Scalar, Object.values(vars));
+  const y = tf.tidy(() => m.apply(x).arraySync() as number[][]);
+  const out = { y, loss: value.dataSync()[0], grads: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, Array.from(grads[v.name].dataSync())])) };
+  tf.dispose([value, ...Object.values(grads)]);
+  return out;
+}
+
+/** Parameters moved off their init (s = 1, corner 0) so every entry matters. */
+function perturb(m: StructuredMatrix, rng: Rng): void {
+  for (const [k, v] of Object.entries(m.variables)) {
+    if (k.endsWith('subdiag')) tf.tidy(() => v.assign(tf.add(v, tf.tensor(rng.normalArray(v.size, 0.1), v.shape))));
+    if (k.endsWith('corner')) tf.tidy(() => v.assign(tf.scalar(rng.normalArray(1, 0.5)[0])));
+  }
+}
+
+function maxRelDiff(a: number[], b: number[]): number {
+  const scale = Math.max(1e-6, ...b.map(Math.abs));
+  return Math.max(...a.map((v, i) => Math.abs(v - b[i]))) / scale;
+}
+
+describe('LDR-SD fast training op', () => {
+  for (const className of ['ldr-sd', 'ldr-sd-corner']) {
+    for (const [n, r] of [[2, 2], [7, 1], [7, 3], [16, 1], [16, 3], [100, 1], [100, 3], [1024, 1]]) {
+      it(`${className} n=${n} r=${r}: output and every gradient equal the explicit path`, () => {
+        const rng = new Rng(n * 10 + r);
+        const m = createMatrix(className, { n, rank: r, rng });
+        perturb(m, rng);
+        const x = tf.variable(tf.tensor2d(rng.normalArray(3 * n), [3, n]));
+        const w = tf.tensor2d(rng.normalArray(3 * n), [3, n]);
+        setSubdiagFastPolicy('never');
+        const before = tf.memory().numTensors;
+        const explicit = outputAndGrads(m, x, w);
+        setSubdiagFastPolicy('always');
+        const fast = outputAndGrads(m, x, w);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(maxRelDiff(fast.y.flat(), explicit.y.flat())).toBeLessThan(1e-4);
+        expect(Object.keys(fast.grads).sort()).toEqual(Object.keys(explicit.grads).sort());
+        for (const k of Object.keys(explicit.grads)) expect(maxRelDiff(fast.grads[k], explicit.grads[k]), k).toBeLessThan(2e-4);
+        tf.dispose([x, w]);
+        m.dispose();
+      });
+    }
+    for (const [n, r] of [[7, 3], [16, 1], [100, 3]]) {
+      it(`${className} n=${n} r=${r}: fast-path gradients match finite differences`, () => {
+        setSubdiagFastPolicy('always');
+        const rng = new Rng(n + r + 5);
+        const m = createMatrix(className, { n, rank: r, rng });
+        perturb(m, rng);
+        const x = tf.variable(tf.tensor2d(rng.normalArray(2 * n), [2, n]));
+        const w = tf.tensor2d(rng.normalArray(2 * n), [2, n]);
+        const results = richardsonGradCheck(() => tf.sum(tf.mul(m.apply(x), w)) as tf.Scalar, { x, ...m.variables }, { h: 1e-2 });
+        for (const res of results) expect(res.maxRelError, res.name).toBeLessThan(1e-2);
+        tf.dispose([x, w]);
+        m.dispose();
+      });
+    }
+  }
+
+  it('the policy keeps the explicit path on the tensorflow backend and honours overrides', () => {
+    expect(useSubdiagFast('tensorflow', 4096, 1, 1)).toBe(false);
+    setSubdiagFastPolicy('always');
+    expect(useSubdiagFast('wasm', 8, 1, 50)).toBe(true);
+    setSubdiagFastPolicy('never');
+    expect(useSubdiagFast('wasm', 1 << 15, 1, 1)).toBe(false);
+  });
+
+  it('the measured rule: explicit below n = 1024, fast at large n or small batch (policy.ts table)', () => {
+    expect(useSubdiagFast('wasm', 512, 4, 1)).toBe(false);
+    expect(useSubdiagFast('wasm', 1024, 4, 50)).toBe(true);
+    expect(useSubdiagFast('wasm', 1024, 1, 50)).toBe(false);
+    expect(useSubdiagFast('wasm', 1024, 1, 8)).toBe(true);
+    expect(useSubdiagFast('wasm', 1024, 4, 50, true)).toBe(false);
+    expect(useSubdiagFast('wasm', 1024, 4, 16, true)).toBe(true);
+    expect(useSubdiagFast('wasm', 2048, 1, 50, true)).toBe(false);
+    expect(useSubdiagFast('wasm', 2048, 1, 50)).toBe(true);
+    expect(useSubdiagFast('cpu', 4096, 4, 50, true)).toBe(true);
+  });
+});
