@@ -116,3 +116,27 @@ describe('runPoints', () => {
     expect(record).toMatchObject({ outcome: 'failed', exitCode: 3, message: 'exit code 3: ldr: boom' });
   });
 });
+
+describe('a point that ended while its sweep died', () => {
+  it('gets the outcome record its sweep never wrote, naming the sweep (and Slurm job) that launched it', async () => {
+    const [p, q] = points('late-outcome', 2);
+    const sweep = path.join(dir, 'late-outcome', '.sweep');
+    const slurm = { jobId: '41', arrayJobId: '40', arrayTaskId: '1' };
+    fs.mkdirSync(p.runDir, { recursive: true });
+    fs.writeFileSync(path.join(p.runDir, 'summary.json'), JSON.stringify({ status: 'completed', wallSeconds: 12 }));
+    fs.mkdirSync(path.join(sweep, 'started'), { recursive: true });
+    fs.writeFileSync(path.join(sweep, 'started', `${p.runId}.json`), JSON.stringify({ runId: p.runId, host: 'node7', pid: 4242, at: 'then', slurm }));
+    // q has a recorded outcome already: it must be left as it is.
+    fs.mkdirSync(q.runDir, { recursive: true });
+    fs.writeFileSync(path.join(q.runDir, 'summary.json'), SUMMARY);
+    fs.mkdirSync(path.join(sweep, 'outcomes'), { recursive: true });
+    const kept = JSON.stringify({ runId: q.runId, outcome: 'completed', message: 'original' });
+    fs.writeFileSync(path.join(sweep, 'outcomes', `${q.runId}.json`), kept);
+
+    const res = await runPoints([p, q], { jobs: 1, pollMs: 10, launch: () => { throw new Error('nothing should be launched'); } });
+    expect(res.results.map((r) => r.outcome)).toEqual(['finished-before', 'finished-before']);
+    const recorded = JSON.parse(fs.readFileSync(path.join(sweep, 'outcomes', `${p.runId}.json`), 'utf8'));
+    expect(recorded).toMatchObject({ runId: p.runId, outcome: 'completed', slurm, host: 'node7', pid: 4242, seconds: 12 });
+    expect(fs.readFileSync(path.join(sweep, 'outcomes', `${q.runId}.json`), 'utf8')).toBe(kept);
+  });
+});

@@ -12,7 +12,8 @@ import { slurmJob } from '../runs/env';
 import { LOCK_HELD_EXIT_CODE, lockState } from '../runs/lock';
 import type { SweepPoint } from './points';
 import { Progress, type ProgressCounts } from './progress';
-import { readSummary, sweepDir, writeOutcome, writeStart, type OutcomeRecord } from './state';
+import { readOutcome, readRunEnv, readStart, readSummary, sweepDir, writeOutcome, writeStart, type OutcomeRecord } from './state';
+import type { RunSummary } from '../runs/types';
 
 export type Outcome = 'completed' | 'diverged' | 'failed' | 'finished-before';
 
@@ -99,6 +100,7 @@ export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise
         const { point } = item;
         const summary = readSummary(point.runDir);
         if (summary) {
+          recordMissingOutcome(point, summary);
           finish({ point, outcome: 'finished-before', ranHere: false, message: summary.status });
         } else if (lockState(point.runDir) === 'live') {
           elsewhere.add(point.runId);
@@ -157,6 +159,31 @@ function start(point: SweepPoint, launch: NonNullable<RunOptions['launch']>): { 
     child.on('close', (code, signal) => resolve({ point, code, signal, output, seconds: (Date.now() - t0) / 1000 }));
   });
   return { child, ended };
+}
+
+/**
+ * A run can end (summary.json written) just before the sweep that launched it is killed, so that
+ * no outcome record says who ran it. Record it from what the run folder and the start record
+ * still say: the last sweep that launched the point is the one that finished it.
+ */
+function recordMissingOutcome(point: SweepPoint, summary: RunSummary): void {
+  if (readOutcome(point)) return;
+  const start = readStart(point);
+  const slurm = start?.slurm ?? readRunEnv(point.runDir)?.slurm;
+  const log = path.resolve(sweepDir(point), 'logs', `${point.runId}.log`);
+  writeOutcome(point, {
+    ...(slurm ? { slurm } : {}),
+    runId: point.runId,
+    outcome: summary.status,
+    exitCode: null,
+    signal: null,
+    message: `${summary.status} (recorded later: the sweep that ran it stopped before recording)`,
+    log,
+    seconds: summary.wallSeconds,
+    host: start?.host ?? os.hostname(),
+    pid: start?.pid ?? process.pid,
+    at: new Date().toISOString(),
+  });
 }
 
 /** Decide a point's outcome from its run folder (summary.json) and its exit, and record it. */
