@@ -8,7 +8,7 @@ import { experimentSchema } from '../src/config/schema';
 import { loadCheckpoint, saveCheckpoint } from '../src/runs/checkpoint';
 import { claimLock, LOCK_HELD_EXIT_CODE, lockState, readLock, STALE_MS } from '../src/runs/lock';
 import { runIdOf } from '../src/runs/runId';
-import type { TrainState } from '../src/train/trainer';
+import type { TrainState } from '../src/train/types';
 import { runExperiment } from '../src/train/run';
 import { UserError } from '../src/util/errors';
 import { blobs } from './support/blobs';

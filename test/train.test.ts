@@ -11,7 +11,7 @@ import { ShlModel } from '../src/models/shl';
 import { readMetrics } from '../src/runs/folder';
 import type { RunSummary } from '../src/runs/types';
 import { runExperiment } from '../src/train/run';
-import { seedStreams, train } from '../src/train/trainer';
+import { seedStreams, train } from '../src/train/classifier';
 import { blobs } from './support/blobs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-train-'));

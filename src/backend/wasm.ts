@@ -5,7 +5,7 @@
 // it runs the SIMD build on one thread.
 import * as tf from '@tensorflow/tfjs';
 import { installMatmulFix, removeMatmulFix } from './matmulFix';
-import { registerWasmKernels } from '../kernels';
+import { registerWasmKernels } from './kernels';
 import type { WasmBackendInternals } from './wasmInternals';
 
 export interface WasmDetails {
@@ -22,7 +22,7 @@ export async function tryWasm(matmulFix: boolean): Promise<{ ok: true; details: 
   }
   // Before or after the backend initialises, both work: the replacements keep the originals'
   // setup functions, which the engine runs on every setBackend (see matmulFix.ts).
-  registerWasmKernels(); // kernels wasm lacks (Conv2DBackpropFilter, UnsortedSegmentSum); src/kernels
+  registerWasmKernels(); // kernels wasm lacks (Conv2DBackpropFilter, UnsortedSegmentSum); src/backend/kernels
   if (matmulFix) installMatmulFix();
   else removeMatmulFix();
   let ok = false;

@@ -2,24 +2,13 @@
 // types and defaults. Defaults reproduce the paper's protocol (PAPER.md §5).
 // YAML keys are snake_case; unknown keys are errors (a typo must never fall back to a default).
 import { z } from 'zod';
+import { datasetSchema, type DatasetConfig } from '../data/schema';
+
+// The `dataset:` section is data/'s own (its loaders read it); re-exported for one import site.
+export { datasetSchema, type DatasetConfig };
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
-
-export const datasetSchema = z
-  .object({
-    /** Built-in (`digits-bg-rot`, `digits-noise`) or one of the paper's (`mnist-bg-rot`, `mnist-noise`, `cifar10`, `norb`, `rectangles`); for lstm a corpus (`tiny-grammar` built in, `ptb`, `wikitext-2`). */
-    name: z.string(),
-    /** Folder holding the paper's source files (`<path>/<name>/…`) and the parsed cache (`<path>/.cache/<name>/`). */
-    path: z.string().default('datasets'),
-    /** Zero-pad 28×28 images to 32×32 (n = 1024). */
-    pad32: z.boolean().default(false),
-    /** Fraction of the training set held out for validation. */
-    val_frac: z.number().gt(0).lt(1).default(0.15),
-    /** Use only this fraction of the training set (quick experiments); 1 = all. */
-    train_frac: z.number().gt(0).lte(1).default(1),
-  })
-  .strict();
 
 export const layerSchema = z
   .object({
@@ -99,7 +88,6 @@ export const experimentSchema = z
   .strict();
 
 export type ExperimentConfig = z.infer<typeof experimentSchema>;
-export type DatasetConfig = z.infer<typeof datasetSchema>;
 export type LayerConfig = z.infer<typeof layerSchema>;
 export type LstmConfig = z.infer<typeof lstmSchema>;
 export type OptimizerConfig = z.infer<typeof optimizerSchema>;

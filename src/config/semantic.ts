@@ -1,8 +1,9 @@
 // Checks the schema cannot express: the class and the dataset exist, and the rank fits the layer.
 // They read the raw YAML values (defensively: a value the schema rejects is skipped here), so one
-// run reports schema and semantic problems together.
+// run reports schema and semantic problems together. config/ sits above data/ and structured/
+// (it names their datasets and classes); neither imports config/.
 import { CATALOG, findDataset } from '../data/catalog';
-import { checkLanguageModel } from '../data/corpus/check';
+import { CORPORA, findCorpus } from '../data/corpus/catalog';
 import { inputSize } from '../data/shape';
 import { CLASSES, CLASS_NAMES, findClass } from '../structured/registry';
 import { valueAt } from './issues';
@@ -45,4 +46,20 @@ export function checkExperiment(data: unknown, source: ConfigSource): Problem[] 
     if (rank > n) add(['model', 'layer', 'rank'], `expected an integer ≤ n = ${n} (the input size of ${entry.name}${pad32 ? ', padded' : ''}), got ${rank}`);
   }
   return problems;
+}
+
+/** model.type lstm: the dataset must be a corpus, and the rank must fit the 4h×4h input-to-hidden matrix. */
+function checkLanguageModel(data: unknown, add: (path: string[], message: string) => void): void {
+  const name = valueAt(data, ['dataset', 'name']);
+  if (typeof name === 'string' && !findCorpus(name)) {
+    const names = CORPORA.map((c) => c.name);
+    add(['dataset', 'name'], `expected a text corpus for model.type lstm (one of ${names.join(', ')}), got ${showValue(name)}${didYouMean(name, names)}`);
+  }
+  const className = valueAt(data, ['model', 'layer', 'class']);
+  const spec = typeof className === 'string' ? findClass(className) : undefined;
+  const rank = valueAt(data, ['model', 'layer', 'rank']) ?? 1;
+  const hidden = valueAt(data, ['model', 'lstm', 'hidden']) ?? 128;
+  if (spec?.hasRank && typeof rank === 'number' && typeof hidden === 'number' && Number.isInteger(hidden) && rank > 4 * hidden) {
+    add(['model', 'layer', 'rank'], `expected an integer ≤ 4h = ${4 * hidden} (the input-to-hidden matrix is 4h×4h), got ${rank}`);
+  }
 }

@@ -4,7 +4,7 @@
 // standardised with the statistics training uses (those of the training split after the hold-out).
 import * as path from 'path';
 import { writeFileAtomic } from '../util/atomic';
-import type { DatasetConfig } from '../config/schema';
+import type { DatasetConfig } from './schema';
 import { datasetEntry, loadRaw, type LoadDatasetOptions } from './load';
 import { npyBytes } from './npy';
 import { pad32, prepare, standardize } from './prepare';

@@ -2,7 +2,7 @@
 // cache when it is fresh, otherwise from the built-in generator or the source files (then cached);
 // prepare.ts turns them into train / val / test.
 import { UserError } from '../util/errors';
-import type { DatasetConfig } from '../config/schema';
+import type { DatasetConfig } from './schema';
 import { buildBuiltin, BUILTIN_VERSION } from './builtin';
 import { cacheDir, readCache, stampSources, writeCache } from './cache';
 import { CATALOG, findDataset, type CatalogEntry } from './catalog';

@@ -6,7 +6,7 @@
 // index that points at a complete binary.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { TrainState } from '../train/trainer';
+import type { TrainState } from './trainState';
 import type { EpochMetrics } from './types';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 

@@ -1,20 +1,21 @@
-// The language-model loop of PAPER.md §5 (as the reference's word_language_model): the training
+// The language model's part of training (PAPER.md §5, as the reference's word_language_model): the training
 // stream cut into B parallel streams, truncated BPTT windows of T tokens, hidden state carried
 // across the windows of an epoch (detached: gradients stop at the window) and reset to zero at
 // each epoch start; SGD with gradient-norm clipping; lr ÷ `lr_stall_divisor` whenever the
 // validation loss does not improve; test perplexity of the best-validation weights at the end.
 // Dropout masks come from a seeded Rng (its state is part of the checkpoint). Knows nothing about
-// files: the caller saves `snapshot()` each epoch and passes it back as `resume`.
+// files: the caller saves `snapshot()` each epoch and passes it back as `resume`. The loop itself
+// (resume, steps, divergence, best weights) is loop.ts; this file supplies the windows, the loss,
+// the state carry and the stall rule.
 import * as tf from '@tensorflow/tfjs';
 import type { LstmConfig, OptimizerConfig, TrainingConfig } from '../config/schema';
 import type { Corpus } from '../data/corpus/load';
 import { disposeState, type DropoutMasks, type LstmLanguageModel, type LstmState } from '../models/lstm';
-import type { EpochMetrics, RunStatus } from '../runs/types';
-import { Rng } from '../util/random';
+import type { Rng } from '../util/random';
 import { correctCount } from './evaluate';
 import { sparseCrossEntropy } from './lmLoss';
-import { createOptimizer } from './optimizer';
-import { getWeights, setWeights, type BestWeights, type TrainHooks, type TrainState } from './trainer';
+import { trainLoop } from './loop';
+import type { TrainHooks, TrainResult, TrainState, TrainTask } from './types';
 
 /** The reference evaluates validation and test with 10 parallel streams. */
 export const EVAL_BATCH = 10;
@@ -34,18 +35,6 @@ export interface LmTrainOptions {
   dropoutRng: Rng;
   resume?: TrainState;
   hooks?: LmHooks;
-}
-
-export interface LmResult {
-  status: RunStatus;
-  message?: string;
-  metrics: EpochMetrics[];
-  bestEpoch: number | null;
-  bestValLoss: number | null;
-  testLoss: number | null;
-  /** Next-word accuracy of the best-validation weights on the test stream. */
-  testAcc: number | null;
-  seconds: number;
 }
 
 /** B parallel streams, time-major: row i, column b = tokens[b·rows + i] (the tail that does not fit is dropped). */
@@ -99,167 +88,79 @@ export function dropoutMask(rng: Rng, rows: number, h: number, p: number): tf.Te
   return tf.tensor2d(m, [rows, h]);
 }
 
-export async function trainLm(opts: LmTrainOptions): Promise<LmResult> {
-  const { model, corpus, training, lstm } = opts;
-  const vars = model.variables();
-  const names = Object.keys(vars);
-  const varList = names.map((n) => vars[n]);
-  const optimizer = createOptimizer(opts.optimizer, vars);
-  const B = training.batch_size;
+export function trainLm(opts: LmTrainOptions): Promise<TrainResult> {
+  return trainLoop({
+    task: lmTask(opts.model, opts.corpus, opts.training.batch_size, opts.lstm, opts.hooks),
+    optimizer: opts.optimizer,
+    training: opts.training,
+    rng: opts.dropoutRng,
+    resume: opts.resume,
+    hooks: opts.hooks,
+  });
+}
+
+/** A BPTT window: input rows [start, start+len) of the batchified stream, and its dropout masks. */
+interface Window {
+  start: number;
+  len: number;
+  masks: DropoutMasks;
+}
+
+export function lmTask(model: LstmLanguageModel, corpus: Corpus, B: number, lstm: LstmConfig, hooks?: LmHooks): TrainTask<Window> {
   const { data, rows } = batchify(corpus.train, B);
   const wins = windows(rows, lstm.bptt);
   if (wins.length === 0) throw new Error(`the training stream (${corpus.train.length} tokens) is too short for batch size ${B}`);
-
-  let rng = opts.dropoutRng;
-  let best: BestWeights | null = null;
-  let metrics: EpochMetrics[] = [];
-  let seconds = 0;
-  let startEpoch = 1;
-  if (opts.resume) {
-    const s = opts.resume;
-    setWeights(vars, s.weights);
-    optimizer.setState(s.optimizer);
-    optimizer.lr = s.lr;
-    rng = Rng.fromState(s.rngState);
-    best = s.best;
-    metrics = [...s.metrics];
-    seconds = s.seconds;
-    startEpoch = s.epoch + 1;
-  }
-
-  let divergedAt: string | null = null;
-  let lastYield = Date.now();
-  try {
-    for (let epoch = startEpoch; epoch <= training.epochs && !divergedAt; epoch++) {
-      const t0 = performance.now();
-      const lr = optimizer.lr;
-      let lossSum = 0;
-      let correct = 0;
-      let tokens = 0;
-      // A new epoch starts from a zero state (the reference's init_hidden per epoch).
-      let state = model.zeroState(B);
-      opts.hooks?.onEpochStart?.(epoch, wins.length);
-      for (let k = 0; k < wins.length; k++) {
-        const w = wins[k];
-        opts.hooks?.onWindowStart?.(epoch, k, state);
-        const masks: DropoutMasks =
-          lstm.dropout > 0
-            ? { input: dropoutMask(rng, w.len * B, model.h, lstm.dropout), output: dropoutMask(rng, w.len * B, model.h, lstm.dropout) }
-            : { input: null, output: null };
-        const { loss, right, next } = trainWindow(model, optimizer, varList, names, data, w, B, state, masks);
-        masks.input?.dispose();
-        masks.output?.dispose();
-        disposeState(state);
-        state = next;
-        if (!Number.isFinite(loss)) {
-          divergedAt = `loss became ${loss} at epoch ${epoch}, window ${k + 1} of ${wins.length} (lr ${lr})`;
-          break;
-        }
-        lossSum += loss * w.len * B;
-        correct += right;
-        tokens += w.len * B;
-        opts.hooks?.onBatch?.(epoch, k + 1, wins.length, loss);
-        if (Date.now() - lastYield > 200) {
-          await new Promise((r) => setImmediate(r));
-          lastYield = Date.now();
-        }
-      }
-      disposeState(state);
-      const trainSeconds = (performance.now() - t0) / 1000;
-      if (divergedAt) {
-        seconds += trainSeconds;
-        break;
-      }
-
-      const validate = epoch % training.eval_every === 0 || epoch === training.epochs;
-      const val = validate ? evaluateLm(model, corpus.valid, lstm.bptt, EVAL_BATCH, opts.hooks?.onEvalChunk) : null;
-      if (val) {
-        if (best === null || val.loss < best.valLoss) best = { epoch, valAcc: val.acc, valLoss: val.loss, weights: getWeights(vars) };
-        else optimizer.lr = lr / lstm.lr_stall_divisor; // validation stalled
-      }
-      const epochSeconds = (performance.now() - t0) / 1000;
-      seconds += epochSeconds;
-      const trainLoss = lossSum / tokens;
-      const m: EpochMetrics = {
-        epoch,
-        trainLoss,
-        trainAcc: correct / tokens,
-        valLoss: val ? val.loss : null,
-        valAcc: val ? val.acc : null,
-        lr,
-        seconds: epochSeconds,
-        trainPpl: Math.exp(trainLoss),
-        valPpl: val ? Math.exp(val.loss) : null,
-        tokensPerSecond: tokens / trainSeconds,
-      };
-      metrics.push(m);
-      const snapshot = (): TrainState => ({
-        epoch,
-        rngState: rng.state,
-        lr: optimizer.lr,
-        optimizer: optimizer.getState(),
-        weights: getWeights(vars),
-        best,
-        metrics: [...metrics],
-        seconds,
-      });
-      await opts.hooks?.onEpochEnd?.(m, snapshot);
-    }
-
-    // The reported number: test perplexity of the best-validation weights.
-    let test: { loss: number; acc: number } | null = null;
-    if (best) {
-      setWeights(vars, best.weights);
-      test = evaluateLm(model, corpus.test, lstm.bptt, EVAL_BATCH, opts.hooks?.onEvalChunk);
-    }
-    return {
-      status: divergedAt ? 'diverged' : 'completed',
-      ...(divergedAt ? { message: divergedAt } : {}),
-      metrics,
-      bestEpoch: best?.epoch ?? null,
-      bestValLoss: best?.valLoss ?? null,
-      testLoss: test?.loss ?? null,
-      testAcc: test?.acc ?? null,
-      seconds,
-    };
-  } finally {
-    optimizer.dispose();
-  }
-}
-
-/** One SGD step on a window; returns the loss and correct count before the step, and the detached next state. */
-function trainWindow(
-  model: LstmLanguageModel,
-  optimizer: ReturnType<typeof createOptimizer>,
-  varList: tf.Variable[],
-  names: string[],
-  data: Int32Array,
-  w: { start: number; len: number },
-  B: number,
-  state: LstmState,
-  masks: DropoutMasks,
-): { loss: number; right: number; next: LstmState } {
+  // The hidden state carried from window to window (detached), and the one the current step produced.
+  let state: LstmState | null = null;
   let next: LstmState | null = null;
-  const result = tf.tidy(() => {
-    const ids = tf.tensor1d(data.subarray(w.start * B, (w.start + w.len) * B), 'int32');
-    const targets = tf.tensor1d(data.subarray((w.start + 1) * B, (w.start + 1 + w.len) * B), 'int32');
-    let logits: tf.Tensor2D | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const out = model.forward(ids, w.len, state, masks);
-      logits = tf.keep(out.logits);
+  const stream = { val: corpus.valid, test: corpus.test };
+  return {
+    batchName: 'window',
+    variables: () => model.variables(),
+    epoch(epoch, rng) {
+      // A new epoch starts from a zero state (the reference's init_hidden per epoch).
+      state = model.zeroState(B);
+      function* steps(): Generator<Window> {
+        for (let k = 0; k < wins.length; k++) {
+          const w = wins[k];
+          hooks?.onWindowStart?.(epoch, k, state!);
+          const masks: DropoutMasks =
+            lstm.dropout > 0
+              ? { input: dropoutMask(rng, w.len * B, model.h, lstm.dropout), output: dropoutMask(rng, w.len * B, model.h, lstm.dropout) }
+              : { input: null, output: null };
+          yield { ...w, masks };
+        }
+      }
+      return { count: wins.length, batches: steps() };
+    },
+    forward({ start, len, masks }) {
+      const ids = tf.tensor1d(data.subarray(start * B, (start + len) * B), 'int32');
+      const targets = tf.tensor1d(data.subarray((start + 1) * B, (start + 1 + len) * B), 'int32');
+      const out = model.forward(ids, len, state!, masks);
       // The next window starts from these values; as plain tensors they carry no gradient back.
       next = { h: tf.keep(out.state.h), c: tf.keep(out.state.c) };
-      return sparseCrossEntropy(out.logits, targets);
-    }, varList);
-    const right = correctCount(logits!, targets);
-    (logits as tf.Tensor2D | null)?.dispose();
-    const [loss, correct] = tf.stack([value, right]).dataSync();
-    if (Number.isFinite(loss)) {
-      const byName: Record<string, tf.Tensor> = {};
-      names.forEach((name, i) => (byName[name] = grads[varList[i].name]));
-      optimizer.step(byName);
-    }
-    return { loss, right: correct };
-  });
-  return { ...result, next: next! };
+      return { loss: sparseCrossEntropy(out.logits, targets), logits: out.logits, labels: targets };
+    },
+    afterStep({ masks }) {
+      masks.input?.dispose();
+      masks.output?.dispose();
+      disposeState(state!);
+      state = next;
+      next = null;
+    },
+    endEpoch() {
+      disposeState(state!);
+      state = null;
+    },
+    weight: (w) => w.len * B,
+    evaluate: (which, onChunk) => evaluateLm(model, stream[which], lstm.bptt, EVAL_BATCH, onChunk),
+    improves: (val, best) => val.loss < best.valLoss,
+    // lr ÷ divisor when validation stalled.
+    nextLr: (lr, val, improved) => (val && !improved ? lr / lstm.lr_stall_divisor : lr),
+    extraMetrics: (m, tokens, trainSeconds) => ({
+      trainPpl: Math.exp(m.trainLoss),
+      valPpl: m.valLoss === null ? null : Math.exp(m.valLoss),
+      tokensPerSecond: tokens / trainSeconds,
+    }),
+  };
 }

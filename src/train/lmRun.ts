@@ -8,7 +8,7 @@ import { writeSummary } from '../runs/folder';
 import type { EpochMetrics, RunSummary } from '../runs/types';
 import { Rng } from '../util/random';
 import { trainLm } from './lm';
-import type { RunOptions, RunOutcome } from './run';
+import type { RunOptions, RunOutcome } from './types';
 import { inRunFolder, resumeCheckpoint, sessionHooks, summaryCore } from './session';
 
 /** Init and dropout streams of a run, both from the seed (as the classifier's init and shuffle). */

@@ -7,16 +7,11 @@
 //   g ← g · min(1, clip / (‖g‖ + 1e-6)).
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../config/schema';
+import type { OptimizerState } from '../runs/trainState';
 
 export const ADAM_BETA1 = 0.9;
 export const ADAM_BETA2 = 0.999;
 export const ADAM_EPS = 1e-8;
-
-/** Everything needed to continue the same optimisation: slot tensors by "<slot>/<variable>", and the step count. */
-export interface OptimizerState {
-  step: number;
-  slots: Record<string, Float32Array>;
-}
 
 export interface Optimizer {
   /** Apply one update. `grads` is keyed like the variables; the caller keeps ownership of the gradients. */

@@ -14,8 +14,7 @@ import type { EpochMetrics, RunStatus, RunSummary } from '../runs/types';
 import { findClass } from '../structured/registry';
 import { UserError } from '../util/errors';
 import { createProgress, type Progress } from './progress';
-import type { RunOptions, RunOutcome } from './run';
-import type { TrainHooks } from './trainer';
+import type { RunOptions, RunOutcome, TrainHooks } from './types';
 
 export interface RunSession {
   cfg: ExperimentConfig;

@@ -1,11 +1,11 @@
-// The kernels ldr registers for wasm (src/kernels) against the cpu backend's own kernels and a
+// The kernels ldr registers for wasm (src/backend/kernels) against the cpu backend's own kernels and a
 // float64 reference: the CNN's filter gradient (several shapes, paddings, strides: stride 1 runs
 // as an XNNPACK convolution, other strides as a loop) and the
 // embedding-lookup gradient (tf.gather → UnsortedSegmentSum), and that nothing leaks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend';
-import { conv2dFilterGradient } from '../../src/kernels/conv2dBackpropFilter';
+import { conv2dFilterGradient } from '../../src/backend/kernels/conv2dBackpropFilter';
 import { Rng } from '../../src/util/random';
 
 type Pad = 'same' | 'valid' | number;

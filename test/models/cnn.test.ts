@@ -15,7 +15,7 @@ import { CnnModel, cnnFlatSize } from '../../src/models/cnn';
 import { createClassifier } from '../../src/models';
 import { crossEntropy } from '../../src/train/evaluate';
 import { runExperiment } from '../../src/train/run';
-import { seedStreams, train } from '../../src/train/trainer';
+import { seedStreams, train } from '../../src/train/classifier';
 import { Rng } from '../../src/util/random';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-cnn-'));

@@ -3,7 +3,7 @@
 // (put there by `ldr data fetch`). `train_frac` < 1 keeps only the start of the training stream.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DatasetConfig } from '../../config/schema';
+import type { DatasetConfig } from '../schema';
 import { UserError } from '../../util/errors';
 import { CORPORA, findCorpus } from './catalog';
 import { grammarTexts } from './grammar';

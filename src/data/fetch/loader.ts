@@ -4,7 +4,7 @@
 // builds even while the loaders are being written.
 import * as fs from 'fs';
 import * as path from 'path';
-import { datasetSchema, type DatasetConfig } from '../../config/schema';
+import { datasetSchema, type DatasetConfig } from '../schema';
 
 export interface LoaderModule {
   loadDataset(cfg: DatasetConfig, opts?: { log?: (line: string) => void }): unknown;

@@ -1,12 +1,12 @@
 // Kernels the wasm backend of tfjs 4.22 lacks and ldr's models need, registered at start-up
-// (src/backend/wasm.ts calls registerWasmKernels). Each is tested against the cpu backend.
+// (backend/wasm.ts calls registerWasmKernels). Each is tested against the cpu backend.
 //   Conv2DBackpropFilter  the CNN's filter gradient
 //   UnsortedSegmentSum    the gradient of the LSTM's embedding lookup (tf.gather)
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterWasm } from './conv2dBackpropFilter';
 import { unsortedSegmentSumWasm } from './unsortedSegmentSum';
-import type { WasmKernelFunc } from '../backend/wasmInternals';
+import type { WasmKernelFunc } from '../wasmInternals';
 
 const KERNELS: Record<string, WasmKernelFunc> = {
   Conv2DBackpropFilter: conv2dBackpropFilterWasm,

@@ -2,7 +2,7 @@
 // LSTM's embedding lookup) is a segment sum of the output gradient rows by token id.
 //   out[s, …] = Σ_{i : ids[i] = s} x[i, …]     (ids outside [0, numSegments) are dropped, as in TF)
 import type { TensorInfo } from '@tensorflow/tfjs';
-import { heapF32, sizeOf, type KernelArgs } from '../backend/wasmInternals';
+import { heapF32, sizeOf, type KernelArgs } from '../wasmInternals';
 
 /** Rows of x (each `inner` long) summed into out by segment id. */
 export function segmentSumRows(x: Float32Array, ids: Int32Array, inner: number, numSegments: number, out: Float32Array): void {

@@ -5,7 +5,7 @@
 // that each step is one outer product (ci × co) of contiguous rows — cache friendly in plain JS.
 import * as tf from '@tensorflow/tfjs';
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs';
-import { heapF32, type KernelArgs, type WasmKernelFunc } from '../backend/wasmInternals';
+import { heapF32, type KernelArgs, type WasmKernelFunc } from '../wasmInternals';
 
 export interface ConvGeometry {
   batch: number;

@@ -1,0 +1,41 @@
+// One classifier experiment (model.type shl or cnn), end to end: claim its run folder, resume
+// from its checkpoint or start, train (classifier.ts), write summary.json. The folder life cycle
+// is session.ts, shared with the language model (lmRun.ts).
+import type { ExperimentConfig } from '../config/schema';
+import { createClassifier, type ClassifierModel } from '../models';
+import { writeSummary } from '../runs/folder';
+import type { RunSummary } from '../runs/types';
+import { seedStreams, train } from './classifier';
+import { inRunFolder, resumeCheckpoint, sessionHooks, summaryCore } from './session';
+import type { RunOptions, RunOutcome } from './types';
+
+export async function runClassifierExperiment(cfg: ExperimentConfig, opts: RunOptions): Promise<RunOutcome> {
+  return inRunFolder(cfg, opts, async (session) => {
+    const data = await opts.loadData();
+    session.lock.touch();
+    const { init, shuffle } = seedStreams(cfg.training.seed);
+    const model: ClassifierModel = createClassifier(cfg, data, init);
+    try {
+      const checkpoint = resumeCheckpoint(session, model.variables());
+      const result = await train({
+        model,
+        data,
+        optimizer: cfg.optimizer,
+        training: cfg.training,
+        shuffleRng: shuffle,
+        resume: checkpoint?.state,
+        hooks: sessionHooks(session, (m, isBest) => session.progress.epochEnd(m, isBest)),
+      });
+      const counts = model.paramCounts();
+      const summary: RunSummary = {
+        ...summaryCore(session, result, { structured: counts.structured, total: counts.total }),
+        bestValAcc: result.bestValAcc,
+        unconstrainedParams: model.hidden.matrix.m * model.hidden.matrix.n,
+      };
+      writeSummary(session.paths, summary);
+      return { kind: 'trained', paths: session.paths, summary, resumedFrom: checkpoint?.state.epoch ?? null };
+    } finally {
+      model.dispose();
+    }
+  });
+}

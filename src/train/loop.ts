@@ -1,0 +1,186 @@
+// The training loop of every model (PAPER.md §5), read top to bottom: restore a checkpointed state
+// or start fresh; each epoch draw the batches (seeded), take one optimizer step per batch, stop at
+// the first non-finite loss (status "diverged"), validate every `eval_every` epochs (and at the
+// last), keep the best-validation weights, set the next epoch's learning rate, hand a snapshot to
+// the caller (who checkpoints it); at the end, the test loss and accuracy of the best weights.
+// What is model-specific — batching, the loss, evaluation, the learning-rate rule — comes from a
+// TrainTask (classifier.ts, lm.ts). Knows nothing about files: the caller saves `snapshot()` at each
+// epoch end and passes it back as `resume` to continue exactly.
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerConfig, TrainingConfig } from '../config/schema';
+import type { EpochMetrics } from '../runs/types';
+import { Rng } from '../util/random';
+import { correctCount } from './evaluate';
+import { createOptimizer, type Optimizer } from './optimizer';
+import type { BestWeights, Evaluation, TrainHooks, TrainResult, TrainState, TrainTask } from './types';
+
+export interface LoopOptions<Batch> {
+  task: TrainTask<Batch>;
+  optimizer: OptimizerConfig;
+  training: Pick<TrainingConfig, 'epochs' | 'eval_every'>;
+  /** The run's training generator (shuffles, dropout masks) for a fresh run; ignored when resuming. */
+  rng: Rng;
+  resume?: TrainState;
+  hooks?: TrainHooks;
+}
+
+export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainResult> {
+  const { task, training, hooks } = opts;
+  const vars = task.variables();
+  const optimizer = createOptimizer(opts.optimizer, vars);
+
+  // Fresh start, or exactly where the checkpoint left off.
+  let rng = opts.rng;
+  let best: BestWeights | null = null;
+  let metrics: EpochMetrics[] = [];
+  let seconds = 0;
+  let startEpoch = 1;
+  if (opts.resume) {
+    const s = opts.resume;
+    setWeights(vars, s.weights);
+    optimizer.setState(s.optimizer);
+    optimizer.lr = s.lr;
+    rng = Rng.fromState(s.rngState);
+    best = s.best;
+    metrics = [...s.metrics];
+    seconds = s.seconds;
+    startEpoch = s.epoch + 1;
+  }
+
+  let divergedAt: string | null = null;
+  let lastYield = Date.now();
+  try {
+    for (let epoch = startEpoch; epoch <= training.epochs && !divergedAt; epoch++) {
+      const t0 = performance.now();
+      const lr = optimizer.lr;
+      const { count, batches } = task.epoch(epoch, rng);
+      let lossSum = 0;
+      let correct = 0;
+      let weightSum = 0;
+      hooks?.onEpochStart?.(epoch, count);
+      let b = 0;
+      for (const batch of batches) {
+        b++;
+        const { loss, right } = step(task, optimizer, vars, batch);
+        task.afterStep?.(batch);
+        if (!Number.isFinite(loss)) {
+          divergedAt = `loss became ${loss} at epoch ${epoch}, ${task.batchName} ${b} of ${count} (lr ${lr})`;
+          break;
+        }
+        const weight = task.weight(batch);
+        lossSum += loss * weight;
+        correct += right;
+        weightSum += weight;
+        hooks?.onBatch?.(epoch, b, count, loss);
+        // Let timers (lock heartbeat) and signal handlers run during long epochs.
+        if (Date.now() - lastYield > 200) {
+          await new Promise((r) => setImmediate(r));
+          lastYield = Date.now();
+        }
+      }
+      task.endEpoch?.();
+      const trainSeconds = (performance.now() - t0) / 1000;
+      if (divergedAt) {
+        seconds += trainSeconds;
+        break;
+      }
+
+      const validate = epoch % training.eval_every === 0 || epoch === training.epochs;
+      const val = validate ? task.evaluate('val', hooks?.onEvalChunk) : null;
+      const improved = val !== null && (best === null || task.improves(val, best));
+      if (val && improved) best = { epoch, valAcc: val.acc, valLoss: val.loss, weights: getWeights(vars) };
+      optimizer.lr = task.nextLr(lr, val, improved);
+      const epochSeconds = (performance.now() - t0) / 1000;
+      seconds += epochSeconds;
+      const m: EpochMetrics = {
+        epoch,
+        trainLoss: lossSum / weightSum,
+        trainAcc: correct / weightSum,
+        valLoss: val ? val.loss : null,
+        valAcc: val ? val.acc : null,
+        lr,
+        seconds: epochSeconds,
+      };
+      Object.assign(m, task.extraMetrics?.(m, weightSum, trainSeconds));
+      metrics.push(m);
+      const snapshot = (): TrainState => ({
+        epoch,
+        rngState: rng.state,
+        lr: optimizer.lr,
+        optimizer: optimizer.getState(),
+        weights: getWeights(vars),
+        best,
+        metrics: [...metrics],
+        seconds,
+      });
+      await hooks?.onEpochEnd?.(m, snapshot);
+    }
+
+    // The reported number: test loss and accuracy of the best-validation weights (PAPER.md §5).
+    let test: Evaluation | null = null;
+    if (best) {
+      setWeights(vars, best.weights);
+      test = task.evaluate('test', hooks?.onEvalChunk);
+    }
+    return {
+      status: divergedAt ? 'diverged' : 'completed',
+      ...(divergedAt ? { message: divergedAt } : {}),
+      metrics,
+      bestEpoch: best?.epoch ?? null,
+      bestValAcc: best?.valAcc ?? null,
+      bestValLoss: best?.valLoss ?? null,
+      testAcc: test?.acc ?? null,
+      testLoss: test?.loss ?? null,
+      seconds,
+    };
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/** One optimizer step on a batch; returns its loss and correct count, both from before the step. */
+function step<Batch>(task: TrainTask<Batch>, optimizer: Optimizer, vars: Record<string, tf.Variable>, batch: Batch): { loss: number; right: number } {
+  const names = Object.keys(vars);
+  const varList = names.map((n) => vars[n]);
+  return tf.tidy(() => {
+    let logits: tf.Tensor2D | null = null;
+    let labels: tf.Tensor1D | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = task.forward(batch);
+      logits = tf.keep(out.logits);
+      labels = tf.keep(out.labels);
+      return out.loss;
+    }, varList);
+    const right = correctCount(logits!, labels!);
+    (logits as tf.Tensor2D | null)?.dispose();
+    const [loss, correct] = tf.stack([value, right]).dataSync();
+    // A non-finite loss stops the run before it poisons the weights.
+    if (Number.isFinite(loss)) {
+      const byName: Record<string, tf.Tensor> = {};
+      names.forEach((name, i) => (byName[name] = grads[varList[i].name]));
+      optimizer.step(byName);
+    }
+    return { loss, right: correct };
+  });
+}
+
+/** Host copies of every variable, by name. */
+export function getWeights(vars: Record<string, tf.Variable>): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const [name, v] of Object.entries(vars)) out[name] = new Float32Array(v.dataSync());
+  return out;
+}
+
+/** Overwrite every variable from host arrays (names and sizes must match exactly). */
+export function setWeights(vars: Record<string, tf.Variable>, weights: Record<string, Float32Array>): void {
+  const missing = Object.keys(vars).filter((k) => !(k in weights));
+  const extra = Object.keys(weights).filter((k) => !(k in vars));
+  if (missing.length || extra.length) {
+    throw new Error(`weights do not match the model (missing: ${missing.join(', ') || '-'}; unexpected: ${extra.join(', ') || '-'})`);
+  }
+  for (const [name, v] of Object.entries(vars)) {
+    const w = weights[name];
+    if (w.length !== v.size) throw new Error(`weights ${name}: ${w.length} values, expected ${v.size}`);
+    tf.tidy(() => v.assign(tf.tensor(w, v.shape)));
+  }
+}
