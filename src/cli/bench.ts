@@ -6,6 +6,7 @@ import { addBackendOption, describeBackend, initBackend } from '../backend';
 import type { BackendName } from '../config/schema';
 import { CLASSES, findClass } from '../structured/registry';
 import { UserError } from '../util/errors';
+import { parseInteger } from './args';
 import { benchLayerPoint, benchPoints, type LayerBenchOptions } from '../bench/layers';
 import { benchMatmul } from '../bench/matmul';
 import type { TimingOptions } from '../bench/timing';
@@ -179,14 +180,6 @@ function timing(opts: CommonOptions): TimingOptions & { clock: 'wall' | 'cpu' } 
 
 function clockNote(clock: 'wall' | 'cpu' | undefined): string {
   return clock === 'cpu' ? 'times: process CPU time (--clock cpu)\n' : '';
-}
-
-function parseInteger(flag: string, value: string, min: number): number {
-  const v = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(v) || v < min) {
-    throw new UserError(`${flag}: expected an integer ≥ ${min}, got "${value}"`);
-  }
-  return v;
 }
 
 function parseIntList(flag: string, value: string, min: number): number[] {

@@ -11,6 +11,7 @@ import { CLASSES, findClass } from '../structured/registry';
 import { numericalRank, operatorMatrix, reverseRows, steinResidual, type Dense } from '../structured/residual';
 import type { ClassSpec, OperatorJson, StructuredMatrix } from '../structured/types';
 import { UserError } from '../util/errors';
+import { parseInteger } from './args';
 import { Rng } from '../util/random';
 
 export interface LayerOptions {
@@ -82,24 +83,17 @@ interface LayerArgs {
   operators?: 'z1' | 'z0';
 }
 
-function parseInteger(flag: string, value: string | undefined, min: number, what: string): number {
-  const text = String(value ?? '').trim();
-  const v = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(v) || v < min) throw new UserError(`--${flag}: expected ${what}, got "${value}"`);
-  return v;
-}
-
 export function parseLayerArgs(opts: LayerOptions): LayerArgs {
   const spec = findClass(opts.class);
   if (!spec) {
     throw new UserError(`--class: unknown class "${opts.class}"; expected one of: ${CLASSES.map((c) => c.name).join(', ')} (or ${CLASSES.flatMap((c) => c.aliases).join(', ')})`);
   }
-  const n = parseInteger('n', opts.n, 2, 'an integer ≥ 2');
+  const n = parseInteger('--n', opts.n, 2, 'an integer ≥ 2');
   if (n > MAX_N) throw new UserError(`--n: expected at most ${MAX_N} (the audit prints the dense n×n matrix), got "${opts.n}"`);
-  const rank = parseInteger('rank', opts.rank ?? '1', 1, `an integer from 1 to n = ${n}`);
+  const rank = parseInteger('--rank', opts.rank ?? '1', 1, `an integer from 1 to n = ${n}`);
   if (rank > n) throw new UserError(`--rank: expected an integer from 1 to n = ${n}, got "${opts.rank}"`);
-  const seed = parseInteger('seed', opts.seed ?? '0', 0, 'an integer ≥ 0');
-  const batch = parseInteger('batch', opts.batch ?? '3', 1, 'an integer ≥ 1');
+  const seed = parseInteger('--seed', opts.seed ?? '0', 0, 'an integer ≥ 0');
+  const batch = parseInteger('--batch', opts.batch ?? '3', 1, 'an integer ≥ 1');
   if (opts.operators !== undefined && opts.operators !== 'z1' && opts.operators !== 'z0') {
     throw new UserError(`--operators: expected z1 or z0, got "${opts.operators}"`);
   }

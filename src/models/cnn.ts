@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createMatrix } from '../structured/create';
 import type { ClassOptions } from '../structured/types';
 import type { Rng } from '../util/random';
-import { StructuredLayer } from './shl';
+import { uniformVariable } from './init';
+import { StructuredLayer } from './structuredLayer';
 
 export interface CnnInit {
   /** [height, width, channels] of one example; height and width must be multiples of 4. */
@@ -26,13 +27,6 @@ const CHANNELS = [6, 16] as const;
 /** n = 16·(h/4)·(w/4): the flattened size after the two conv + pool stages. */
 export function cnnFlatSize(imageShape: readonly [number, number, number]): number {
   return CHANNELS[1] * (imageShape[0] / 4) * (imageShape[1] / 4);
-}
-
-/** PyTorch's default init for conv and linear layers (as the reference): U(±1/√fan_in) for weights and biases. */
-function uniformVariable(rng: Rng, shape: number[], fanIn: number): tf.Variable {
-  const bound = 1 / Math.sqrt(fanIn);
-  const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tidy(() => tf.variable(tf.tensor(rng.uniformArray(size, -bound, bound), shape), true));
 }
 
 export class CnnModel {
@@ -57,13 +51,13 @@ export class CnnModel {
     const convRng = rng.fork();
     const fan1 = c * KERNEL * KERNEL;
     const fan2 = CHANNELS[0] * KERNEL * KERNEL;
-    this.conv1W = uniformVariable(convRng, [KERNEL, KERNEL, c, CHANNELS[0]], fan1);
-    this.conv1B = uniformVariable(convRng, [CHANNELS[0]], fan1);
-    this.conv2W = uniformVariable(convRng, [KERNEL, KERNEL, CHANNELS[0], CHANNELS[1]], fan2);
-    this.conv2B = uniformVariable(convRng, [CHANNELS[1]], fan2);
+    this.conv1W = uniformVariable(convRng, [KERNEL, KERNEL, c, CHANNELS[0]], { fanIn: fan1 });
+    this.conv1B = uniformVariable(convRng, [CHANNELS[0]], { fanIn: fan1 });
+    this.conv2W = uniformVariable(convRng, [KERNEL, KERNEL, CHANNELS[0], CHANNELS[1]], { fanIn: fan2 });
+    this.conv2B = uniformVariable(convRng, [CHANNELS[1]], { fanIn: fan2 });
     const cr = rng.fork();
-    this.classifierW = uniformVariable(cr, [this.n, init.classes], this.n);
-    this.classifierB = uniformVariable(cr, [init.classes], this.n);
+    this.classifierW = uniformVariable(cr, [this.n, init.classes], { fanIn: this.n });
+    this.classifierB = uniformVariable(cr, [init.classes], { fanIn: this.n });
   }
 
   /** The flattened features [b, n] that enter the structured layer. */

@@ -5,7 +5,8 @@ import type { ExperimentConfig } from '../config/schema';
 import type { Dataset } from '../data/types';
 import type { Rng } from '../util/random';
 import { CnnModel } from './cnn';
-import { ShlModel, type StructuredLayer } from './shl';
+import { ShlModel } from './shl';
+import type { StructuredLayer } from './structuredLayer';
 
 /** What `ldr train` needs from an image classifier (SHL or CNN). */
 export interface ClassifierModel {

@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createMatrix } from '../structured/create';
 import type { ClassOptions } from '../structured/types';
 import type { Rng } from '../util/random';
-import { StructuredLayer } from './shl';
+import { uniformVariable } from './init';
+import { StructuredLayer } from './structuredLayer';
 
 export interface LstmInit {
   vocabSize: number;
@@ -39,11 +40,6 @@ export interface DropoutMasks {
   output: tf.Tensor2D | null;
 }
 
-function uniformVariable(rng: Rng, shape: number[], bound: number): tf.Variable {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tidy(() => tf.variable(tf.tensor(rng.uniformArray(size, -bound, bound), shape), true));
-}
-
 export class LstmLanguageModel {
   readonly h: number;
   readonly vocabSize: number;
@@ -66,11 +62,11 @@ export class LstmLanguageModel {
     this.inputLayer = new StructuredLayer(matrix, init.bias ?? true);
     // The reference's init: encoder and decoder U(±0.1), decoder bias 0; PyTorch's LSTM U(±1/√h).
     const er = rng.fork();
-    this.embedding = uniformVariable(er, [V, h], 0.1);
+    this.embedding = uniformVariable(er, [V, h], { bound: 0.1 });
     const rr = rng.fork();
-    this.recurrentW = uniformVariable(rr, [h, 4 * h], 1 / Math.sqrt(h));
-    this.recurrentB = uniformVariable(rr, [4 * h], 1 / Math.sqrt(h));
-    this.decoderW = init.tieWeights ? null : uniformVariable(rng.fork(), [h, V], 0.1);
+    this.recurrentW = uniformVariable(rr, [h, 4 * h], { bound: 1 / Math.sqrt(h) });
+    this.recurrentB = uniformVariable(rr, [4 * h], { bound: 1 / Math.sqrt(h) });
+    this.decoderW = init.tieWeights ? null : uniformVariable(rng.fork(), [h, V], { bound: 0.1 });
     this.decoderB = tf.tidy(() => tf.variable(tf.zeros([V]), true));
   }
 

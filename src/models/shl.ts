@@ -2,8 +2,12 @@
 //   x ∈ ℝⁿ → structured n×n + bias → ReLU → dense n→classes (+ bias) → logits.
 import * as tf from '@tensorflow/tfjs';
 import { createMatrix } from '../structured/create';
-import type { ClassOptions, StructuredMatrix } from '../structured/types';
+import type { ClassOptions } from '../structured/types';
 import type { Rng } from '../util/random';
+import { uniformVariable } from './init';
+import { StructuredLayer } from './structuredLayer';
+
+export { StructuredLayer };
 
 export interface ShlInit {
   /** Input size = hidden size n. */
@@ -14,33 +18,6 @@ export interface ShlInit {
   bias?: boolean;
   options?: ClassOptions;
   rng: Rng;
-}
-
-/** A structured matrix plus an optional bias: y = x Mᵀ + b. */
-export class StructuredLayer {
-  readonly bias: tf.Variable | null;
-  constructor(
-    readonly matrix: StructuredMatrix,
-    withBias: boolean,
-  ) {
-    // tidy: tf.variable keeps its own reference; the initial tensor must not outlive the constructor.
-    this.bias = withBias ? tf.tidy(() => tf.variable(tf.zeros([matrix.m]), true)) : null;
-  }
-  apply(x: tf.Tensor2D): tf.Tensor2D {
-    const y = this.matrix.apply(x);
-    return this.bias ? tf.add(y, this.bias) : y;
-  }
-  /** Trainable tensors by name: the matrix's, then the bias. */
-  variables(): Record<string, tf.Variable> {
-    const vars: Record<string, tf.Variable> = {};
-    for (const [k, v] of Object.entries(this.matrix.variables)) vars[`hidden.${k}`] = v;
-    if (this.bias) vars['hidden.bias'] = this.bias;
-    return vars;
-  }
-  dispose(): void {
-    this.matrix.dispose();
-    this.bias?.dispose();
-  }
 }
 
 export class ShlModel {
@@ -59,10 +36,9 @@ export class ShlModel {
     });
     this.hidden = new StructuredLayer(matrix, init.bias ?? true);
     // PyTorch nn.Linear's default init (as the reference): U(-1/√n, 1/√n).
-    const bound = 1 / Math.sqrt(n);
     const cr = rng.fork();
-    this.classifierW = tf.tidy(() => tf.variable(tf.tensor2d(cr.uniformArray(n * classes, -bound, bound), [n, classes]), true));
-    this.classifierB = tf.tidy(() => tf.variable(tf.tensor1d(cr.uniformArray(classes, -bound, bound)), true));
+    this.classifierW = uniformVariable(cr, [n, classes], { fanIn: n });
+    this.classifierB = uniformVariable(cr, [classes], { fanIn: n });
   }
 
   /** Logits [b, classes] for inputs [b, n]. */

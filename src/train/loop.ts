@@ -152,7 +152,9 @@ function step<Batch>(task: TrainTask<Batch>, optimizer: Optimizer, vars: Record<
       return out.loss;
     }, varList);
     const right = correctCount(logits!, labels!);
+    // Kept tensors escape every tidy: release them by hand.
     (logits as tf.Tensor2D | null)?.dispose();
+    (labels as tf.Tensor1D | null)?.dispose();
     const [loss, correct] = tf.stack([value, right]).dataSync();
     // A non-finite loss stops the run before it poisons the weights.
     if (Number.isFinite(loss)) {
