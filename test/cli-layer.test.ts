@@ -2,7 +2,6 @@
 // summary, and one-line UserErrors for bad arguments. Runs the command handler in-process.
 // LDR_TEST_CLASSES=… limits the per-class checks to some classes.
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -125,9 +124,9 @@ describe('ldr layer', () => {
   });
 });
 
-// The built command line (npm test builds first): stdout JSON, exit 0; bad input: one line, exit 2.
+// The built command line (test/support/buildDist.ts rebuilds a stale dist/ first): stdout JSON, exit 0; bad input: one line, exit 2.
 const root = path.join(__dirname, '..');
-describe.runIf(fs.existsSync(path.join(root, 'dist/cli/main.js')))('node bin/ldr layer', () => {
+describe('node bin/ldr layer', () => {
   const ldr = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/ldr'), 'layer', ...args], { encoding: 'utf8' });
 
   it('prints the JSON audit on stdout', () => {

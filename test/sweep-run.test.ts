@@ -1,4 +1,4 @@
-// `ldr sweep` end to end with the real `ldr train` (bin/ldr → dist; `npm test` builds it first):
+// `ldr sweep` end to end with the real `ldr train` (bin/ldr → dist; test/support/buildDist.ts rebuilds a stale one first):
 // a failing point is recorded and the exit code says so; two sweeps at once on one results
 // folder split the work and never run a point twice; a sweep killed with SIGKILL (parent and
 // workers) and run again completes with no point lost or run twice.

@@ -1,4 +1,4 @@
-// `ldr train` as a user runs it (the built CLI, `npm test` builds it first): SIGKILL mid-run and
+// `ldr train` as a user runs it (the built CLI; test/support/buildDist.ts rebuilds a stale dist/): SIGKILL mid-run and
 // re-run gives exactly the summary of an uninterrupted run; an ended run is not retrained;
 // a run claimed by a live process exits 75.
 import { spawn, spawnSync } from 'child_process';
