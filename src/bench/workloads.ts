@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createMatrix } from '../structured/create';
 import type { StructuredMatrix } from '../structured/types';
 import { ShlModel } from '../models/shl';
-import { createOptimizer, type Optimizer } from '../train/optimizer';
+import { createOptimizer, gradsByName, type Optimizer } from '../train/optimizer';
 import { crossEntropy } from '../train/evaluate';
 import type { Rng } from '../util/random';
 
@@ -56,17 +56,13 @@ export interface ShlWorkload {
 export function shlWorkload(shape: Shape, rng: Rng): ShlWorkload {
   const model = new ShlModel({ n: shape.n, classes: SHL_CLASSES, className: shape.className, rank: shape.rank, rng: rng.fork() });
   const vars = model.variables();
-  const names = Object.keys(vars);
-  const varList = names.map((k) => vars[k]);
   const optimizer: Optimizer = createOptimizer({ name: 'sgd', lr: SHL_LR, momentum: 0.9 }, vars);
   const x = tf.tensor2d(rng.normalArray(shape.batch * shape.n), [shape.batch, shape.n]);
   const labels = tf.tensor1d(Int32Array.from({ length: shape.batch }, () => rng.int(SHL_CLASSES)), 'int32');
   return {
     step: () => {
-      const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(x), labels), varList);
-      const byName: Record<string, tf.Tensor> = {};
-      names.forEach((name, i) => (byName[name] = grads[varList[i].name]));
-      optimizer.step(byName);
+      const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(x), labels), Object.values(vars));
+      optimizer.step(gradsByName(vars, grads));
       tf.dispose(Object.values(grads));
       return value;
     },

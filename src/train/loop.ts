@@ -11,7 +11,7 @@ import type { OptimizerConfig, TrainingConfig } from '../config/schema';
 import type { EpochMetrics } from '../runs/types';
 import { Rng } from '../util/random';
 import { correctCount } from './evaluate';
-import { createOptimizer, type Optimizer } from './optimizer';
+import { createOptimizer, gradsByName, type Optimizer } from './optimizer';
 import type { BestWeights, Evaluation, TrainHooks, TrainResult, TrainState, TrainTask } from './types';
 
 export interface LoopOptions<Batch> {
@@ -140,8 +140,6 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
 
 /** One optimizer step on a batch; returns its loss and correct count, both from before the step. */
 function step<Batch>(task: TrainTask<Batch>, optimizer: Optimizer, vars: Record<string, tf.Variable>, batch: Batch): { loss: number; right: number } {
-  const names = Object.keys(vars);
-  const varList = names.map((n) => vars[n]);
   return tf.tidy(() => {
     let logits: tf.Tensor2D | null = null;
     let labels: tf.Tensor1D | null = null;
@@ -150,18 +148,14 @@ function step<Batch>(task: TrainTask<Batch>, optimizer: Optimizer, vars: Record<
       logits = tf.keep(out.logits);
       labels = tf.keep(out.labels);
       return out.loss;
-    }, varList);
+    }, Object.values(vars));
     const right = correctCount(logits!, labels!);
     // Kept tensors escape every tidy: release them by hand.
     (logits as tf.Tensor2D | null)?.dispose();
     (labels as tf.Tensor1D | null)?.dispose();
     const [loss, correct] = tf.stack([value, right]).dataSync();
     // A non-finite loss stops the run before it poisons the weights.
-    if (Number.isFinite(loss)) {
-      const byName: Record<string, tf.Tensor> = {};
-      names.forEach((name, i) => (byName[name] = grads[varList[i].name]));
-      optimizer.step(byName);
-    }
+    if (Number.isFinite(loss)) optimizer.step(gradsByName(vars, grads));
     return { loss, right: correct };
   });
 }

@@ -25,6 +25,13 @@ export interface Optimizer {
   dispose(): void;
 }
 
+/** tf.variableGrads keys gradients by the tensors' internal names; the optimizer, by the model's. */
+export function gradsByName(vars: Record<string, tf.Variable>, grads: tf.NamedTensorMap): Record<string, tf.Tensor> {
+  const byName: Record<string, tf.Tensor> = {};
+  for (const [name, v] of Object.entries(vars)) byName[name] = grads[v.name];
+  return byName;
+}
+
 type OptimizerSettings = Pick<OptimizerConfig, 'name' | 'lr'> & Partial<Pick<OptimizerConfig, 'momentum' | 'clip'>>;
 
 export function createOptimizer(cfg: OptimizerSettings, vars: Record<string, tf.Variable>): Optimizer {
