@@ -42,7 +42,8 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
     const { init, shuffle } = seedStreams(cfg.training.seed);
     const model: ClassifierModel = createClassifier(cfg, data, init);
     try {
-      const checkpoint = resumeCheckpoint(session, model.variables());
+      const computePath = model.hidden.matrix.computePath(cfg.training.batch_size);
+      const checkpoint = resumeCheckpoint(session, model.variables(), computePath);
       const result = await train({
         model,
         data,
@@ -57,6 +58,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
         ...summaryCore(session, result, { structured: counts.structured, total: counts.total }),
         bestValAcc: result.bestValAcc,
         unconstrainedParams: model.hidden.matrix.m * model.hidden.matrix.n,
+        computePath,
       };
       writeSummary(session.paths, summary);
       return { kind: 'trained', paths: session.paths, summary, resumedFrom: checkpoint?.state.epoch ?? null };
