@@ -1,7 +1,7 @@
 // FFTs: an iterative radix-4 complex FFT (one radix-2 pass first when log2 n is odd) with
 // cached bit-reversal and per-pass twiddle tables, and real-input transforms (rfft/irfft)
 // through a complex FFT of half the length. TF.js has no FFT kernel on the wasm backend (and its
-// cpu one is slow), so the fast structured products (fast/*.ts) run on these transforms.
+// cpu one is slow), so the fast structured products (accel/*.ts, classes/circulant.ts) run on these transforms.
 //
 // Working arrays are plain JS arrays of doubles (`Vec`), not typed arrays: once any ArrayBuffer
 // in the process has been detached — the wasm backend detaches its old heap buffer whenever its
@@ -9,7 +9,7 @@
 // ~1.45× slower after one detach, in every `ldr` process that has run a wasm op), while arrays
 // of doubles are unaffected. Typed arrays are only read or written at the edges (inputs,
 // results). The *Into forms write into caller buffers and use cached scratch, so the hot loops
-// allocate nothing.
+// allocate nothing. This is the one FFT API of the project.
 
 /** A packed array of doubles. */
 export type Vec = number[];
