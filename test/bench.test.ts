@@ -95,7 +95,7 @@ describe('ldr bench layers', () => {
     await runBenchLayers({ ...tiny, json: false, clock: 'cpu', classes: 'lr', n: '8', rank: '1' }, io);
     const lines = io.out.trim().split('\n');
     expect(lines[1]).toBe('times: process CPU time (--clock cpu)');
-    expect(lines[3]).toMatch(/^low-rank\s+8\s+1\s+16\s+\d/);
+    expect(lines[3]).toMatch(/^low-rank\s+8\s+1\s+16\s+low-rank\s+\d/);
   });
 
   it('reports a class that fails in its row instead of crashing', () => {

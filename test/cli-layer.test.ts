@@ -104,7 +104,7 @@ describe('ldr layer', () => {
   it.runIf(SPECS.some((s) => s.name === 'ldr-sd'))('summarises the Stein residual of a Krylov-product class', async () => {
     const out = await layer({ class: 'sd', n: '16', rank: '2' });
     expect(out).toMatch(/operator A\s+subdiagonal/);
-    expect(out).toMatch(/compute path\s+krylov-simd \(batch 3, backend cpu\)/);
+    expect(out).toMatch(/compute path\s+krylov-simd \(batch 3, backend (wasm|cpu)\)/);
     // A, B pure subdiagonal (nilpotent): the residual is exactly Gᵀ H, rank r
     expect(out).toMatch(/Stein residual\s+M − A M Bᵀ has numerical rank 2 /);
   });
