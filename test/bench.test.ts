@@ -47,7 +47,7 @@ describe('ldr bench layers', () => {
     expect(rows).toHaveLength(expected);
     for (const row of rows) {
       expect(Object.keys(row).sort()).toEqual(
-        ['backend', 'batch', 'class', 'clock', 'error', 'forwardBackwardMs', 'forwardMs', 'matmulFix', 'n', 'paramCount', 'rank', 'runs', 'shlStepMs'].sort(),
+        ['backend', 'batch', 'class', 'clock', 'computePath', 'error', 'forwardBackwardMs', 'forwardMs', 'matmulFix', 'n', 'paramCount', 'rank', 'runs', 'shlStepMs'].sort(),
       );
       expect(row.backend).toBe('wasm');
       expect(row.batch).toBe(4);
@@ -56,12 +56,16 @@ describe('ldr bench layers', () => {
       for (const k of ['forwardMs', 'forwardBackwardMs', 'shlStepMs']) expect(row[k]).toBeGreaterThan(0);
       expect(row.paramCount).toBeGreaterThan(0);
       expect(row.runs).toBe(1);
+      expect(typeof row.computePath).toBe('string');
     }
     expect([...new Set(rows.map((r) => r.class))].sort()).toEqual(CLASSES.map((c) => c.name).sort());
     // Rank-free classes appear once per n, with rank null.
     const unconstrained = rows.filter((r) => r.class === 'unconstrained');
     expect(unconstrained.map((r) => [r.n, r.rank])).toEqual([[8, null], [13, null]]);
     expect(rows.find((r) => r.class === 'unconstrained' && r.n === 8)?.paramCount).toBe(64);
+    // The path each layer took: typed-array kernels on wasm at these small sizes.
+    expect(rows.find((r) => r.class === 'ldr-sd' && r.n === 8)?.computePath).toBe('krylov-simd');
+    expect(rows.find((r) => r.class === 'circulant' && r.n === 8)?.computePath).toBe('circulant-fft');
   });
 
   it('prints a table with a header without --json', async () => {
@@ -69,10 +73,10 @@ describe('ldr bench layers', () => {
     await runBenchLayers({ ...tiny, json: false, classes: 'u,lr', n: '8', rank: '2' }, io);
     const lines = io.out.trim().split('\n');
     expect(lines[0]).toMatch(/^backend: wasm/);
-    expect(lines[1]).toMatch(/^class\s+n\s+r\s+params\s+forward ms\s+fwd\+bwd ms\s+SHL step ms$/);
-    expect(lines.slice(2).map((l) => l.split(/\s+/).slice(0, 4))).toEqual([
-      ['unconstrained', '8', '-', '64'],
-      ['low-rank', '8', '2', '32'],
+    expect(lines[1]).toMatch(/^class\s+n\s+r\s+params\s+path\s+forward ms\s+fwd\+bwd ms\s+SHL step ms$/);
+    expect(lines.slice(2).map((l) => l.split(/\s+/).slice(0, 5))).toEqual([
+      ['unconstrained', '8', '-', '64', 'dense'],
+      ['low-rank', '8', '2', '32', 'low-rank'],
     ]);
     expect(io.err).toBe('');
   });
@@ -90,7 +94,7 @@ describe('ldr bench layers', () => {
     await runBenchLayers({ ...tiny, json: false, clock: 'cpu', classes: 'lr', n: '8', rank: '1' }, io);
     const lines = io.out.trim().split('\n');
     expect(lines[1]).toBe('times: process CPU time (--clock cpu)');
-    expect(lines[3]).toMatch(/^low-rank\s+8\s+1\s+16\s+\d/);
+    expect(lines[3]).toMatch(/^low-rank\s+8\s+1\s+16\s+low-rank\s+\d/);
   });
 
   it('reports a class that fails in its row instead of crashing', () => {

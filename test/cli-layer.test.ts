@@ -56,6 +56,9 @@ describe.each(SPECS)('ldr layer --class $aliases.0 --json', (spec) => {
     expect(j.rank).toBe(spec.hasRank ? r : null);
     for (const f of expectedAuditFields(spec.name)) expect(j, `field ${f}`).toHaveProperty(f);
     if (spec.name === 'hankel-like') expect(j.reverseOutput).toBe(true);
+    // The path of the forward pass y, on cpu at these sizes: the typed-array one of each class.
+    const paths: Record<string, string> = { unconstrained: 'dense', 'low-rank': 'low-rank', circulant: 'circulant-fft', fastfood: 'fastfood-fwht' };
+    expect(j.computePath).toBe(paths[spec.name] ?? 'krylov-simd');
     if (spec.name === 'unconstrained') expect(Object.keys(j.params)).toEqual(['W']);
     if (spec.name === 'circulant') expect(Object.keys(j.params)).toEqual(['c']);
     if (spec.name === 'fastfood') expect(Object.keys(j.params).sort()).toEqual(['B', 'G', 'S']);
@@ -100,6 +103,7 @@ describe('ldr layer', () => {
   it.runIf(SPECS.some((s) => s.name === 'ldr-sd'))('summarises the Stein residual of a Krylov-product class', async () => {
     const out = await layer({ class: 'sd', n: '16', rank: '2' });
     expect(out).toMatch(/operator A\s+subdiagonal/);
+    expect(out).toMatch(/compute path\s+krylov-simd \(batch 3, backend (wasm|cpu)\)/);
     // A, B pure subdiagonal (nilpotent): the residual is exactly Gᵀ H, rank r
     expect(out).toMatch(/Stein residual\s+M − A M Bᵀ has numerical rank 2 /);
   });

@@ -103,6 +103,9 @@ describe('runExperiment', () => {
     const env = JSON.parse(fs.readFileSync(first.paths.env, 'utf8'));
     expect(env.backend).toBe('cpu');
     expect(env.nodeVersion).toBe(process.version);
+    // How the structured layer computed (src/structured/computePath.ts), in both files.
+    expect(env.computePath).toBe('dense');
+    expect(first.summary.computePath).toBe('dense');
 
     let loaded = 0;
     const again = await runExperiment(cfg, { loadData: () => (loaded++, blobs()), backend });

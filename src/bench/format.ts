@@ -14,6 +14,7 @@ const LAYER_COLUMNS: [string, number][] = [
   ['n', 6],
   ['r', 3],
   ['params', 10],
+  ['path', 16],
   ['forward ms', 11],
   ['fwd+bwd ms', 11],
   ['SHL step ms', 12],
@@ -30,10 +31,10 @@ export function layerHeader(): string {
 
 export function layerLine(row: LayerRow): string {
   const widths = LAYER_COLUMNS.map(([, w]) => w);
-  const head = [row.class, String(row.n), row.rank === null ? '-' : String(row.rank), row.paramCount === null ? '-' : String(row.paramCount)];
+  const head = [row.class, String(row.n), row.rank === null ? '-' : String(row.rank), row.paramCount === null ? '-' : String(row.paramCount), row.computePath ?? '-'];
   const times = [formatMs(row.forwardMs), formatMs(row.forwardBackwardMs), formatMs(row.shlStepMs)];
   const text = line([...head, ...times], widths);
-  return row.error === null ? text : `${line(head, widths.slice(0, 4))}  error: ${row.error}`;
+  return row.error === null ? text : `${line(head, widths.slice(0, head.length))}  error: ${row.error}`;
 }
 
 const MATMUL_COLUMNS: [string, number][] = [

@@ -4,6 +4,7 @@
 // (not implemented, out of memory, …) gets its error in its row and the sweep goes on.
 import * as tf from '@tensorflow/tfjs';
 import { getClass } from '../structured/registry';
+import type { ComputePath } from '../structured/types';
 import { Rng } from '../util/random';
 import { timeMedian, type TimingOptions } from './timing';
 import { layerWorkload, shlWorkload, type Shape } from './workloads';
@@ -25,6 +26,8 @@ export interface LayerRow {
   batch: number;
   /** Structured matrix parameters (bias excluded). */
   paramCount: number | null;
+  /** How the layer computed (src/structured/computePath.ts); null if it could not be built. */
+  computePath: ComputePath | null;
   forwardMs: number | null;
   forwardBackwardMs: number | null;
   /** One SGD-with-momentum step of the SHL model (n → n → ReLU → 10). */
@@ -52,6 +55,7 @@ export function benchLayerPoint(point: { className: string; n: number; rank: num
     rank: point.rank,
     batch: opts.batch,
     paramCount: null,
+    computePath: null,
     forwardMs: null,
     forwardBackwardMs: null,
     shlStepMs: null,
@@ -65,6 +69,7 @@ export function benchLayerPoint(point: { className: string; n: number; rank: num
     const layer = layerWorkload(shape, new Rng(opts.seed));
     try {
       row.paramCount = layer.paramCount;
+      row.computePath = layer.computePath;
       const fwd = timeMedian(layer.forward, opts);
       const bwd = timeMedian(layer.forwardBackward, opts);
       row.forwardMs = fwd.medianMs;

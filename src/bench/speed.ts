@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { findClass } from '../structured/registry';
 import { createMatrix } from '../structured/create';
-import { describeMatrix } from '../structured/fast/describe';
-import { fastMatvec } from '../structured/fast/products';
+import { describeMatrix } from '../structured/accel/describe';
+import { fastMatvec } from '../structured/accel/products';
 import type { StructuredMatrix } from '../structured/types';
 import { Rng } from '../util/random';
 

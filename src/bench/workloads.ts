@@ -6,7 +6,7 @@
 //                     momentum 0.9 (src/train/optimizer.ts), as the trainer does it.
 import * as tf from '@tensorflow/tfjs';
 import { createMatrix } from '../structured/create';
-import type { StructuredMatrix } from '../structured/types';
+import type { ComputePath, StructuredMatrix } from '../structured/types';
 import { ShlModel } from '../models/shl';
 import { createOptimizer, gradsByName, type Optimizer } from '../train/optimizer';
 import { crossEntropy } from '../train/evaluate';
@@ -21,6 +21,8 @@ export interface Shape {
 
 export interface LayerWorkload {
   paramCount: number;
+  /** How the layer computes at this batch on this backend. */
+  computePath: ComputePath;
   forward(): tf.Tensor;
   forwardBackward(): tf.Tensor[];
   dispose(): void;
@@ -32,6 +34,7 @@ export function layerWorkload(shape: Shape, rng: Rng): LayerWorkload {
   const vars = Object.values(matrix.variables);
   return {
     paramCount: matrix.paramCount(),
+    computePath: matrix.computePath(shape.batch),
     forward: () => tf.tidy(() => matrix.apply(x)),
     forwardBackward: () => {
       const { value, grads } = tf.variableGrads(() => tf.sum(matrix.apply(x)) as tf.Scalar, vars);

@@ -9,7 +9,7 @@ import type { BackendName } from '../config/schema';
 import { createMatrix } from '../structured/create';
 import { CLASSES, findClass } from '../structured/registry';
 import { numericalRank, operatorMatrix, reverseRows, steinResidual, type Dense } from '../structured/residual';
-import type { ClassSpec, OperatorJson, StructuredMatrix } from '../structured/types';
+import type { ClassSpec, ComputePath, MatrixAudit, OperatorJson, StructuredMatrix } from '../structured/types';
 import { UserError } from '../util/errors';
 import { parseInteger } from './args';
 import { Rng } from '../util/random';
@@ -124,7 +124,7 @@ function paramArrays(matrix: StructuredMatrix): Record<string, unknown> {
   return Object.fromEntries(Object.entries(matrix.variables).map(([k, v]) => [k, v.arraySync()]));
 }
 
-export interface LayerReport {
+export type LayerReport = {
   class: string;
   n: number;
   rank: number | null;
@@ -133,8 +133,9 @@ export interface LayerReport {
   dense: number[][];
   x: number[][];
   y: number[][];
-  [auditField: string]: unknown;
-}
+  /** How the forward pass y was computed (computePath.ts). */
+  computePath: ComputePath;
+} & MatrixAudit;
 
 function buildReport(matrix: StructuredMatrix, batch: number, rng: Rng): LayerReport {
   const x = tf.tensor2d(rng.normalArray(batch * matrix.n), [batch, matrix.n]);
@@ -151,6 +152,7 @@ function buildReport(matrix: StructuredMatrix, batch: number, rng: Rng): LayerRe
       dense: dense.arraySync(),
       x: x.arraySync(),
       y: y.arraySync(),
+      computePath: matrix.computePath(batch),
     };
   } finally {
     tf.dispose([x, y, dense]);
@@ -182,13 +184,14 @@ function summary(spec: ClassSpec, matrix: StructuredMatrix, report: LayerReport)
   const row = (k: string, v: string) => lines.push(`${k.padEnd(16)}${v}`);
   row('class', `${spec.name} (${spec.aliases.join(', ')})`);
   row('size', `${matrix.m}×${n}` + (matrix.rank === null ? ' (no rank)' : `, rank r = ${matrix.rank}`));
-  const ops = report.operators as { A: OperatorJson; B: OperatorJson } | undefined;
+  row('compute path', `${report.computePath} (batch ${report.x.length}, backend ${tf.getBackend()})`);
+  const ops = report.operators;
   if (ops) {
     row('operator A', describeOperator(ops.A));
     row('operator B', describeOperator(ops.B));
     if (report.reverseOutput) row('output', 'reversed (M = J · Krylov product)');
   }
-  if (typeof report.paddedN === 'number' && report.paddedN !== n) row('padded to', `${report.paddedN} (power of two)`);
+  if (report.paddedN !== undefined && report.paddedN !== n) row('padded to', `${report.paddedN} (power of two)`);
   const denseCount = matrix.m * n;
   row('parameters', `${report.paramCount.toLocaleString('en-US')} (dense ${denseCount.toLocaleString('en-US')}: ${(denseCount / report.paramCount).toFixed(1)}x fewer; bias excluded)`);
   const tolNote = `tolerance ${RANK_TOL} × largest column norm`;

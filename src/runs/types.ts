@@ -20,6 +20,8 @@ export interface RunEnv {
   host: string;
   platform: string;
   startedAt: string;
+  /** How the structured layer computes at the training batch (src/structured/computePath.ts), e.g. krylov-simd. */
+  computePath?: string;
   /** The Slurm job that started the run, when it ran inside one (absent otherwise). */
   slurm?: SlurmJob;
 }
@@ -68,6 +70,8 @@ export interface RunSummary {
   params: { structured: number; total: number };
   /** Parameters of the unconstrained layer of the same shape, for the compression ratio. */
   unconstrainedParams: number;
+  /** How the structured layer computed at the training batch (src/structured/computePath.ts). */
+  computePath?: string;
   wallSeconds: number;
   backend: string;
   /**

@@ -3,12 +3,13 @@
 // with generators G, H ∈ ℝ^{r×n} ~ N(0, 1/(r·n)) and the class's two operators.
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/random';
-import { krylovProduct, krylovRowsTensor } from './krylov';
-import { useShiftFft, useSubdiagFast } from './fast/policy';
-import { shiftKrylovProductFft } from './fast/shiftKrylovOp';
-import { subdiagKrylovProductFast } from './fast/subdiagKrylovOp';
+import { chooseComputePath, krylovRowsPath } from './computePath';
+import { krylovProductDoubling, krylovRowsDoubling } from './krylovDoubling';
+import { krylovProductKernels, krylovRowsKernels } from './accel/krylovKernelOp';
+import { shiftKrylovProductFft } from './accel/shiftKrylovOp';
+import { subdiagKrylovProductFast } from './accel/subdiagKrylovOp';
 import type { DisplacementOperator } from './operators';
-import type { ClassName, StructuredMatrix } from './types';
+import type { ClassName, ComputeOptions, ComputePath, KrylovAudit, StructuredMatrix } from './types';
 
 export interface KrylovMatrixInit {
   className: ClassName;
@@ -20,6 +21,7 @@ export interface KrylovMatrixInit {
   B: DisplacementOperator;
   /** Hankel-like: M = J·M_toeplitz, i.e. the output order is reversed. */
   reverseOutput?: boolean;
+  compute?: ComputeOptions;
 }
 
 export class KrylovMatrix implements StructuredMatrix {
@@ -32,6 +34,7 @@ export class KrylovMatrix implements StructuredMatrix {
   readonly A: DisplacementOperator;
   readonly B: DisplacementOperator;
   readonly reverseOutput: boolean;
+  private readonly compute: ComputeOptions;
   /** G, H, then A.*, B.* (e.g. A.subdiag, A.corner, B.diag). */
   readonly variables: Record<string, tf.Variable>;
 
@@ -47,6 +50,7 @@ export class KrylovMatrix implements StructuredMatrix {
     this.A = init.A;
     this.B = init.B;
     this.reverseOutput = init.reverseOutput ?? false;
+    this.compute = init.compute ?? {};
     const std = 1 / Math.sqrt(r * n);
     const g = rng.normalArray(r * n, std);
     const h = rng.normalArray(r * n, std);
@@ -61,44 +65,64 @@ export class KrylovMatrix implements StructuredMatrix {
     return Object.values(this.variables).reduce((s, v) => s + v.size, 0);
   }
 
+  computePath(batch: number): ComputePath {
+    const { className, n, rank, A, B } = this;
+    return chooseComputePath({ className, n, rank, operators: { A, B }, backend: tf.getBackend(), batch }, this.compute);
+  }
+
   apply(x: tf.Tensor2D): tf.Tensor2D {
+    const path = this.computePath(x.shape[0]);
+    const G = this.G as tf.Tensor2D;
+    const H = this.H as tf.Tensor2D;
+    const { A, B } = this;
     return tf.tidy(() => {
-      const { A, B } = this;
-      if (A.kind === 'shift' && B.kind === 'shift' && useShiftFft(tf.getBackend(), this.n, this.G.shape[0])) {
-        const fA = (A.toJson() as { f: number }).f;
-        const fB = (B.toJson() as { f: number }).f;
-        return shiftKrylovProductFft(x, this.G as tf.Tensor2D, this.H as tf.Tensor2D, { fA, fB, reverseOutput: this.reverseOutput });
+      let y: tf.Tensor2D;
+      switch (path) {
+        case 'shift-fft':
+          if (A.kind !== 'shift' || B.kind !== 'shift') throw new Error('shift-fft needs shift operators');
+          // The op reverses the output itself (Hankel-like).
+          return shiftKrylovProductFft(x, G, H, { fA: A.f, fB: B.f, reverseOutput: this.reverseOutput });
+        case 'subdiag-dc':
+          if (A.kind !== 'subdiagonal' || B.kind !== 'subdiagonal') throw new Error('subdiag-dc needs subdiagonal operators');
+          y = subdiagKrylovProductFast(x, G, H, A.variables, B.variables);
+          break;
+        case 'krylov-simd':
+        case 'krylov-js':
+          y = krylovProductKernels(path === 'krylov-simd' ? 'simd' : 'js', x, G, H, A, B);
+          break;
+        case 'krylov-doubling':
+          y = krylovProductDoubling(x, G, H, A, B);
+          break;
+        default:
+          throw new Error(`${this.className}: no compute path ${path}`);
       }
-      if (A.kind === 'subdiagonal' && B.kind === 'subdiagonal' && useSubdiagFast(tf.getBackend(), this.n, this.G.shape[0], x.shape[0], 'corner' in A.variables)) {
-        const y = subdiagKrylovProductFast(
-          x,
-          this.G as tf.Tensor2D,
-          this.H as tf.Tensor2D,
-          { subdiag: A.variables.subdiag, corner: A.variables.corner },
-          { subdiag: B.variables.subdiag, corner: B.variables.corner },
-        );
-        return (this.reverseOutput ? tf.reverse(y, 1) : y) as tf.Tensor2D;
-      }
-      const y = krylovProduct(x, this.G as tf.Tensor2D, this.H as tf.Tensor2D, A, B);
       return (this.reverseOutput ? tf.reverse(y, 1) : y) as tf.Tensor2D;
     });
   }
 
+  /** (r·n)×n Krylov rows of an operator by the explicit builder of this backend (or the forced one). */
+  private krylovRows(op: DisplacementOperator, V: tf.Tensor2D): tf.Tensor2D {
+    const forced = this.compute.path;
+    const build = forced === 'krylov-simd' || forced === 'krylov-js' || forced === 'krylov-doubling' ? forced : krylovRowsPath(tf.getBackend());
+    if (build === 'krylov-doubling') return tf.tidy(() => krylovRowsDoubling(op.dense(), V));
+    return krylovRowsKernels(build === 'krylov-simd' ? 'simd' : 'js', op, V);
+  }
+
   toDense(): tf.Tensor2D {
     return tf.tidy(() => {
-      const rowsA = krylovRowsTensor(this.A, this.G as tf.Tensor2D); // row (i,k) = A^k g_i
-      const rowsB = krylovRowsTensor(this.B, this.H as tf.Tensor2D);
+      const rowsA = this.krylovRows(this.A, this.G as tf.Tensor2D); // row (i,k) = A^k g_i
+      const rowsB = this.krylovRows(this.B, this.H as tf.Tensor2D);
       const M = tf.matMul(rowsA, rowsB, true, false); // Σ_(i,k) (A^k g_i)(B^k h_i)ᵀ
       return (this.reverseOutput ? tf.reverse(M, 0) : M) as tf.Tensor2D;
     });
   }
 
-  audit(): Record<string, unknown> {
+  audit(): KrylovAudit {
     return {
       operators: { A: this.A.toJson(), B: this.B.toJson() },
-      G: this.G.arraySync(),
-      H: this.H.arraySync(),
-      ...(this.reverseOutput ? { reverseOutput: true } : {}),
+      G: this.G.arraySync() as number[][],
+      H: this.H.arraySync() as number[][],
+      ...(this.reverseOutput ? { reverseOutput: true as const } : {}),
     };
   }
 

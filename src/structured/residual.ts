@@ -1,7 +1,7 @@
 // Dense float64 linear algebra for audits and tests: an operator (PAPER.md §1 table) as a
 // dense matrix, the Stein residual M − A M Bᵀ, and the numerical rank of a matrix.
 // Matrices are row-major number[][] (what `ldr layer --json` prints).
-import type { OperatorJson } from './types';
+import { asTridiagonal, type OperatorJson } from './operators';
 
 export type Dense = number[][];
 
@@ -9,31 +9,17 @@ export function zeros(rows: number, cols: number): Dense {
   return Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
 }
 
-/** The n×n matrix of an operator: (A v)[j] as in PAPER.md §1. */
+/** The n×n matrix of an operator (every kind as a tridiagonal with corners, operators.ts). */
 export function operatorMatrix(op: OperatorJson, n: number): Dense {
+  const { s, d, t, ur, ll } = asTridiagonal(op, n);
   const a = zeros(n, n);
-  switch (op.kind) {
-    case 'shift':
-      for (let j = 1; j < n; j++) a[j][j - 1] = 1;
-      a[0][n - 1] += op.f;
-      break;
-    case 'subdiagonal':
-      for (let j = 1; j < n; j++) a[j][j - 1] = op.subdiag[j - 1];
-      a[0][n - 1] += op.corner;
-      break;
-    case 'tridiagonal':
-      for (let j = 0; j < n; j++) {
-        a[j][j] = op.diag[j];
-        if (j >= 1) a[j][j - 1] = op.subdiag[j - 1];
-        if (j + 1 < n) a[j][j + 1] = op.superdiag[j];
-      }
-      a[0][n - 1] += op.upperRight;
-      a[n - 1][0] += op.lowerLeft;
-      break;
-    case 'diagonal':
-      for (let j = 0; j < n; j++) a[j][j] = op.diag[j];
-      break;
+  for (let j = 0; j < n; j++) {
+    a[j][j] = d[j];
+    if (j >= 1) a[j][j - 1] = s[j - 1];
+    if (j + 1 < n) a[j][j + 1] = t[j];
   }
+  a[0][n - 1] += ur;
+  a[n - 1][0] += ll;
   return a;
 }
 

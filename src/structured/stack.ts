@@ -5,7 +5,7 @@
 // the LSTM's 4h×4h input matrix is square, a 10×16 circulant is one block (16 params),
 // a 40×16 one is three (48). Block k's variables are named `block{k}.<name>`.
 import * as tf from '@tensorflow/tfjs';
-import type { ClassName, ClassSpec, MatrixInit, StructuredMatrix } from './types';
+import type { ClassName, ClassSpec, ComputePath, MatrixAudit, MatrixInit, StructuredMatrix } from './types';
 
 export function stackedBlockCount(m: number, n: number): number {
   return Math.ceil(m / n);
@@ -32,6 +32,11 @@ class StackedMatrix implements StructuredMatrix {
     return this.blocks.reduce((s, b) => s + b.paramCount(), 0);
   }
 
+  /** Every block has the same class, shape and options, so the same path. */
+  computePath(batch: number): ComputePath {
+    return this.blocks[0].computePath(batch);
+  }
+
   apply(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const y = tf.concat(this.blocks.map((b) => b.apply(x)), 1);
@@ -47,7 +52,7 @@ class StackedMatrix implements StructuredMatrix {
   }
 
   /** Each block's own audit fields, in block order. */
-  audit(): Record<string, unknown> {
+  audit(): { blocks: MatrixAudit[] } {
     return { blocks: this.blocks.map((b) => b.audit()) };
   }
 

@@ -2,6 +2,7 @@
 // `ClassSpec`; `registry.ts` lists them. See ../../../shared/PAPER.md §1–2.
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/random';
+import type { OperatorJson } from './operators';
 
 /** Canonical class names (PAPER.md §2). */
 export type ClassName =
@@ -33,21 +34,66 @@ export interface MatrixInit {
   /** Drives every random draw of the initialisation. */
   rng: Rng;
   options?: ClassOptions;
+  /** Overrides of the compute path (computePath.ts); absent = automatic. */
+  compute?: ComputeOptions;
 }
 
-/** An operator as `ldr layer --json` prints it (PAPER.md §1 table). */
-export type OperatorJson =
-  | { kind: 'shift'; f: number }
-  | { kind: 'subdiagonal'; subdiag: number[]; corner: number }
-  | {
-      kind: 'tridiagonal';
-      subdiag: number[];
-      diag: number[];
-      superdiag: number[];
-      upperRight: number;
-      lowerLeft: number;
-    }
-  | { kind: 'diagonal'; diag: number[] };
+export type { OperatorJson };
+
+/**
+ * How a layer computes Y = X·Mᵀ (chosen by computePath.ts; printed by `ldr layer` and
+ * `ldr bench layers`, recorded in a run's env.json and summary.json):
+ *   dense            unconstrained: one matMul
+ *   low-rank         two thin matMuls
+ *   circulant-fft    circulant: real FFTs over typed arrays, one custom op (cpu, wasm)
+ *   circulant-dense  circulant: the n×n matrix gathered from c with tensor ops (any backend)
+ *   fastfood-fwht    fastfood: fast Walsh–Hadamard transforms over typed arrays (cpu, wasm)
+ *   fastfood-tensor  fastfood: the same transforms as tensor ops (any backend)
+ *   shift-fft        Krylov classes with shift operators: folded convolutions by FFT (cpu, wasm)
+ *   subdiag-dc       LDR-SD (± corners): divide and conquer over convolutions (cpu, wasm)
+ *   krylov-simd      explicit Krylov rows by the WebAssembly SIMD loops (cpu, wasm)
+ *   krylov-js        explicit Krylov rows by the same loops in JS (cpu, wasm without SIMD)
+ *   krylov-doubling  explicit Krylov rows by ⌈log₂ n⌉ tensor-op doubling steps (any backend)
+ */
+export type ComputePath =
+  | 'dense'
+  | 'low-rank'
+  | 'circulant-fft'
+  | 'circulant-dense'
+  | 'fastfood-fwht'
+  | 'fastfood-tensor'
+  | 'shift-fft'
+  | 'subdiag-dc'
+  | 'krylov-simd'
+  | 'krylov-js'
+  | 'krylov-doubling';
+
+/** Overrides of the automatic choice (tests, benchmarks); none = choose by backend, size and batch. */
+export interface ComputeOptions {
+  /** Force this path; an error when it does not apply to the class (e.g. shift-fft for ldr-td). */
+  path?: ComputePath;
+}
+
+type AuditField = 'operators' | 'G' | 'H' | 'reverseOutput' | 'permutation' | 'paddedN' | 'blocks';
+/** T, with every other audit field absent (so that `audit.operators` etc. narrow the union). */
+type Only<T> = T & { [K in Exclude<AuditField, keyof T>]?: never };
+
+/** The Krylov-product classes' audit. */
+export interface KrylovAudit {
+  operators: { A: OperatorJson; B: OperatorJson };
+  G: number[][];
+  H: number[][];
+  /** Hankel-like: M = J · (Krylov product). */
+  reverseOutput?: true;
+}
+
+/** Class-specific fields of the `ldr layer --json` audit (parameters excluded), by class family. */
+export type MatrixAudit =
+  | Only<object> // unconstrained, circulant
+  | Only<{ G: number[][]; H: number[][] }> // low-rank
+  | Only<KrylovAudit>
+  | Only<{ permutation: number[]; paddedN: number }> // fastfood
+  | Only<{ blocks: MatrixAudit[] }>; // rectangular matrices stacked from square blocks
 
 /** A trainable m×n structured matrix M; the bias lives in the layer that owns it. */
 export interface StructuredMatrix {
@@ -65,7 +111,9 @@ export interface StructuredMatrix {
   /** M as a dense m×n tensor. */
   toDense(): tf.Tensor2D;
   /** Class-specific fields of the `ldr layer --json` audit (operators, G, H, permutation, …), params excluded. */
-  audit(): Record<string, unknown>;
+  audit(): MatrixAudit;
+  /** The path `apply` takes for a batch of this many rows on the current backend. */
+  computePath(batch: number): ComputePath;
   /**
    * Optional: every trainable tensor by name as nested number arrays in the paper's layout,
    * for classes whose `variables` store one transposed for speed (unconstrained keeps Wᵀ

@@ -16,7 +16,8 @@ export async function runClassifierExperiment(cfg: ExperimentConfig, opts: RunOp
     const { init, shuffle } = seedStreams(cfg.training.seed);
     const model: ClassifierModel = createClassifier(cfg, data, init);
     try {
-      const checkpoint = resumeCheckpoint(session, model.variables());
+      const computePath = model.hidden.matrix.computePath(cfg.training.batch_size);
+      const checkpoint = resumeCheckpoint(session, model.variables(), computePath);
       const result = await train({
         model,
         data,
@@ -31,6 +32,7 @@ export async function runClassifierExperiment(cfg: ExperimentConfig, opts: RunOp
         ...summaryCore(session, result, { structured: counts.structured, total: counts.total }),
         bestValAcc: result.bestValAcc,
         unconstrainedParams: model.hidden.matrix.m * model.hidden.matrix.n,
+        computePath,
       };
       writeSummary(session.paths, summary);
       return { kind: 'trained', paths: session.paths, summary, resumedFrom: checkpoint?.state.epoch ?? null };

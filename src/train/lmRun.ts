@@ -44,7 +44,9 @@ export async function runLmExperiment(cfg: ExperimentConfig, opts: RunOptions): 
       rng: init,
     });
     try {
-      const checkpoint = resumeCheckpoint(session, model.variables());
+      // The structured product runs once per window on all T·B rows.
+      const computePath = model.inputLayer.matrix.computePath(lstm.bptt * cfg.training.batch_size);
+      const checkpoint = resumeCheckpoint(session, model.variables(), computePath);
       session.progress.line(
         `corpus ${corpus.name}: vocabulary ${corpus.vocab.size}, tokens train ${corpus.train.length} / valid ${corpus.valid.length} / test ${corpus.test.length}`,
       );
@@ -65,6 +67,7 @@ export async function runLmExperiment(cfg: ExperimentConfig, opts: RunOptions): 
         ...summaryCore(session, result, { structured: counts.structured, total: counts.total }),
         bestValAcc: best?.valAcc ?? null,
         unconstrainedParams: 16 * lstm.hidden * lstm.hidden,
+        computePath,
         lm: {
           testPpl: result.testLoss === null ? null : Math.exp(result.testLoss),
           bestValPpl: result.bestValLoss === null ? null : Math.exp(result.bestValLoss),

@@ -64,7 +64,7 @@ export async function inRunFolder(cfg: ExperimentConfig, opts: RunOptions, body:
 }
 
 /** The checkpoint to resume from (checked against the model's variables), or null for a fresh start; writes env.json. */
-export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable>): LoadedCheckpoint | null {
+export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable>, computePath?: string): LoadedCheckpoint | null {
   const { cfg, opts, paths, progress } = s;
   const checkpoint = readCheckpoint(paths);
   if (checkpoint) {
@@ -80,7 +80,7 @@ export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable
     // Stale metrics of a run killed before its first checkpoint.
     fs.rmSync(paths.metrics, { force: true });
   }
-  if (!checkpoint || !fs.existsSync(paths.env)) writeEnv(paths, collectEnv(opts.backend));
+  if (!checkpoint || !fs.existsSync(paths.env)) writeEnv(paths, { ...collectEnv(opts.backend), ...(computePath ? { computePath } : {}) });
   return checkpoint;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fft, halfSpectrumVec, irfftInto, mulSpec, naiveDft, rfftInto, rfftVecInto, toVec, type Vec } from '../../src/structured/fast/fft';
-import { foldedConv, hasFoldedConv } from '../../src/structured/fast/foldedConv';
+import { fft, halfSpectrumVec, irfftInto, mulSpec, rfftInto, rfftVecInto, toVec, type Vec } from '../../src/structured/accel/fft';
+import { naiveDft } from './helpers';
+import { foldedConv, hasFoldedConv } from '../../src/structured/accel/foldedConv';
 import { Rng } from '../../src/util/random';
 
 const rand = (rng: Rng, n: number): Vec => toVec(rng.uniformArray(n, -1, 1));

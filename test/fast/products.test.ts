@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createMatrix } from '../../src/structured/create';
-import { describeMatrix } from '../../src/structured/fast/describe';
-import { fastMatvec } from '../../src/structured/fast/products';
+import { describeMatrix } from '../../src/structured/accel/describe';
+import { fastMatvec } from '../../src/structured/accel/products';
 import { Rng } from '../../src/util/random';
 
 const FAST = ['toeplitz-like', 'hankel-like', 'circulant', 'fastfood', 'low-rank', 'ldr-sd', 'ldr-sd-corner'];

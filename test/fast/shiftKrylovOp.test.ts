@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { shiftKrylovProductFft } from '../../src/structured/fast/shiftKrylovOp';
+import { shiftKrylovProductFft } from '../../src/structured/accel/shiftKrylovOp';
 import { Rng } from '../../src/util/random';
 import { gradCheck } from '../support/gradcheck';
 

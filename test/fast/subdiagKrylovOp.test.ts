@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMatrix } from '../../src/structured/create';
-import { setSubdiagFastPolicy, useSubdiagFast } from '../../src/structured/fast/policy';
-import { planSubdiagCornerGrad, planSubdiagGrad } from '../../src/structured/fast/subdiagGrad';
-import type { StructuredMatrix } from '../../src/structured/types';
+import { chooseComputePath } from '../../src/structured/computePath';
+import { planSubdiagCornerGrad, planSubdiagGrad } from '../../src/structured/accel/subdiagGrad';
+import type { ComputePath, StructuredMatrix } from '../../src/structured/types';
 import { Rng } from '../../src/util/random';
 import { richardsonGradCheck } from '../structured/fdcheck';
 
-afterEach(() => setSubdiagFastPolicy('auto'));
 
 /** F(w, g, z) = wᵀ K(A, g) z by its definition, A = subdiagonal(s) (+ corner c), in float64. */
 function trilinear(s: number[], c: number, w: number[], g: number[], z: number[]): number {
@@ -84,17 +83,23 @@ describe('LDR-SD fast training op', () => {
   for (const className of ['ldr-sd', 'ldr-sd-corner']) {
     for (const [n, r] of [[2, 2], [7, 1], [7, 3], [16, 1], [16, 3], [100, 1], [100, 3], [1024, 1]]) {
       it(`${className} n=${n} r=${r}: output and every gradient equal the explicit path`, () => {
-        const rng = new Rng(n * 10 + r);
-        const m = createMatrix(className, { n, rank: r, rng });
-        perturb(m, rng);
+        // The same matrix twice (same seed), once per path.
+        const make = (path: ComputePath) => {
+          const rng = new Rng(n * 10 + r);
+          const m = createMatrix(className, { n, rank: r, rng, compute: { path } });
+          perturb(m, rng);
+          return { m, rng };
+        };
+        const { m: mExplicit, rng } = make('krylov-simd');
+        const { m } = make('subdiag-dc');
+        expect([mExplicit.computePath(3), m.computePath(3)]).toEqual(['krylov-simd', 'subdiag-dc']);
         const x = tf.variable(tf.tensor2d(rng.normalArray(3 * n), [3, n]));
         const w = tf.tensor2d(rng.normalArray(3 * n), [3, n]);
-        setSubdiagFastPolicy('never');
         const before = tf.memory().numTensors;
-        const explicit = outputAndGrads(m, x, w);
-        setSubdiagFastPolicy('always');
+        const explicit = outputAndGrads(mExplicit, x, w);
         const fast = outputAndGrads(m, x, w);
         expect(tf.memory().numTensors).toBe(before);
+        mExplicit.dispose();
         expect(maxRelDiff(fast.y.flat(), explicit.y.flat())).toBeLessThan(1e-4);
         expect(Object.keys(fast.grads).sort()).toEqual(Object.keys(explicit.grads).sort());
         for (const k of Object.keys(explicit.grads)) expect(maxRelDiff(fast.grads[k], explicit.grads[k]), k).toBeLessThan(2e-4);
@@ -104,9 +109,8 @@ describe('LDR-SD fast training op', () => {
     }
     for (const [n, r] of [[7, 3], [16, 1], [100, 3]]) {
       it(`${className} n=${n} r=${r}: fast-path gradients match finite differences`, () => {
-        setSubdiagFastPolicy('always');
         const rng = new Rng(n + r + 5);
-        const m = createMatrix(className, { n, rank: r, rng });
+        const m = createMatrix(className, { n, rank: r, rng, compute: { path: 'subdiag-dc' } });
         perturb(m, rng);
         const x = tf.variable(tf.tensor2d(rng.normalArray(2 * n), [2, n]));
         const w = tf.tensor2d(rng.normalArray(2 * n), [2, n]);
@@ -118,23 +122,29 @@ describe('LDR-SD fast training op', () => {
     }
   }
 
-  it('the policy keeps the explicit path on the tensorflow backend and honours overrides', () => {
-    expect(useSubdiagFast('tensorflow', 4096, 1, 1)).toBe(false);
-    setSubdiagFastPolicy('always');
-    expect(useSubdiagFast('wasm', 8, 1, 50)).toBe(true);
-    setSubdiagFastPolicy('never');
-    expect(useSubdiagFast('wasm', 1 << 15, 1, 1)).toBe(false);
+  /** Whether LDR-SD (corner: LDR-SD-corner) takes subdiag-dc; `path` forces one. */
+  const takesDc = (backend: string, n: number, rank: number, batch: number, corner = false, path?: ComputePath) => {
+    const op = { kind: 'subdiagonal' as const, hasCorner: corner };
+    const query = { className: corner ? ('ldr-sd-corner' as const) : ('ldr-sd' as const), n, rank, batch, backend, operators: { A: op, B: op } };
+    return chooseComputePath(query, { path }) === 'subdiag-dc';
+  };
+
+  it('the chooser keeps explicit Krylov rows off the typed-array backends and honours overrides', () => {
+    expect(takesDc('tensorflow', 4096, 1, 1)).toBe(false);
+    expect(takesDc('wasm', 8, 1, 50, false, 'subdiag-dc')).toBe(true);
+    expect(takesDc('wasm', 1 << 15, 1, 1, false, 'krylov-js')).toBe(false);
+    expect(() => takesDc('tensorflow', 4096, 1, 1, false, 'subdiag-dc')).toThrow(/does not apply to ldr-sd on backend tensorflow/);
   });
 
-  it('the measured rule: explicit below n = 1024, fast at large n or small batch (policy.ts table)', () => {
-    expect(useSubdiagFast('wasm', 512, 4, 1)).toBe(false);
-    expect(useSubdiagFast('wasm', 1024, 4, 50)).toBe(true);
-    expect(useSubdiagFast('wasm', 1024, 1, 50)).toBe(false);
-    expect(useSubdiagFast('wasm', 1024, 1, 8)).toBe(true);
-    expect(useSubdiagFast('wasm', 1024, 4, 50, true)).toBe(false);
-    expect(useSubdiagFast('wasm', 1024, 4, 16, true)).toBe(true);
-    expect(useSubdiagFast('wasm', 2048, 1, 50, true)).toBe(false);
-    expect(useSubdiagFast('wasm', 2048, 1, 50)).toBe(true);
-    expect(useSubdiagFast('cpu', 4096, 4, 50, true)).toBe(true);
+  it('the measured rule: explicit below n = 1024, fast at large n or small batch (docs/benchmarks.md)', () => {
+    expect(takesDc('wasm', 512, 4, 1)).toBe(false);
+    expect(takesDc('wasm', 1024, 4, 50)).toBe(true);
+    expect(takesDc('wasm', 1024, 1, 50)).toBe(false);
+    expect(takesDc('wasm', 1024, 1, 8)).toBe(true);
+    expect(takesDc('wasm', 1024, 4, 50, true)).toBe(false);
+    expect(takesDc('wasm', 1024, 4, 16, true)).toBe(true);
+    expect(takesDc('wasm', 2048, 1, 50, true)).toBe(false);
+    expect(takesDc('wasm', 2048, 1, 50)).toBe(true);
+    expect(takesDc('cpu', 4096, 4, 50, true)).toBe(true);
   });
 });

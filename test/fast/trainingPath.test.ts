@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBenchSpeed } from '../../src/cli/bench';
 import { createMatrix } from '../../src/structured/create';
-import { setShiftFftPolicy, useShiftFft } from '../../src/structured/fast/policy';
+import { chooseComputePath } from '../../src/structured/computePath';
+import type { ComputePath } from '../../src/structured/types';
 import { Rng } from '../../src/util/random';
 
-afterEach(() => setShiftFftPolicy('auto'));
-
-function outputAndGrads(className: string, n: number, rank: number, operators: 'z1' | 'z0') {
+function outputAndGrads(className: string, n: number, rank: number, operators: 'z1' | 'z0', path: ComputePath) {
   const rng = new Rng(n + rank);
-  const m = createMatrix(className, { n, rank, rng, options: { operators } });
+  const m = createMatrix(className, { n, rank, rng, options: { operators }, compute: { path } });
+  expect(m.computePath(4)).toBe(path);
   const x = tf.tensor2d(rng.normalArray(4 * n), [4, n]);
   const w = tf.tensor2d(rng.normalArray(4 * n), [4, n]);
   const vars = Object.values(m.variables);
@@ -25,10 +25,8 @@ describe('training path choice for shift-operator classes', () => {
     for (const operators of ['z1', 'z0'] as const) {
       it(`${className} (${operators}): the FFT path gives the explicit path's output and gradients`, () => {
         for (const [n, r] of [[9, 2], [64, 3]]) {
-          setShiftFftPolicy('never');
-          const explicit = outputAndGrads(className, n, r, operators);
-          setShiftFftPolicy('always');
-          const fft = outputAndGrads(className, n, r, operators);
+          const explicit = outputAndGrads(className, n, r, operators, 'krylov-simd');
+          const fft = outputAndGrads(className, n, r, operators, 'shift-fft');
           expect(fft.loss).toBeCloseTo(explicit.loss, 3);
           const flat = (a: unknown): number[] => (Array.isArray(a) ? a.flatMap(flat) : [a as number]);
           const pairs: [unknown, unknown][] = [[fft.y, explicit.y], ...fft.grads.map((g, i) => [g, explicit.grads[i]] as [unknown, unknown])];
@@ -43,6 +41,9 @@ describe('training path choice for shift-operator classes', () => {
     }
   }
   it('uses the FFT path only past the measured crossover, and never off the typed-array backends', () => {
+    const shift = { kind: 'shift' as const };
+    const useShiftFft = (backend: string, n: number, rank: number) =>
+      chooseComputePath({ className: 'toeplitz-like', n, rank, batch: 50, backend, operators: { A: shift, B: shift } }) === 'shift-fft';
     expect(useShiftFft('wasm', 128, 4)).toBe(false);
     expect(useShiftFft('wasm', 256, 1)).toBe(true);
     expect(useShiftFft('wasm', 300, 4)).toBe(false);
@@ -50,6 +51,7 @@ describe('training path choice for shift-operator classes', () => {
     expect(useShiftFft('wasm', 784, 1)).toBe(true);
     expect(useShiftFft('cpu', 2048, 1)).toBe(true);
     expect(useShiftFft('tensorflow', 4096, 4)).toBe(false);
+    expect(useShiftFft('webgpu', 4096, 4)).toBe(false);
   });
 });
 

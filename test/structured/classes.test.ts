@@ -6,11 +6,24 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMatrix } from '../../src/structured/create';
 import { CLASSES } from '../../src/structured/registry';
-import { applyPower, maxAbs, operatorMatrix, steinResidual, reverseRows, type Dense } from '../../src/structured/residual';
-import type { ClassName, ClassSpec, OperatorJson, StructuredMatrix } from '../../src/structured/types';
+import type { ClassName, ClassSpec, StructuredMatrix } from '../../src/structured/types';
 import { Rng } from '../../src/util/random';
 import { richardsonGradCheck, type FdResult } from './fdcheck';
-import { fastfoodDense, forwardReference, krylovProduct, maxDiff, take, toDense } from './reference';
+import {
+  applyPower,
+  fastfoodDense,
+  forwardReference,
+  krylovProduct,
+  maxAbs,
+  maxDiff,
+  operatorMatrix,
+  reverseRows,
+  steinResidual,
+  take,
+  toDense,
+  type Dense,
+  type OperatorJson,
+} from './reference';
 
 const only = process.env.LDR_TEST_CLASSES?.split(',');
 const SPECS = CLASSES.filter((s) => !only || only.includes(s.name));

@@ -2,13 +2,12 @@
 // dense form against a float64 reference rebuilt from the audit JSON alone, the Stein
 // identity, the class relations of PAPER.md §1–2, and gradients on both Krylov paths.
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hankelLike } from '../../src/structured/classes/hankelLike';
 import { ldrSd, ldrSdCorner } from '../../src/structured/classes/ldrSd';
 import { ldrTd, ldrTdCorner } from '../../src/structured/classes/ldrTd';
 import { toeplitzLike } from '../../src/structured/classes/toeplitzLike';
 import { vandermondeLike } from '../../src/structured/classes/vandermondeLike';
-import { setKrylovPath, type KrylovPath } from '../../src/structured/krylov';
 import type { ClassOptions, ClassSpec, OperatorJson, StructuredMatrix } from '../../src/structured/types';
 import { Rng } from '../../src/util/random';
 import { gradCheck } from '../support/gradcheck';
@@ -16,13 +15,15 @@ import { gradCheck } from '../support/gradcheck';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-afterAll(() => setKrylovPath('auto'));
 
 type Dense = number[][];
 const KRYLOV: ClassSpec[] = [toeplitzLike, hankelLike, vandermondeLike, ldrSd, ldrSdCorner, ldrTd, ldrTdCorner];
 
-const build = (spec: ClassSpec, n: number, rank: number, seed: number, options?: ClassOptions) =>
-  spec.create({ n, rank, rng: new Rng(seed), options });
+type KrylovPath = 'simd' | 'js' | 'doubling';
+
+/** One matrix; `path` forces how Krylov rows are built (computePath.ts), else automatic. */
+const build = (spec: ClassSpec, n: number, rank: number, seed: number, options?: ClassOptions, path?: KrylovPath) =>
+  spec.create({ n, rank, rng: new Rng(seed), options, compute: path ? { path: `krylov-${path}` } : undefined });
 
 /** Draw every trainable entry U(−s, s), operators included (what `--random-params` does, scaled). */
 function randomize(m: StructuredMatrix, rng: Rng, s = 0.5): void {
@@ -133,12 +134,11 @@ describe('Krylov-product classes', () => {
 
   for (const path of ['simd', 'js', 'doubling'] as KrylovPath[]) {
     it(`${path}: toDense and forward match the float64 reference from the audit; Stein identity holds`, () => {
-      setKrylovPath(path);
       for (const spec of KRYLOV) {
         for (const options of spec === toeplitzLike || spec === hankelLike ? [{}, { operators: 'z0' as const }] : [{}]) {
           for (const [n, r] of [[8, 1], [13, 3]]) {
             const rng = new Rng(n * 10 + r);
-            const m = build(spec, n, r, n + r, options);
+            const m = build(spec, n, r, n + r, options, path);
             randomize(m, rng);
             const audit = JSON.parse(JSON.stringify(m.audit())) as Audit;
             expect(audit.G.length).toBe(r);
@@ -175,7 +175,6 @@ describe('Krylov-product classes', () => {
           }
         }
       }
-      setKrylovPath('auto');
     });
   }
 
@@ -221,11 +220,11 @@ describe('Krylov-product classes', () => {
 
   for (const path of ['simd', 'js', 'doubling'] as KrylovPath[]) {
     it(`${path}: gradients of every variable match finite differences`, () => {
-      setKrylovPath(path);
       for (const spec of [hankelLike, vandermondeLike, ldrSdCorner, ldrTdCorner]) {
         const n = 8;
         const rng = new Rng(21);
-        const m = build(spec, n, 2, 4);
+        const m = build(spec, n, 2, 4, undefined, path);
+        expect(m.computePath(3)).toBe(`krylov-${path}`);
         randomize(m, rng, 0.4);
         const x = tf.tensor2d(rng.normalArray(3 * n), [3, n]);
         const w = tf.tensor2d(rng.normalArray(3 * n), [3, n]);
@@ -236,7 +235,6 @@ describe('Krylov-product classes', () => {
         tf.dispose([x, w]);
         m.dispose();
       }
-      setKrylovPath('auto');
     });
   }
 

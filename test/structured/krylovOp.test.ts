@@ -3,11 +3,12 @@
 // doubling path, the WebAssembly SIMD kernels against the JS ones, and the whole op (all
 // three paths) against finite differences and each other.
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { krylovPath, krylovProduct, setKrylovPath, type KrylovPath } from '../../src/structured/krylov';
-import { krylovRowsDoubling } from '../../src/structured/krylovDoubling';
-import { krylovRows, krylovRowsBackward } from '../../src/structured/krylovKernels';
-import { krylovRowsBackwardSimd, krylovRowsSimd, simdAvailable } from '../../src/structured/krylovSimd';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { krylovRowsPath } from '../../src/structured/computePath';
+import { krylovProductKernels } from '../../src/structured/accel/krylovKernelOp';
+import { krylovProductDoubling, krylovRowsDoubling } from '../../src/structured/krylovDoubling';
+import { krylovRows, krylovRowsBackward } from '../../src/structured/accel/krylovKernels';
+import { krylovRowsBackwardSimd, krylovRowsSimd, simdAvailable } from '../../src/structured/accel/krylovSimd';
 import {
   diagonalOperator,
   shiftOperator,
@@ -22,7 +23,13 @@ import { gradCheck } from '../support/gradcheck';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-afterAll(() => setKrylovPath('auto'));
+
+type KrylovPath = 'simd' | 'js' | 'doubling';
+
+/** The Krylov product on one explicit-rows path. */
+function krylovProduct(path: KrylovPath, x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tensor2D, A: DisplacementOperator, B: DisplacementOperator): tf.Tensor2D {
+  return path === 'doubling' ? krylovProductDoubling(x, G, H, A, B) : krylovProductKernels(path, x, G, H, A, B);
+}
 
 type Dense = number[][];
 
@@ -281,12 +288,11 @@ describe('Krylov product op', () => {
 
   for (const path of ['simd', 'js', 'doubling'] as KrylovPath[]) {
     it(`${path}: forward equals the float64 reference and gradients match finite differences`, () => {
-      setKrylovPath(path);
       const { opsA, opsB, x, G, H, W, cleanup } = setup(11);
       for (const [na, nb] of pairs) {
         const A = opsA[na];
         const B = opsB[nb];
-        const y = krylovProduct(x, G, H, A, B);
+        const y = krylovProduct(path, x, G, H, A, B);
         const ref = referenceY(
           x.arraySync() as Dense, G.arraySync() as Dense, H.arraySync() as Dense,
           tableMatrix(A.toJson(), n), tableMatrix(B.toJson(), n),
@@ -297,13 +303,12 @@ describe('Krylov product op', () => {
         const vars: Record<string, tf.Variable> = { x, G, H };
         for (const [k, v] of Object.entries(A.variables)) vars[`A.${k}`] = v;
         for (const [k, v] of Object.entries(B.variables)) vars[`B.${k}`] = v;
-        const loss = () => tf.sum(tf.mul(krylovProduct(x, G, H, A, B), W)) as tf.Scalar;
+        const loss = () => tf.sum(tf.mul(krylovProduct(path, x, G, H, A, B), W)) as tf.Scalar;
         for (const res of gradCheck(loss, vars, { eps: 1e-2 })) {
           expect(res.maxRelError, `${path} ${na}/${nb} ${res.name}`).toBeLessThan(2e-2);
         }
       }
       cleanup();
-      setKrylovPath('auto');
     });
   }
 
@@ -314,8 +319,7 @@ describe('Krylov product op', () => {
       const B = opsB[nb];
       const vars = [x, G, H, ...Object.values(A.variables), ...Object.values(B.variables)];
       const run = (path: KrylovPath) => {
-        setKrylovPath(path);
-        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(krylovProduct(x, G, H, A, B), W)) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(krylovProduct(path, x, G, H, A, B), W)) as tf.Scalar, vars);
         const out = { value: value.dataSync()[0], grads: vars.map((v) => Array.from(grads[v.name].dataSync())) };
         value.dispose();
         Object.values(grads).forEach((g) => g.dispose());
@@ -331,7 +335,6 @@ describe('Krylov product op', () => {
         });
       }
     }
-    setKrylovPath('auto');
     cleanup();
   });
 
@@ -341,12 +344,11 @@ describe('Krylov product op', () => {
     const B = opsB['subdiagonal+corner'];
     const vars = [G, H, ...Object.values(A.variables), ...Object.values(B.variables)];
     for (const path of ['simd', 'js', 'doubling'] as KrylovPath[]) {
-      setKrylovPath(path);
       const step = () => {
         tf.tidy(() => {
-          krylovProduct(x, G, H, A, B);
+          krylovProduct(path, x, G, H, A, B);
         });
-        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(krylovProduct(x, G, H, A, B), W)) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(krylovProduct(path, x, G, H, A, B), W)) as tf.Scalar, vars);
         tf.tidy(() => vars.forEach((v) => v.assign(tf.sub(v, tf.mul(1e-3, grads[v.name])))));
         value.dispose();
         Object.values(grads).forEach((g) => g.dispose());
@@ -356,29 +358,28 @@ describe('Krylov product op', () => {
       for (let i = 0; i < 5; i++) step();
       expect(tf.memory().numTensors, path).toBe(before);
     }
-    setKrylovPath('auto');
     cleanup();
   });
 
   it('the default (simd) path on the wasm backend matches the cpu backend', async () => {
     // The same seeded case built on each backend (variables live where they are created).
     const run = () => {
+      const path = krylovRowsPath(tf.getBackend()) === 'krylov-simd' ? 'simd' : 'js';
       const { opsA, opsB, x, G, H, W, cleanup } = setup(14);
       const A = opsA['tridiagonal+corners'];
       const B = opsB['subdiagonal+corner'];
       const vars = [x, G, H, ...Object.values(A.variables), ...Object.values(B.variables)];
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(krylovProduct(x, G, H, A, B), W)) as tf.Scalar, vars);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(krylovProduct(path, x, G, H, A, B), W)) as tf.Scalar, vars);
       const out = { loss: value.dataSync()[0], grads: vars.map((v) => Array.from(grads[v.name].dataSync())) };
       tf.dispose([value, ...Object.values(grads)]);
       cleanup();
       return out;
     };
-    setKrylovPath('auto');
     const cpu = run();
     require('@tensorflow/tfjs-backend-wasm');
     await tf.setBackend('wasm');
     try {
-      expect(krylovPath()).toBe('simd');
+      expect(krylovRowsPath('wasm')).toBe('krylov-simd');
       const wasm = run();
       expect(Math.abs(wasm.loss - cpu.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(cpu.loss)));
       wasm.grads.forEach((g, i) => {

@@ -1,7 +1,98 @@
-// Float64 references straight from PAPER.md §1–2, independent of the classes' own code paths.
+// Float64 references straight from the definitions (docs/method.md: operators, Krylov product,
+// classes), independent of the classes' own code paths: this file imports nothing from src/.
 import * as tf from '@tensorflow/tfjs';
-import { applyPower, matMul, operatorMatrix, transpose, type Dense } from '../../src/structured/residual';
-import type { OperatorJson } from '../../src/structured/types';
+
+/** A row-major dense matrix (what `ldr layer --json` prints). */
+export type Dense = number[][];
+
+/** An operator as `ldr layer --json` prints it (the audit's JSON, written out here on purpose). */
+export type OperatorJson =
+  | { kind: 'shift'; f: number }
+  | { kind: 'subdiagonal'; subdiag: number[]; corner: number }
+  | { kind: 'tridiagonal'; subdiag: number[]; diag: number[]; superdiag: number[]; upperRight: number; lowerLeft: number }
+  | { kind: 'diagonal'; diag: number[] };
+
+/** A v for one operator, entry by entry from its definition (no matrix is built). */
+export function applyOperator(op: OperatorJson, v: number[]): number[] {
+  const n = v.length;
+  const out = new Array<number>(n).fill(0);
+  for (let j = 0; j < n; j++) {
+    switch (op.kind) {
+      case 'shift': // (Z_f v)[0] = f·v[n−1], (Z_f v)[j] = v[j−1]
+        out[j] = j === 0 ? op.f * v[n - 1] : v[j - 1];
+        break;
+      case 'subdiagonal': // (A v)[0] = c·v[n−1], (A v)[j] = s[j−1]·v[j−1]
+        out[j] = j === 0 ? op.corner * v[n - 1] : op.subdiag[j - 1] * v[j - 1];
+        break;
+      case 'tridiagonal': {
+        let s = op.diag[j] * v[j];
+        if (j > 0) s += op.subdiag[j - 1] * v[j - 1];
+        if (j < n - 1) s += op.superdiag[j] * v[j + 1];
+        if (j === 0) s += op.upperRight * v[n - 1];
+        if (j === n - 1) s += op.lowerLeft * v[0];
+        out[j] = s;
+        break;
+      }
+      case 'diagonal':
+        out[j] = op.diag[j] * v[j];
+        break;
+    }
+  }
+  return out;
+}
+
+/** The n×n matrix of an operator: column k is A e_k. */
+export function operatorMatrix(op: OperatorJson, n: number): Dense {
+  const cols: number[][] = [];
+  for (let k = 0; k < n; k++) {
+    const e = new Array<number>(n).fill(0);
+    e[k] = 1;
+    cols.push(applyOperator(op, e));
+  }
+  return transpose(cols);
+}
+
+export function transpose(a: Dense): Dense {
+  return a[0].map((_, j) => a.map((row) => row[j]));
+}
+
+/** The plain triple loop. */
+export function matMul(a: Dense, b: Dense): Dense {
+  return a.map((row) =>
+    b[0].map((_, j) => {
+      let s = 0;
+      for (let k = 0; k < row.length; k++) s += row[k] * b[k][j];
+      return s;
+    }),
+  );
+}
+
+/** a + sign·b entrywise. */
+export function add(a: Dense, b: Dense, sign = 1): Dense {
+  return a.map((row, i) => row.map((x, j) => x + sign * b[i][j]));
+}
+
+/** A^k v by k matrix–vector products. */
+export function applyPower(a: Dense, v: number[], k: number): number[] {
+  let x = v.slice();
+  for (let t = 0; t < k; t++) x = a.map((row) => row.reduce((s, aij, j) => s + aij * x[j], 0));
+  return x;
+}
+
+/** The Stein residual M − A M Bᵀ. */
+export function steinResidual(m: Dense, a: Dense, b: Dense): Dense {
+  return add(m, matMul(matMul(a, m), transpose(b)), -1);
+}
+
+/** J·M: the rows in reverse order. */
+export function reverseRows(a: Dense): Dense {
+  return a.slice().reverse();
+}
+
+/** Largest absolute entry. */
+export function maxAbs(a: Dense): number {
+  return a.reduce((m, row) => row.reduce((mm, x) => Math.max(mm, Math.abs(x)), m), 0);
+}
 
 export function toDense(t: tf.Tensor): Dense {
   return t.arraySync() as Dense;

@@ -1,6 +1,8 @@
 // circulant (c): M[i][j] = c[(i − j) mod n], c ~ N(0, 1/n); n parameters (PAPER.md §2).
 // Training path: Y = X Mᵀ row by row as circular convolutions y = c ⊛ x, by real FFTs over
-// typed arrays in one custom op (fast/fft.ts): O(b n log n) instead of a dense n×n product.
+// typed arrays in one custom op (accel/fft.ts): O(b n log n) instead of a dense n×n product
+// (circulant-fft). Backends other than cpu and wasm gather the n×n matrix with tensor ops
+// instead (circulant-dense; computePath.ts).
 // Transform size N = n when n is a power of two (an n-point DFT is exactly circular), else
 // N = the power of two ≥ 2n − 1 (linear convolution, then wrap the tail around).
 // Backward: dx_j = Σ_k c_k dy_{(j+k) mod n} and dc_k = Σ_rows Σ_j x_j dy_{(j+k) mod n} are
@@ -8,20 +10,17 @@
 // Measured on wasm, n = 1024, batch 50, forward+backward: 10 ms as a dense product (Mᵀ built
 // in JS, dMᵀ folded back into c) vs 5 ms here.
 import * as tf from '@tensorflow/tfjs';
-import { irfft, isPowerOfTwo, mulSpectra, nextPowerOfTwo, rfft, type HalfSpectrum } from '../fast/fft';
-import type { ClassSpec, MatrixInit, StructuredMatrix } from '../types';
+import { halfSpectrumVec, irfftInto, isPowerOfTwo, mulSpec, nextPowerOfTwo, rfftInto, type Spectrum, type Vec, zeros } from '../accel/fft';
+import { chooseComputePath } from '../computePath';
+import type { ClassSpec, ComputeOptions, ComputePath, MatrixInit, StructuredMatrix } from '../types';
 import { variableFrom } from './arrays';
 
 function transformSize(n: number): number {
   return isPowerOfTwo(n) ? Math.max(2, n) : nextPowerOfTwo(2 * n - 1);
 }
 
-function emptySpectrum(N: number): HalfSpectrum {
-  return { re: new Float64Array(N / 2 + 1), im: new Float64Array(N / 2 + 1) };
-}
-
 /** acc (+)= conj(a)·b pointwise: the spectrum of the cross-correlation Σ_j a_j b_{j+m}. */
-function conjMul(a: HalfSpectrum, b: HalfSpectrum, acc: HalfSpectrum, add: boolean): HalfSpectrum {
+function conjMul(a: Spectrum, b: Spectrum, acc: Spectrum, add: boolean): Spectrum {
   for (let k = 0; k < a.re.length; k++) {
     const re = a.re[k] * b.re[k] + a.im[k] * b.im[k];
     const im = a.re[k] * b.im[k] - a.im[k] * b.re[k];
@@ -32,60 +31,91 @@ function conjMul(a: HalfSpectrum, b: HalfSpectrum, acc: HalfSpectrum, add: boole
 }
 
 /** Circular convolution from a length-N linear one: out[i] = z[i] + z[i + n]. */
-function wrapConvolution(z: Float64Array, n: number, out: Float32Array, off: number): void {
+function wrapConvolution(z: Vec, n: number, out: Float32Array, off: number): void {
   const N = z.length;
   for (let i = 0; i < n; i++) out[off + i] = z[i] + (i + n < N ? z[i + n] : 0);
 }
 
 /** Circular correlation from a linear one (lag m at index m mod N): out[k] = r[k] + r[k − n]. */
-function wrapCorrelation(z: Float64Array, n: number, out: Float32Array, off: number): void {
+function wrapCorrelation(z: Vec, n: number, out: Float32Array, off: number): void {
   const N = z.length;
   for (let k = 0; k < n; k++) out[off + k] = N === n ? z[k] : z[k] + z[N - n + k];
 }
 
-/** Y = X Mᵀ (b×n) for the circulant M of c, differentiable w.r.t. X and c. */
-const circulantProduct = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+/** The real sequence of length N with half spectrum S. */
+function inverse(S: Spectrum, N: number): Vec {
+  const out = zeros(N);
+  irfftInto(S, N, out);
+  return out;
+}
+
+/** The half spectrum of x zero-padded to N. */
+function forward(x: ArrayLike<number>, N: number): Spectrum {
+  const S = halfSpectrumVec(N);
+  rfftInto(x, N, S);
+  return S;
+}
+
+/** circulant-fft: Y = X Mᵀ (b×n) for the circulant M of c, differentiable w.r.t. X and c. */
+const circulantProductFft = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, c] = inputs as tf.Tensor[];
   const [batch, n] = x.shape as [number, number];
   const N = transformSize(n);
   const xv = x.dataSync();
-  const C = rfft(c.dataSync(), N);
-  const X: HalfSpectrum[] = []; // kept for dc
+  const C = forward(c.dataSync(), N);
+  const X: Spectrum[] = []; // kept for dc
   const y = new Float32Array(batch * n);
-  const work = emptySpectrum(N);
+  const work = halfSpectrumVec(N);
   for (let r = 0; r < batch; r++) {
-    X.push(rfft(xv.subarray(r * n, (r + 1) * n), N));
-    wrapConvolution(irfft(mulSpectra(C, X[r], work), N), n, y, r * n);
+    X.push(forward(xv.subarray(r * n, (r + 1) * n), N));
+    wrapConvolution(inverse(mulSpec(C, X[r], work), N), n, y, r * n);
   }
   return {
     value: tf.tensor2d(y, [batch, n]),
     gradFunc: (dy: tf.Tensor) => {
       const dv = dy.dataSync();
       const dx = new Float32Array(batch * n);
-      const dcSpectrum = emptySpectrum(N);
+      const dcSpectrum = halfSpectrumVec(N);
       for (let r = 0; r < batch; r++) {
-        const DY = rfft(dv.subarray(r * n, (r + 1) * n), N);
-        wrapCorrelation(irfft(conjMul(C, DY, work, false), N), n, dx, r * n);
+        const DY = forward(dv.subarray(r * n, (r + 1) * n), N);
+        wrapCorrelation(inverse(conjMul(C, DY, work, false), N), n, dx, r * n);
         conjMul(X[r], DY, dcSpectrum, true);
       }
       const dc = new Float32Array(n);
-      wrapCorrelation(irfft(dcSpectrum, N), n, dc, 0);
+      wrapCorrelation(inverse(dcSpectrum, N), n, dc, 0);
       return [tf.tensor2d(dx, [batch, n]), tf.tensor1d(dc)];
     },
   };
 });
+
+/** Indices (i − j) mod n of M[i][j] = c[(i − j) mod n], row-major. */
+function circulantIndices(n: number): Int32Array {
+  const idx = new Int32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) idx[i * n + j] = (((i - j) % n) + n) % n;
+  return idx;
+}
+
+/** circulant-dense: M gathered from c by tensor ops, Y = X Mᵀ; TF.js derives the gradients. */
+function circulantProductDense(x: tf.Tensor2D, c: tf.Tensor, n: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const M = tf.reshape(tf.gather(c, tf.tensor1d(circulantIndices(n), 'int32')), [n, n]) as tf.Tensor2D;
+    return tf.matMul(x, M, false, true);
+  });
+}
 
 class Circulant implements StructuredMatrix {
   readonly className = 'circulant' as const;
   readonly rank = null;
   readonly m: number;
   readonly variables: { c: tf.Variable };
+  private readonly compute: ComputeOptions;
 
   constructor(
     readonly n: number,
     init: MatrixInit,
   ) {
     this.m = n;
+    this.compute = init.compute ?? {};
     this.variables = { c: variableFrom(init.rng.normalArray(n, 1 / Math.sqrt(n)), [n]) };
   }
 
@@ -93,8 +123,13 @@ class Circulant implements StructuredMatrix {
     return this.variables.c.size;
   }
 
+  computePath(batch: number): ComputePath {
+    return chooseComputePath({ className: this.className, n: this.n, rank: 1, backend: tf.getBackend(), batch }, this.compute);
+  }
+
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return circulantProduct(x, this.variables.c) as tf.Tensor2D;
+    if (this.computePath(x.shape[0]) === 'circulant-dense') return circulantProductDense(x, this.variables.c, this.n);
+    return circulantProductFft(x, this.variables.c) as tf.Tensor2D;
   }
 
   /** Straight from the definition (not via the training op, so tests compare two paths). */
@@ -106,7 +141,7 @@ class Circulant implements StructuredMatrix {
     return tf.tensor2d(m, [n, n]);
   }
 
-  audit(): Record<string, unknown> {
+  audit(): object {
     return {};
   }
 

@@ -8,25 +8,39 @@
 // paramCount = 3N (= 3n when n is a power of two). audit(): {permutation: P, paddedN: N}.
 //
 // Forward and backward are hand-written loops over typed arrays (fast Walsh–Hadamard
-// transform, O(b·N log N)) inside one custom op. Backward uses Hᵀ = H and Πᵀ = Π⁻¹.
+// transform, O(b·N log N)) inside one custom op (fastfood-fwht). Backward uses Hᵀ = H and
+// Πᵀ = Π⁻¹. Backends other than cpu and wasm run the same transforms as tensor ops
+// (fastfood-tensor; computePath.ts).
 import * as tf from '@tensorflow/tfjs';
-import { nextPowerOfTwo } from '../fast/fft';
-import type { ClassSpec, MatrixInit, StructuredMatrix } from '../types';
+import { nextPowerOfTwo } from '../accel/fft';
+import { fwht } from '../accel/fwht';
+import { chooseComputePath } from '../computePath';
+import type { ClassSpec, ComputeOptions, ComputePath, MatrixInit, StructuredMatrix } from '../types';
 import type { Rng } from '../../util/random';
 import { variableFrom } from './arrays';
 
-/** In-place unnormalised Walsh–Hadamard transform (Sylvester order) of v[off, off+N). */
-function fwht(v: Float64Array, off: number, N: number): void {
+/** fastfood-tensor: H·v for every row of v [b, N] by log₂ N butterfly stages of tensor ops. */
+function fwhtTensor(v: tf.Tensor2D): tf.Tensor2D {
+  const [b, N] = v.shape;
+  let u: tf.Tensor = v;
   for (let h = 1; h < N; h *= 2) {
-    for (let i = off; i < off + N; i += 2 * h) {
-      for (let j = i; j < i + h; j++) {
-        const a = v[j];
-        const b = v[j + h];
-        v[j] = a + b;
-        v[j + h] = a - b;
-      }
-    }
+    // Index blk·2h + half·h + k: the pair (half 0, half 1) becomes (a + c, a − c), as in fwht().
+    const [a, c] = tf.split(tf.reshape(u, [b, N / (2 * h), 2, h]), 2, 2);
+    u = tf.concat([tf.add(a, c), tf.sub(a, c)], 2);
   }
+  return tf.reshape(u, [b, N]) as tf.Tensor2D;
+}
+
+/** fastfood-tensor: Y = X Mᵀ by tensor ops only (any backend); TF.js derives the gradients. */
+function fastfoodTensor(x: tf.Tensor2D, S: tf.Tensor, G: tf.Tensor, B: tf.Tensor, P: Int32Array): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [, n] = x.shape;
+    const N = P.length;
+    const bx = tf.mul(x, tf.slice(B, [0], [n]));
+    const u = fwhtTensor(tf.pad(bx, [[0, 0], [0, N - n]]) as tf.Tensor2D);
+    const w = fwhtTensor(tf.mul(tf.gather(u, tf.tensor1d(P, 'int32'), 1), G) as tf.Tensor2D);
+    return tf.mul(tf.slice(w, [0, 0], [-1, n]), tf.slice(S, [0], [n])) as tf.Tensor2D;
+  });
 }
 
 /** Y = X Mᵀ for X (b×n), differentiable w.r.t. X, S, G, B; P fixed. */
@@ -115,12 +129,14 @@ class Fastfood implements StructuredMatrix {
   readonly permutation: Int32Array;
   readonly variables: { S: tf.Variable; G: tf.Variable; B: tf.Variable };
   private readonly op: (x: tf.Tensor, s: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+  private readonly compute: ComputeOptions;
 
   constructor(
     readonly n: number,
     init: MatrixInit,
   ) {
     this.m = n;
+    this.compute = init.compute ?? {};
     const N = nextPowerOfTwo(n);
     this.paddedN = N;
     const rng = init.rng;
@@ -143,8 +159,13 @@ class Fastfood implements StructuredMatrix {
     return 3 * this.paddedN;
   }
 
+  computePath(batch: number): ComputePath {
+    return chooseComputePath({ className: this.className, n: this.n, rank: 1, backend: tf.getBackend(), batch }, this.compute);
+  }
+
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const { S, G, B } = this.variables;
+    if (this.computePath(x.shape[0]) === 'fastfood-tensor') return fastfoodTensor(x, S, G, B, this.permutation);
     return this.op(x, S, G, B) as tf.Tensor2D;
   }
 
@@ -153,7 +174,7 @@ class Fastfood implements StructuredMatrix {
     return tf.tidy(() => tf.transpose(this.apply(tf.eye(this.n) as tf.Tensor2D)));
   }
 
-  audit(): Record<string, unknown> {
+  audit(): { permutation: number[]; paddedN: number } {
     return { permutation: Array.from(this.permutation), paddedN: this.paddedN };
   }
 

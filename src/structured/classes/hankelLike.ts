@@ -8,6 +8,6 @@ export const hankelLike: ClassSpec = {
   aliases: ['h'],
   hasRank: true,
   paramCount: (n, r) => 2 * r * n,
-  create: ({ n, rank, rng, options }: MatrixInit) =>
-    new KrylovMatrix({ className: 'hankel-like', n, rank, rng, ...toeplitzShifts(n, options), reverseOutput: true }),
+  create: ({ n, rank, rng, options, compute }: MatrixInit) =>
+    new KrylovMatrix({ className: 'hankel-like', n, rank, rng, compute, ...toeplitzShifts(n, options), reverseOutput: true }),
 };

@@ -6,12 +6,13 @@ import { subdiagonalOperator } from '../operators';
 import type { ClassName, ClassSpec, MatrixInit } from '../types';
 
 function create(className: ClassName, corner: boolean) {
-  return ({ n, rank, rng }: MatrixInit) =>
+  return ({ n, rank, rng, compute }: MatrixInit) =>
     new KrylovMatrix({
       className,
       n,
       rank,
       rng,
+      compute,
       A: subdiagonalOperator(n, { corner }),
       B: subdiagonalOperator(n, { corner }),
     });

@@ -6,12 +6,13 @@ import { tridiagonalOperator } from '../operators';
 import type { ClassName, ClassSpec, MatrixInit } from '../types';
 
 function create(className: ClassName, corners: boolean) {
-  return ({ n, rank, rng }: MatrixInit) =>
+  return ({ n, rank, rng, compute }: MatrixInit) =>
     new KrylovMatrix({
       className,
       n,
       rank,
       rng,
+      compute,
       A: tridiagonalOperator(n, { corners }),
       B: tridiagonalOperator(n, { corners }),
     });

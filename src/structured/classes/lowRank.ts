@@ -2,7 +2,7 @@
 // (2rn when square, PAPER.md §2). Natively rectangular.
 // Forward Y = (X Hᵀ) G: two thin plain products; the only explicit transpose is of H (r×n, cheap).
 import * as tf from '@tensorflow/tfjs';
-import type { ClassSpec, MatrixInit, StructuredMatrix } from '../types';
+import type { ClassSpec, ComputePath, MatrixInit, StructuredMatrix } from '../types';
 import { totalSize, variableFrom } from './arrays';
 
 class LowRank implements StructuredMatrix {
@@ -28,6 +28,10 @@ class LowRank implements StructuredMatrix {
     return totalSize(this.variables);
   }
 
+  computePath(): ComputePath {
+    return 'low-rank';
+  }
+
   apply(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const { G, H } = this.variables;
@@ -40,8 +44,8 @@ class LowRank implements StructuredMatrix {
     return tf.tidy(() => tf.matMul(this.variables.G as tf.Tensor2D, this.variables.H as tf.Tensor2D, true, false));
   }
 
-  audit(): Record<string, unknown> {
-    return { G: this.variables.G.arraySync(), H: this.variables.H.arraySync() };
+  audit(): { G: number[][]; H: number[][] } {
+    return { G: this.variables.G.arraySync() as number[][], H: this.variables.H.arraySync() as number[][] };
   }
 
   dispose(): void {

@@ -15,6 +15,6 @@ export const toeplitzLike: ClassSpec = {
   aliases: ['t'],
   hasRank: true,
   paramCount: (n, r) => 2 * r * n,
-  create: ({ n, rank, rng, options }: MatrixInit) =>
-    new KrylovMatrix({ className: 'toeplitz-like', n, rank, rng, ...toeplitzShifts(n, options) }),
+  create: ({ n, rank, rng, options, compute }: MatrixInit) =>
+    new KrylovMatrix({ className: 'toeplitz-like', n, rank, rng, compute, ...toeplitzShifts(n, options) }),
 };

@@ -9,7 +9,7 @@ export const vandermondeLike: ClassSpec = {
   aliases: ['v'],
   hasRank: true,
   paramCount: (n, r) => 2 * r * n + n,
-  create: ({ n, rank, rng }: MatrixInit) =>
+  create: ({ n, rank, rng, compute }: MatrixInit) =>
     // d is drawn first, then G and H.
-    new KrylovMatrix({ className: 'vandermonde-like', n, rank, A: diagonalOperator(n, rng), B: shiftOperator(n, 0), rng }),
+    new KrylovMatrix({ className: 'vandermonde-like', n, rank, A: diagonalOperator(n, rng), B: shiftOperator(n, 0), rng, compute }),
 };

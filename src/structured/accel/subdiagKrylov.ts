@@ -31,25 +31,12 @@ interface Block {
   q: Vec;
 }
 
-export interface KrylovPlan {
-  /** y = K(A, g) z */
-  mul(z: ArrayLike<number>): Float64Array;
-  /** u = K(A, g)ᵀ x */
-  mulT(x: ArrayLike<number>): Float64Array;
-}
-
 /** K(A, g_i) for generators g_0 … g_{r−1} sharing one subdiagonal operator A. */
 export interface KrylovSumPlan {
   /** y = Σ_i K(A, g_i) z_i */
   mulSum(zs: ArrayLike<number>[]): Float64Array;
   /** u_i = K(A, g_i)ᵀ x, every i */
   mulTAll(x: ArrayLike<number>): Float64Array[];
-}
-
-/** Plan for K(A, g) with A = subdiagonal(s), s of length n − 1, no corner. */
-export function planSubdiagKrylov(s: ArrayLike<number>, g: ArrayLike<number>): KrylovPlan {
-  const plan = planSubdiagKrylovSum(s, [g]);
-  return { mul: (z) => plan.mulSum([z]), mulT: (x) => plan.mulTAll(x)[0] };
 }
 
 /**
@@ -285,12 +272,6 @@ function leavesTransposed(leaves: [number, number][], coef: Vec, x: Vec, u: Vec)
   }
 }
 
-/** Plan for K(A, g) with A = subdiagonal(s) plus corner c at (0, n−1). */
-export function planSubdiagCornerKrylov(s: ArrayLike<number>, corner: number, g: ArrayLike<number>): KrylovPlan {
-  const plan = planSubdiagCornerKrylovSum(s, corner, [g]);
-  return { mul: (z) => plan.mulSum([z]), mulT: (x) => plan.mulTAll(x)[0] };
-}
-
 /** planSubdiagKrylovSum with a corner c at (0, n−1): the doubled chain (s, c, s), folded back. */
 export function planSubdiagCornerKrylovSum(s: ArrayLike<number>, corner: number, gens: ArrayLike<number>[]): KrylovSumPlan {
   const n = gens[0].length;
@@ -328,9 +309,3 @@ export function planSubdiagCornerKrylovSum(s: ArrayLike<number>, corner: number,
     },
   };
 }
-
-// One-shot forms (tests, and callers that multiply by a matrix once).
-export const subdiagKrylovMul = (s: ArrayLike<number>, g: ArrayLike<number>, z: ArrayLike<number>) => planSubdiagKrylov(s, g).mul(z);
-export const subdiagKrylovMulT = (s: ArrayLike<number>, g: ArrayLike<number>, x: ArrayLike<number>) => planSubdiagKrylov(s, g).mulT(x);
-export const subdiagCornerKrylovMul = (s: ArrayLike<number>, c: number, g: ArrayLike<number>, z: ArrayLike<number>) => planSubdiagCornerKrylov(s, c, g).mul(z);
-export const subdiagCornerKrylovMulT = (s: ArrayLike<number>, c: number, g: ArrayLike<number>, x: ArrayLike<number>) => planSubdiagCornerKrylov(s, c, g).mulT(x);

@@ -9,55 +9,25 @@
 // and b×n matrices are ever transposed (large transposes and matMul transpose flags are
 // slow on wasm).
 //
-// Three paths: 'simd' (the Krylov loops in a WebAssembly SIMD module; cpu and wasm
-// backends), 'js' (the same loops in plain JavaScript, where WebAssembly SIMD is missing)
-// and 'doubling' (pure tensor ops; any backend, the default on `tensorflow`/CUDA where
-// reading tensors back costs a device sync).
+// Two ways to build the rows (computePath.ts picks one): 'simd' (the Krylov loops in a
+// WebAssembly SIMD module) and 'js' (the same loops in plain JavaScript, where WebAssembly SIMD
+// is missing); both only on the cpu and wasm backends. The portable tensor-op path is
+// ../krylovDoubling.ts.
 import * as tf from '@tensorflow/tfjs';
-import { krylovRows, krylovRowsBackward, type OperatorCoeffs, type OperatorGrads } from './krylovKernels';
-import { krylovProductDoubling, krylovRowsDoubling } from './krylovDoubling';
-import { krylovRowsBackwardSimd, krylovRowsSimd, simdAvailable } from './krylovSimd';
-import type { DisplacementOperator } from './operators';
-import { runLazyGradOp, type LazyGrads } from './lazyGradOp';
+import { krylovRows, krylovRowsBackward } from './krylovKernels';
+import { krylovRowsBackwardSimd, krylovRowsSimd } from './krylovSimd';
+import type { DisplacementOperator, OperatorCoeffs, OperatorGrads } from '../operators';
+import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
 
-export type KrylovPath = 'simd' | 'js' | 'doubling';
+export type KernelBuild = 'simd' | 'js';
 
-let forcedPath: KrylovPath | null = null;
-
-/** Force a path ('auto' restores the choice by backend). For tests and benchmarks. */
-export function setKrylovPath(path: KrylovPath | 'auto'): void {
-  forcedPath = path === 'auto' ? null : path;
-}
-
-/** The path the Krylov product takes on the current backend. */
-export function krylovPath(): KrylovPath {
-  if (forcedPath) return forcedPath;
-  const backend = tf.getBackend();
-  if (backend !== 'cpu' && backend !== 'wasm') return 'doubling';
-  return simdAvailable() ? 'simd' : 'js';
-}
-
-/** Y = X·Mᵀ for X (b×n), generators G, H (r×n), operators A, B; differentiable w.r.t. all of them. */
-export function krylovProduct(
-  x: tf.Tensor2D,
-  G: tf.Tensor2D,
-  H: tf.Tensor2D,
-  A: DisplacementOperator,
-  B: DisplacementOperator,
-): tf.Tensor2D {
-  const path = krylovPath();
-  return path === 'doubling' ? krylovProductDoubling(x, G, H, A, B) : krylovProductKernels(path, x, G, H, A, B);
-}
-
-/** (r·n)×n Krylov rows (row i·n+k = A^k v_i) on the current path; for toDense and audits. */
-export function krylovRowsTensor(A: DisplacementOperator, V: tf.Tensor2D): tf.Tensor2D {
-  const path = krylovPath();
-  if (path === 'doubling') return tf.tidy(() => krylovRowsDoubling(A.dense(), V));
-  return rowsTensor(path, A.coeffs(), V.dataSync(), V.shape[0]).tensor;
+/** (r·n)×n Krylov rows (row i·n+k = A^k v_i) by the typed-array loops; for toDense and audits. */
+export function krylovRowsKernels(build: KernelBuild, A: DisplacementOperator, V: tf.Tensor2D): tf.Tensor2D {
+  return rowsTensor(build, A.coeffs(), V.dataSync(), V.shape[0]).tensor;
 }
 
 /** Krylov rows as a tensor; `rows` keeps the JS path's array for its backward. */
-function rowsTensor(path: 'simd' | 'js', co: OperatorCoeffs, V: ArrayLike<number>, r: number) {
+function rowsTensor(path: KernelBuild, co: OperatorCoeffs, V: ArrayLike<number>, r: number) {
   const n = co.n;
   if (path === 'js') {
     const rows = krylovRows(co, V, r);
@@ -80,8 +50,9 @@ function rowsBackward(
   return rows ? krylovRowsBackward(co, rows, dK, r) : krylovRowsBackwardSimd(co, V, dK, r);
 }
 
-function krylovProductKernels(
-  path: 'simd' | 'js',
+/** Y = X·Mᵀ for X (b×n), generators G, H (r×n), operators A, B; differentiable w.r.t. all of them. */
+export function krylovProductKernels(
+  path: KernelBuild,
   x: tf.Tensor2D,
   G: tf.Tensor2D,
   H: tf.Tensor2D,

@@ -1,7 +1,7 @@
 // FFTs: an iterative radix-4 complex FFT (one radix-2 pass first when log2 n is odd) with
 // cached bit-reversal and per-pass twiddle tables, and real-input transforms (rfft/irfft)
 // through a complex FFT of half the length. TF.js has no FFT kernel on the wasm backend (and its
-// cpu one is slow), so the fast structured products (fast/*.ts) run on these transforms.
+// cpu one is slow), so the fast structured products (accel/*.ts, classes/circulant.ts) run on these transforms.
 //
 // Working arrays are plain JS arrays of doubles (`Vec`), not typed arrays: once any ArrayBuffer
 // in the process has been detached — the wasm backend detaches its old heap buffer whenever its
@@ -9,7 +9,7 @@
 // ~1.45× slower after one detach, in every `ldr` process that has run a wasm op), while arrays
 // of doubles are unaffected. Typed arrays are only read or written at the edges (inputs,
 // results). The *Into forms write into caller buffers and use cached scratch, so the hot loops
-// allocate nothing.
+// allocate nothing. This is the one FFT API of the project.
 
 /** A packed array of doubles. */
 export type Vec = number[];
@@ -356,79 +356,4 @@ export function toVec(a: ArrayLike<number>): Vec {
   const v = zeros(a.length);
   for (let i = 0; i < a.length; i++) v[i] = a[i];
   return v;
-}
-
-// ---- Typed-array forms (one-shot callers outside the hot paths, e.g. classes/circulant.ts) ----
-
-/** A spectrum of a real sequence of length N: bins 0 … N/2 (the rest is their conjugate mirror). */
-export interface HalfSpectrum {
-  re: Float64Array;
-  im: Float64Array;
-}
-
-/** DFT of the real sequence x zero-padded to N (a power of two ≥ 2), via one complex FFT of N/2. */
-export function rfft(x: ArrayLike<number>, N: number): HalfSpectrum {
-  const s = halfSpectrumVec(N);
-  rfftInto(x, N, s);
-  return { re: Float64Array.from(s.re), im: Float64Array.from(s.im) };
-}
-
-/** Inverse of rfft: the real sequence of length N whose half spectrum is X. */
-export function irfft(X: HalfSpectrum, N: number): Float64Array {
-  const s = { re: toVec(X.re), im: toVec(X.im) };
-  const out = zeros(N);
-  irfftInto(s, N, out);
-  return Float64Array.from(out);
-}
-
-/** Pointwise product of half spectra (a circular convolution of the real sequences), into `out` if given. */
-export function mulSpectra(a: HalfSpectrum, b: HalfSpectrum, out?: HalfSpectrum): HalfSpectrum {
-  const m = a.re.length;
-  const o = out ?? { re: new Float64Array(m), im: new Float64Array(m) };
-  for (let k = 0; k < m; k++) {
-    const ar = a.re[k], ai = a.im[k], br = b.re[k], bi = b.im[k];
-    o.re[k] = ar * br - ai * bi;
-    o.im[k] = ar * bi + ai * br;
-  }
-  return o;
-}
-
-/** Naive O(n²) DFT (tests). */
-export function naiveDft(re: ArrayLike<number>, im: ArrayLike<number>, inverse = false): [Float64Array, Float64Array] {
-  const n = re.length;
-  const outRe = new Float64Array(n);
-  const outIm = new Float64Array(n);
-  const sign = inverse ? 1 : -1;
-  for (let k = 0; k < n; k++) {
-    let sr = 0;
-    let si = 0;
-    for (let j = 0; j < n; j++) {
-      const ang = (sign * 2 * Math.PI * ((j * k) % n)) / n;
-      const c = Math.cos(ang);
-      const s = Math.sin(ang);
-      sr += re[j] * c - im[j] * s;
-      si += re[j] * s + im[j] * c;
-    }
-    outRe[k] = inverse ? sr / n : sr;
-    outIm[k] = inverse ? si / n : si;
-  }
-  return [outRe, outIm];
-}
-
-/** Linear convolution a * b (length la + lb − 1) of two real sequences. */
-export function convolve(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
-  const outLen = a.length + b.length - 1;
-  if (a.length * b.length <= 4096) return convolveDirect(a, b);
-  const N = Math.max(2, nextPowerOfTwo(outLen));
-  return irfft(mulSpectra(rfft(a, N), rfft(b, N)), N).subarray(0, outLen);
-}
-
-export function convolveDirect(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(a.length + b.length - 1);
-  for (let i = 0; i < a.length; i++) {
-    const ai = a[i];
-    if (ai === 0) continue;
-    for (let j = 0; j < b.length; j++) out[i + j] += ai * b[j];
-  }
-  return out;
 }

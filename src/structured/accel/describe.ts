@@ -7,5 +7,5 @@ export function describeMatrix(matrix: StructuredMatrix): MatrixDescription {
   const params = matrix.paramArrays
     ? matrix.paramArrays()
     : Object.fromEntries(Object.entries(matrix.variables).map(([k, v]) => [k, v.arraySync()]));
-  return { className: matrix.className, n: matrix.n, params, ...(matrix.audit() as Partial<MatrixDescription>) };
+  return { className: matrix.className, n: matrix.n, params, ...matrix.audit() };
 }

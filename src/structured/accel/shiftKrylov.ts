@@ -4,34 +4,7 @@
 // size n for n a power of two and f = ±1 (cyclic / negacyclic), else the next power of two
 // ≥ 2n − 1 (zero-padded, folded with weight f).
 import { mulAddSpec, mulSpec, toVec, type Vec, zeros } from './fft';
-import { foldedConv, paddedFftSize } from './foldedConv';
-
-/** FFT size for zero-padded products of length-n sequences (kept for callers of the old name). */
-export const shiftFftSize = paddedFftSize;
-
-/** y = K(Z_f, g) z. */
-export function shiftKrylovMul(f: number, g: ArrayLike<number>, z: ArrayLike<number>): Float64Array {
-  const c = foldedConv(g.length, f);
-  const a = c.spectrum();
-  const b = c.spectrum();
-  c.forward(toVec(g), a);
-  c.forward(toVec(z), b);
-  const y = zeros(g.length);
-  c.inverse(mulSpec(a, b, a), y);
-  return Float64Array.from(y);
-}
-
-/** u = K(Z_f, h)ᵀ x. */
-export function shiftKrylovMulT(f: number, h: ArrayLike<number>, x: ArrayLike<number>): Float64Array {
-  const c = foldedConv(h.length, f);
-  const a = c.spectrum();
-  const b = c.spectrum();
-  c.forward(toVec(h), a);
-  c.forward(toVec(x), b, true);
-  const u = zeros(h.length);
-  c.inverse(mulSpec(a, b, a), u, true);
-  return Float64Array.from(u);
-}
+import { foldedConv } from './foldedConv';
 
 /** Copies a into v (a Vec of the same length) and returns v. */
 function copyInto(a: ArrayLike<number>, v: Vec): Vec {

@@ -11,32 +11,7 @@
 // Each operator kind has its own loops, written to load every array element once per pass
 // (neighbours slide through locals).
 
-/** An operator's current coefficients, as plain arrays (mirrors OperatorJson). */
-export type OperatorCoeffs =
-  | { kind: 'shift'; n: number; f: number }
-  | { kind: 'subdiagonal'; n: number; subdiag: Float32Array; corner: number }
-  | {
-      kind: 'tridiagonal';
-      n: number;
-      subdiag: Float32Array;
-      diag: Float32Array;
-      superdiag: Float32Array;
-      upperRight: number;
-      lowerLeft: number;
-    }
-  | { kind: 'diagonal'; n: number; diag: Float32Array };
-
-/**
- * ∂L/∂θ. `upperRight` is the (0, n−1) entry: the corner of a subdiagonal operator, the
- * upper-right corner of a tridiagonal one. Fields an operator lacks stay zero.
- */
-export interface OperatorGrads {
-  subdiag: Float64Array;
-  diag: Float64Array;
-  superdiag: Float64Array;
-  upperRight: number;
-  lowerLeft: number;
-}
+import type { OperatorCoeffs, OperatorGrads } from '../operators';
 
 interface Kernel {
   /** K[dst .. dst+n) = A · K[src .. src+n). */

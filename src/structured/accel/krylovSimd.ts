@@ -7,7 +7,7 @@
 // between calls: the forward returns a view the caller copies at once, and the backward
 // recomputes the rows it needs (cheaper than keeping a copy of them).
 import { krylovWasmBytes } from './krylovWasmModule';
-import type { OperatorCoeffs, OperatorGrads } from './krylovKernels';
+import { asTridiagonal, type OperatorCoeffs, type OperatorGrads } from '../operators';
 
 // The project's type libraries (ES2022 + node) do not declare WebAssembly: the part used here.
 interface WasmApi {
@@ -44,37 +44,6 @@ function wasm(): Exports | null {
 
 export function simdAvailable(): boolean {
   return wasm() !== null;
-}
-
-/** The five coefficient vectors of A as a tridiagonal, plus its corners. */
-function tridiagonalForm(op: OperatorCoeffs) {
-  const n = op.n;
-  const s = new Float32Array(n - 1);
-  const d = new Float32Array(n);
-  const t = new Float32Array(n - 1);
-  let ur = 0;
-  let ll = 0;
-  switch (op.kind) {
-    case 'shift':
-      s.fill(1);
-      ur = op.f;
-      break;
-    case 'subdiagonal':
-      s.set(op.subdiag);
-      ur = op.corner;
-      break;
-    case 'tridiagonal':
-      s.set(op.subdiag);
-      d.set(op.diag);
-      t.set(op.superdiag);
-      ur = op.upperRight;
-      ll = op.lowerLeft;
-      break;
-    case 'diagonal':
-      d.set(op.diag);
-      break;
-  }
-  return { s, d, t, ur, ll };
 }
 
 /**
@@ -148,7 +117,7 @@ export function krylovRowsSimd(op: OperatorCoeffs, V: ArrayLike<number>, r: numb
   const [cs, cd, ct] = [L.take(L.pad), L.take(L.pad), L.take(L.pad)];
   const K = L.take(r * n * n, true);
   const mem = L.memory(ex);
-  const co = tridiagonalForm(op);
+  const co = asTridiagonal(op, n);
   mem.set(co.s, cs + 1); // cs[j] = s[j−1]
   mem.set(co.d, cd);
   mem.set(co.t, ct); // ct[j] = t[j], 0 at n−1
@@ -174,7 +143,7 @@ export function krylovRowsBackwardSimd(
   const K = L.take(r * n * n, true);
   const D = L.take(r * n * n, true);
   const mem = L.memory(ex);
-  const co = tridiagonalForm(op);
+  const co = asTridiagonal(op, n);
   mem.set(co.s, cs + 1);
   mem.set(co.d, cd);
   mem.set(co.t, ct);

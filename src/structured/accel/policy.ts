@@ -1,0 +1,31 @@
+// Where the fast training paths beat explicit Krylov rows on the cpu and wasm backends: the
+// crossovers measured in docs/benchmarks.md (the tables live there). computePath.ts asks these.
+import { isPowerOfTwo } from './fft';
+
+/**
+ * shift-fft for toeplitz-like / hankel-like. The FFT path's transforms have size n for n a power
+ * of two, else ≥ 2n − 1, which moves the crossover from 128–256 up to 300–384; it barely moves
+ * with the rank.
+ */
+export function shiftFftWins(n: number, rank: number): boolean {
+  void rank;
+  return isPowerOfTwo(n) ? n >= 256 : n >= 384;
+}
+
+/**
+ * Largest batch for which subdiag-dc (LDR-SD, ± corners) wins in both measured runs. Below
+ * n = 1024 its gains are within the noise; the rank < 4 column also covers r = 2, 3; on the cpu
+ * backend the explicit path is slower still, so the same rule errs towards explicit.
+ */
+function subdiagDcMaxBatch(n: number, rank: number, corner: boolean): number {
+  const highRank = rank >= 4;
+  if (n < 1024) return 0;
+  if (!corner) return n >= 2048 || highRank ? Infinity : 8;
+  if (n >= 4096) return Infinity;
+  if (n >= 2048) return highRank ? Infinity : 16;
+  return highRank ? 16 : 0;
+}
+
+export function subdiagDcWins(n: number, rank: number, batch: number, corner: boolean): boolean {
+  return batch <= subdiagDcMaxBatch(n, rank, corner);
+}

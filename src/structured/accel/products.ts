@@ -1,0 +1,88 @@
+// Fast matrix-vector products y = M x for a fixed structured matrix (PAPER.md §2 "Fast
+// multiplication"), built from the same description `ldr layer --json` prints. Preparing a
+// product is done once per weight value (it may precompute); the returned function is the
+// quasi-linear-time product:
+//   toeplitz-like, hankel-like, circulant   O(r n log n)   (f-circulant Krylov matrices, FFT)
+//   ldr-sd, ldr-sd-corner                   O(r n log² n)  (divide and conquer over convolutions)
+//   fastfood                                O(n log n)     (fast Walsh–Hadamard transform)
+//   low-rank                                O(r n)
+// Classes without a fast algorithm here (unconstrained, vandermonde-like, ldr-td) return null.
+import type { OperatorJson } from '../operators';
+import type { ClassName, MatrixAudit } from '../types';
+import { prepareCirculantProduct, prepareShiftKrylovProduct } from './shiftKrylov';
+import { fwht } from './fwht';
+import { type KrylovSumPlan, planSubdiagCornerKrylovSum, planSubdiagKrylovSum } from './subdiagKrylov';
+
+export type Matvec = (x: Float64Array) => Float64Array;
+
+/** The parts of a layer description the fast products need (a subset of `ldr layer --json`). */
+export type MatrixDescription = {
+  className: ClassName;
+  n: number;
+  params: Record<string, unknown>;
+} & MatrixAudit;
+
+/** A plan for K(A, g_i), i < r, when A is a subdiagonal operator (with or without corner). */
+function subdiagPlan(op: OperatorJson, gens: Float64Array[]): KrylovSumPlan | null {
+  if (op.kind !== 'subdiagonal') return null;
+  const s = Float64Array.from(op.subdiag);
+  return op.corner === 0 ? planSubdiagKrylovSum(s, gens) : planSubdiagCornerKrylovSum(s, op.corner, gens);
+}
+
+export function fastMatvec(desc: MatrixDescription): Matvec | null {
+  if (desc.operators) {
+    const { A, B } = desc.operators;
+    const G = desc.G.map((g) => Float64Array.from(g));
+    const H = desc.H.map((h) => Float64Array.from(h));
+    const reverse = (y: Float64Array) => (desc.reverseOutput === true ? y.reverse() : y);
+    if (A.kind === 'shift' && B.kind === 'shift') {
+      const product = prepareShiftKrylovProduct(A.f, B.f, G, H);
+      return (x) => reverse(product(x));
+    }
+    // Σ_i K(A, g_i) K(B, h_i)ᵀ x, the per-block transforms shared by the ranks.
+    const pa = subdiagPlan(A, G);
+    const pb = subdiagPlan(B, H);
+    if (!pa || !pb) return null;
+    return (x) => reverse(pa.mulSum(pb.mulTAll(x)));
+  }
+  if (desc.permutation) return fastfoodMatvec(desc.params, desc.permutation, desc.n);
+  if (desc.G) {
+    const G = desc.G.map((g) => Float64Array.from(g));
+    const H = desc.H.map((h) => Float64Array.from(h));
+    return (x) => {
+      const y = new Float64Array(G[0].length);
+      for (let i = 0; i < G.length; i++) {
+        let t = 0;
+        const h = H[i];
+        for (let j = 0; j < h.length; j++) t += h[j] * x[j];
+        const g = G[i];
+        for (let j = 0; j < g.length; j++) y[j] += t * g[j];
+      }
+      return y;
+    };
+  }
+  // M[i][j] = c[(i − j) mod n] is K(Z_1, c).
+  if (desc.className === 'circulant') return prepareCirculantProduct(Float64Array.from(desc.params.c as number[]));
+  return null;
+}
+
+/** M = diag(S)·H·diag(G)·Π·H·diag(B) on the zero-padded power-of-two size, output truncated to n. */
+function fastfoodMatvec(params: Record<string, unknown>, permutation: number[], n: number): Matvec {
+  const S = Float64Array.from(params.S as number[]);
+  const G = Float64Array.from(params.G as number[]);
+  const B = Float64Array.from(params.B as number[]);
+  const P = Int32Array.from(permutation);
+  const size = S.length;
+  const u = new Float64Array(size);
+  const w = new Float64Array(size);
+  return (x) => {
+    u.fill(0);
+    for (let i = 0; i < n; i++) u[i] = B[i] * x[i];
+    fwht(u);
+    for (let i = 0; i < size; i++) w[i] = G[i] * u[P[i]];
+    fwht(w);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) y[i] = S[i] * w[i];
+    return y;
+  };
+}
