@@ -3,3 +3,4 @@ export { initBackend, describeBackend, type BackendInfo, type InitOptions, type 
 export { addBackendOption, BACKEND_HELP } from './option';
 export { runtimeVersions, type RuntimeVersions } from './versions';
 export { installMatmulFix, removeMatmulFix, matmulFixInstalled } from './matmulFix';
+export { registerSgdMomentumKernels, sgdMomentumFused, setFusedOptimizer, SGD_MOMENTUM_KERNEL } from './kernels/sgdMomentum';

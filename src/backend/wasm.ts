@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { installMatmulFix, removeMatmulFix } from './matmulFix';
 import { registerWasmKernels } from './kernels';
+import { installSharedIdentity } from './kernels/sharedIdentity';
 import type { WasmBackendInternals } from './wasmInternals';
 
 export interface WasmDetails {
@@ -23,6 +24,7 @@ export async function tryWasm(matmulFix: boolean): Promise<{ ok: true; details: 
   // Before or after the backend initialises, both work: the replacements keep the originals'
   // setup functions, which the engine runs on every setBackend (see matmulFix.ts).
   registerWasmKernels(); // kernels wasm lacks (Conv2DBackpropFilter, UnsortedSegmentSum); src/backend/kernels
+  installSharedIdentity(); // no copy per saved gradient input (kernels/sharedIdentity.ts)
   if (matmulFix) installMatmulFix();
   else removeMatmulFix();
   let ok = false;

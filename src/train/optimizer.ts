@@ -3,11 +3,14 @@
 //   sgd  (PyTorch semantics, dampening 0):  v ← μ·v + g;   p ← p − lr·v
 //   adam (PyTorch defaults β = (0.9, 0.999), ε = 1e-8):
 //        m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  p ← p − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
+// On the cpu and wasm backends the sgd update runs as one fused pass per variable
+// (backend/kernels/sgdMomentum.ts), bit-identical to the tensor ops below, which other backends use.
 // Optional clipping of the global gradient norm, as torch.nn.utils.clip_grad_norm_:
 //   g ← g · min(1, clip / (‖g‖ + 1e-6)).
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../config/schema';
 import type { OptimizerState } from '../runs/trainState';
+import { registerSgdMomentumKernels, sgdMomentumFused } from '../backend';
 
 export const ADAM_BETA1 = 0.9;
 export const ADAM_BETA2 = 0.999;
@@ -51,6 +54,7 @@ class SlotOptimizer implements Optimizer {
     slotNames: string[],
   ) {
     this.lr = cfg.lr;
+    registerSgdMomentumKernels();
     for (const slot of slotNames) {
       this.slots[slot] = {};
       for (const [name, v] of Object.entries(vars)) {
@@ -79,6 +83,12 @@ class SlotOptimizer implements Optimizer {
   private sgd(name: string, p: tf.Variable, g: tf.Tensor, lr: tf.Scalar): void {
     const buf = this.slots.momentum?.[name];
     let update = g;
+    const fused = buf ? sgdMomentumFused(p, buf, g, { lr: this.lr, momentum: this.cfg.momentum ?? 0.9 }) : null;
+    if (buf && fused) {
+      buf.assign(fused[1]);
+      p.assign(fused[0]);
+      return;
+    }
     if (buf) {
       update = tf.add(tf.mul(buf, this.cfg.momentum ?? 0.9), g);
       buf.assign(update);

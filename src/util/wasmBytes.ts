@@ -1,0 +1,49 @@
+// Helpers for assembling small WebAssembly modules byte by byte (no wasm toolchain needed).
+// Used by backend/kernels/sgdMomentumSimd.ts. (structured/accel/krylovWasmModule.ts has its own
+// copy of the same few helpers.)
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+export const name = (s: string): number[] => [...uleb(s.length), ...Array.from(Buffer.from(s, 'utf8'))];
+export const localGet = (i: number): number[] => [0x20, ...uleb(i)];
+export const localSet = (i: number): number[] => [0x21, ...uleb(i)];
+export const localTee = (i: number): number[] => [0x22, ...uleb(i)];
+export const i32Add = [0x6a];
+export const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+export const v128Load = (offset = 0): number[] => [...simd(0x00), 0, ...uleb(offset)];
+export const v128Store = (offset = 0): number[] => [...simd(0x0b), 0, ...uleb(offset)];
+export const f32x4Splat = simd(0x13);
+export const f32x4Add = simd(0xe4);
+export const f32x4Sub = simd(0xe5);
+export const f32x4Mul = simd(0xe6);
+export const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
+/** A function type: the given parameter types, no results. */
+export const funcType = (params: number[]): number[] => [0x60, ...vec(params.map((p) => [p])), 0];
+/** A function body with its locals ([count, type] groups). */
+export const code = (locals: number[][], body: number[]): number[] => {
+  const fn = [...vec(locals), ...body, 0x0b];
+  return [...uleb(fn.length), ...fn];
+};
+export const MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+// The project's type libraries (ES2022 + node) do not declare WebAssembly: the part used here.
+export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports?: object) => { exports: unknown };
+}
+export const WebAssemblyApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
