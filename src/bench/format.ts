@@ -18,6 +18,8 @@ const LAYER_COLUMNS: [string, number][] = [
   ['forward ms', 11],
   ['fwd+bwd ms', 11],
   ['SHL step ms', 12],
+  ['floor ms', 9],
+  ['step/floor', 11],
 ];
 
 function line(cells: string[], widths: number[]): string {
@@ -32,7 +34,8 @@ export function layerHeader(): string {
 export function layerLine(row: LayerRow): string {
   const widths = LAYER_COLUMNS.map(([, w]) => w);
   const head = [row.class, String(row.n), row.rank === null ? '-' : String(row.rank), row.paramCount === null ? '-' : String(row.paramCount), row.computePath ?? '-'];
-  const times = [formatMs(row.forwardMs), formatMs(row.forwardBackwardMs), formatMs(row.shlStepMs)];
+  const ratio = row.stepOverFloor === null ? '-' : `${row.stepOverFloor.toFixed(2)}x`;
+  const times = [formatMs(row.forwardMs), formatMs(row.forwardBackwardMs), formatMs(row.shlStepMs), formatMs(row.floorMs), ratio];
   const text = line([...head, ...times], widths);
   return row.error === null ? text : `${line(head, widths.slice(0, head.length))}  error: ${row.error}`;
 }

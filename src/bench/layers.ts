@@ -7,6 +7,7 @@ import { getClass } from '../structured/registry';
 import type { ComputePath } from '../structured/types';
 import { Rng } from '../util/random';
 import { timeMedian, type TimingOptions } from './timing';
+import { KRYLOV_ROWS_PATHS, recordProducts, timeProducts, TRANSFORM_PATHS } from './floor';
 import { layerWorkload, shlWorkload, type Shape } from './workloads';
 
 export interface LayerBenchOptions extends TimingOptions {
@@ -32,6 +33,14 @@ export interface LayerRow {
   forwardBackwardMs: number | null;
   /** One SGD-with-momentum step of the SHL model (n → n → ReLU → 10). */
   shlStepMs: number | null;
+  /** The step's matrix products, each timed alone as a plain product (floor.ts). */
+  productsMs: number | null;
+  /** Krylov-rows paths: building the hidden layer's Krylov rows alone; else null. */
+  krylovBuildMs: number | null;
+  /** The step's floor: products + Krylov build, or + the layer's forward+backward on transform paths. */
+  floorMs: number | null;
+  /** shlStepMs / floorMs. */
+  stepOverFloor: number | null;
   /** Timed runs behind each median (fewer than asked when a measurement hit the time budget). */
   runs: number;
   error: string | null;
@@ -48,7 +57,7 @@ export function benchPoints(opts: Pick<LayerBenchOptions, 'classes' | 'ns' | 'ra
 }
 
 /** Time one point. Everything it allocates is disposed; a leak is reported as the row's error. */
-export function benchLayerPoint(point: { className: string; n: number; rank: number | null }, opts: LayerBenchOptions): LayerRow {
+export async function benchLayerPoint(point: { className: string; n: number; rank: number | null }, opts: LayerBenchOptions): Promise<LayerRow> {
   const row: LayerRow = {
     class: point.className,
     n: point.n,
@@ -59,6 +68,10 @@ export function benchLayerPoint(point: { className: string; n: number; rank: num
     forwardMs: null,
     forwardBackwardMs: null,
     shlStepMs: null,
+    productsMs: null,
+    krylovBuildMs: null,
+    floorMs: null,
+    stepOverFloor: null,
     runs: 0,
     error: null,
   };
@@ -83,6 +96,14 @@ export function benchLayerPoint(point: { className: string; n: number; rank: num
       const step = timeMedian(shl.step, opts);
       row.shlStepMs = step.medianMs;
       runs.push(step.runs);
+      // The floor, in the same process right after the step.
+      const products = await recordProducts(shl.step);
+      row.productsMs = round(timeProducts(products, new Rng(opts.seed + 2), opts));
+      if (shl.krylovBuild) row.krylovBuildMs = timeMedian(shl.krylovBuild, opts).medianMs;
+      const layerPart = TRANSFORM_PATHS.has(shl.computePath) ? (row.forwardBackwardMs ?? 0) : 0;
+      const buildPart = KRYLOV_ROWS_PATHS.has(shl.computePath) ? (row.krylovBuildMs ?? 0) : 0;
+      row.floorMs = round(row.productsMs + buildPart + layerPart);
+      row.stepOverFloor = row.floorMs > 0 ? Math.round((row.shlStepMs / row.floorMs) * 100) / 100 : null;
     } finally {
       shl.dispose();
     }
@@ -94,3 +115,5 @@ export function benchLayerPoint(point: { className: string; n: number; rank: num
   if (leaked !== 0 && row.error === null) row.error = `leaked ${leaked} tensor${leaked === 1 ? '' : 's'}`;
   return row;
 }
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;

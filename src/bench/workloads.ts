@@ -6,6 +6,8 @@
 //                     momentum 0.9 (src/train/optimizer.ts), as the trainer does it.
 import * as tf from '@tensorflow/tfjs';
 import { createMatrix } from '../structured/create';
+import { KrylovMatrix } from '../structured/krylovMatrix';
+import { krylovRowsKernels } from '../structured/accel/krylovKernelOp';
 import type { ComputePath, StructuredMatrix } from '../structured/types';
 import { ShlModel } from '../models/shl';
 import { createOptimizer, gradsByName, type Optimizer } from '../train/optimizer';
@@ -53,6 +55,10 @@ const SHL_LR = 0.01;
 export interface ShlWorkload {
   /** One SGD step; returns the loss (before the step) for the caller to dispose. */
   step(): tf.Tensor;
+  /** How the hidden layer computes. */
+  computePath: ComputePath;
+  /** Krylov-rows paths: build both sets of Krylov rows of the hidden layer (a part of its floor). */
+  krylovBuild: (() => tf.Tensor[]) | null;
   dispose(): void;
 }
 
@@ -62,7 +68,16 @@ export function shlWorkload(shape: Shape, rng: Rng): ShlWorkload {
   const optimizer: Optimizer = createOptimizer({ name: 'sgd', lr: SHL_LR, momentum: 0.9 }, vars);
   const x = tf.tensor2d(rng.normalArray(shape.batch * shape.n), [shape.batch, shape.n]);
   const labels = tf.tensor1d(Int32Array.from({ length: shape.batch }, () => rng.int(SHL_CLASSES)), 'int32');
+  const matrix = model.hidden.matrix;
+  const computePath = matrix.computePath(shape.batch);
+  const rowsBuild = computePath === 'krylov-simd' ? 'simd' : computePath === 'krylov-js' ? 'js' : null;
+  const krylovBuild =
+    rowsBuild && matrix instanceof KrylovMatrix
+      ? () => [krylovRowsKernels(rowsBuild, matrix.A, matrix.G as tf.Tensor2D), krylovRowsKernels(rowsBuild, matrix.B, matrix.H as tf.Tensor2D)]
+      : null;
   return {
+    computePath,
+    krylovBuild,
     step: () => {
       const { value, grads } = tf.variableGrads(() => crossEntropy(model.logits(x), labels), Object.values(vars));
       optimizer.step(gradsByName(vars, grads));

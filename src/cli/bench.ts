@@ -148,9 +148,9 @@ export async function runBenchLayers(opts: BenchLayersOptions, out: Output): Pro
   };
   const info = await initBackend(opts.backend, { matmulFix: opts.matmulFix });
   (opts.json ? out.stderr : out.stdout)(describeBackend(info) + '\n');
-  if (!opts.json) out.stdout(clockNote(settings.clock) + layerHeader() + '\n');
+  if (!opts.json) out.stdout(clockNote(settings.clock) + FLOOR_NOTE + layerHeader() + '\n');
   for (const point of benchPoints(settings)) {
-    const row = benchLayerPoint(point, settings);
+    const row = await benchLayerPoint(point, settings);
     out.stdout((opts.json ? JSON.stringify({ backend: info.name, matmulFix: info.matmulFix, clock: settings.clock, ...row }) : layerLine(row)) + '\n');
   }
 }
@@ -177,6 +177,9 @@ function timing(opts: CommonOptions): TimingOptions & { clock: 'wall' | 'cpu' } 
     clock: opts.clock ?? 'wall',
   };
 }
+
+const FLOOR_NOTE =
+  "floor: the SHL step's matrix products timed alone as plain products (+ the Krylov-row build on krylov-simd/js, + the layer's forward+backward on transform paths)\n";
 
 function clockNote(clock: 'wall' | 'cpu' | undefined): string {
   return clock === 'cpu' ? 'times: process CPU time (--clock cpu)\n' : '';
