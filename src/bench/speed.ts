@@ -33,11 +33,15 @@ export interface SpeedRow {
   structuredMs: number | null;
   denseMs: number | null;
   speedup: number | null;
+  /** NumPy's dense product (one thread), where python3 with numpy is available. */
+  numpyDenseMs: number | null;
+  /** numpyDenseMs / structuredMs: the speed-up against the strong dense baseline. */
+  speedupVsNumpy: number | null;
   note?: string;
 }
 
 /** Largest dense matrix (entries) we allocate: 1 GiB of float32 (the wasm heap tops out at 4 GiB). */
-const MAX_DENSE_ENTRIES = 2 ** 28;
+export const MAX_DENSE_ENTRIES = 2 ** 28;
 /** Training paths of Krylov classes hold r·n² entries of Krylov matrices. */
 const MAX_EXPLICIT_ENTRIES = 2 ** 27;
 
@@ -105,14 +109,18 @@ export function speedPoints(opts: Pick<SpeedOptions, 'classes' | 'ns' | 'ranks'>
 }
 
 /** Runs every point, calling `onRow` as each finishes (dense times are measured once per n). */
-export function benchSpeed(opts: SpeedOptions, onRow: (row: SpeedRow) => void): SpeedRow[] {
+export function benchSpeed(opts: SpeedOptions, onRow: (row: SpeedRow) => void, numpy: Map<number, number> | null = null): SpeedRow[] {
   const rows: SpeedRow[] = [];
   const dense = new Map<number, { ms: number | null; note?: string }>();
   for (const p of speedPoints(opts)) {
     const rng = new Rng(opts.seed + p.n * 131 + (p.rank ?? 0));
     if (!dense.has(p.n)) dense.set(p.n, denseTime(p.n, opts.batch, rng, opts));
     const d = dense.get(p.n)!;
-    const row: SpeedRow = { className: p.className, n: p.n, rank: p.rank, batch: opts.batch, path: null, structuredMs: null, denseMs: d.ms, speedup: null };
+    const numpyDenseMs = numpy?.get(p.n) ?? null;
+    const row: SpeedRow = {
+      className: p.className, n: p.n, rank: p.rank, batch: opts.batch, path: null, structuredMs: null, denseMs: d.ms, speedup: null,
+      numpyDenseMs, speedupVsNumpy: null,
+    };
     if (p.className === 'unconstrained') {
       // The dense product is the unconstrained layer's own product.
       Object.assign(row, { path: 'training', structuredMs: d.ms, speedup: d.ms === null ? null : 1, note: d.note });
@@ -133,6 +141,7 @@ export function benchSpeed(opts: SpeedOptions, onRow: (row: SpeedRow) => void): 
         matrix?.dispose();
       }
     }
+    if (row.structuredMs !== null && numpyDenseMs !== null) row.speedupVsNumpy = numpyDenseMs / row.structuredMs;
     rows.push(row);
     onRow(row);
   }

@@ -1,6 +1,7 @@
 // `ldr bench layers` and `ldr bench matmul`: how fast the structured layers are, and what the
 // wasm matmul fix buys. The backend line always comes first (on stderr with --json, so that
 // stdout is JSON lines only).
+import * as os from 'os';
 import { Option, type Command } from 'commander';
 import { addBackendOption, describeBackend, initBackend } from '../backend';
 import type { BackendName } from '../config/schema';
@@ -11,9 +12,12 @@ import { benchLayerPoint, benchPoints, type LayerBenchOptions } from '../bench/l
 import { benchMatmul } from '../bench/matmul';
 import type { TimingOptions } from '../bench/timing';
 import { layerHeader, layerLine, matmulHeader, matmulLine } from '../bench/format';
-import { benchSpeed, type SpeedRow } from '../bench/speed';
+import { benchSpeed, MAX_DENSE_ENTRIES, type SpeedRow } from '../bench/speed';
+import { numpyDenseTimes } from '../bench/numpyBaseline';
 import { renderSpeedPlot } from '../bench/speedPlot';
 import { writeFileAtomic } from '../util/atomic';
+import { checkReference, compareMarkdown, COMPARE_POINTS, joinRows, runReference } from '../bench/compare';
+import type { LayerRow } from '../bench/layers';
 
 export interface Output {
   stdout(s: string): void;
@@ -74,6 +78,17 @@ export interface BenchSpeedOptions {
   seed: string;
   json?: boolean;
   plot?: string;
+  /** Python for the NumPy baseline; false with --no-numpy. */
+  numpy: string | false;
+}
+
+export interface BenchCompareOptions extends CommonOptions {
+  reference?: string;
+  referenceScript?: string;
+  python: string;
+  n: string;
+  minTime: string;
+  save?: string;
 }
 
 export function registerBench(program: Command): void {
@@ -93,6 +108,17 @@ export function registerBench(program: Command): void {
       .description('wasm: plain vs transposed products and the unconstrained SHL step, with and without the matmul fix')
       .option('--n <n>', 'size n', '1024'),
   ).action(async (opts: BenchMatmulOptions) => runBenchMatmul(opts, processOutput));
+  addCommonOptions(
+    bench
+      .command('compare')
+      .description("The SHL SGD step beside the authors' PyTorch reference, one thread each, in one run: a table of ratios (Markdown, or JSON with --json)")
+      .option('--reference <REF_DIR>', 'the pytorch/ folder of HazyResearch/structured-nets (outside this repository)')
+      .option('--reference-script <FILE>', "bench_reference.py, which times the reference's layers on CPU")
+      .option('--python <exe>', 'Python with torch, numpy and scipy', '/usr/bin/python3')
+      .option('--n <n>', 'size n', '1024')
+      .option('--min-time <s>', 'reference: seconds of timing per measurement', '3')
+      .option('--save <prefix>', 'also write PREFIX.json and PREFIX.md'),
+  ).action(async (opts: BenchCompareOptions) => runBenchCompare(opts, processOutput));
   addBackendOption(
     bench
       .command('speed')
@@ -104,7 +130,9 @@ export function registerBench(program: Command): void {
       .option('--repeats <k>', 'timed blocks per point (the fastest counts)', '10')
       .option('--seed <s>', 'seed for parameters and inputs', '0')
       .option('--json', 'one JSON object per line on stdout (the backend line goes to stderr)')
-      .option('--plot <file.svg>', 'write an SVG plot of speed-up against n'),
+      .option('--plot <file.svg>', 'write an SVG plot of speed-up against n')
+      .option('--numpy <python>', 'Python whose NumPy (OpenBLAS, one thread) gives the strong dense baseline', '/usr/bin/python3')
+      .option('--no-numpy', 'leave out the NumPy baseline'),
   ).action(async (opts: BenchSpeedOptions) => runBenchSpeed(opts, processOutput));
 }
 
@@ -120,8 +148,17 @@ export async function runBenchSpeed(opts: BenchSpeedOptions, out: Output): Promi
   };
   const info = await initBackend(opts.backend);
   (opts.json ? out.stderr : out.stdout)(describeBackend(info) + ' — fast products run in single-threaded JS; dense on this backend\n');
+  let numpy: Map<number, number> | null = null;
+  if (opts.numpy !== false) {
+    const np = numpyDenseTimes(opts.numpy, { ns: settings.ns, batch: settings.batch, repeats: settings.repeats, blockMs: settings.blockMs, maxEntries: MAX_DENSE_ENTRIES });
+    if ('unavailable' in np) out.stderr(`NumPy baseline: not available (${np.unavailable})\n`);
+    else {
+      numpy = np.ms;
+      (opts.json ? out.stderr : out.stdout)(`NumPy ${np.version} dense product (OpenBLAS, 1 thread) measured in this run: "vs NumPy" is the speed-up against it\n`);
+    }
+  }
   if (!opts.json) out.stdout(speedHeader() + '\n');
-  const rows = benchSpeed(settings, (row) => out.stdout((opts.json ? JSON.stringify({ backend: info.name, ...row }) : speedLine(row)) + '\n'));
+  const rows = benchSpeed(settings, (row) => out.stdout((opts.json ? JSON.stringify({ backend: info.name, ...row }) : speedLine(row)) + '\n'), numpy);
   if (opts.plot) {
     writeFileAtomic(opts.plot, renderSpeedPlot(rows, `Speed-up over dense matrix-vector product (batch ${settings.batch}, ${info.name})`));
     out.stderr(`plot written to ${opts.plot}\n`);
@@ -129,12 +166,12 @@ export async function runBenchSpeed(opts: BenchSpeedOptions, out: Output): Promi
 }
 
 function speedHeader(): string {
-  return `${'class'.padEnd(18)}${'n'.padStart(7)}${'r'.padStart(4)}  ${'path'.padEnd(9)}${'structured ms'.padStart(14)}${'dense ms'.padStart(11)}${'speed-up'.padStart(10)}  note`;
+  return `${'class'.padEnd(18)}${'n'.padStart(7)}${'r'.padStart(4)}  ${'path'.padEnd(9)}${'structured ms'.padStart(14)}${'dense ms'.padStart(11)}${'speed-up'.padStart(10)}${'NumPy ms'.padStart(11)}${'vs NumPy'.padStart(10)}  note`;
 }
 
 function speedLine(row: SpeedRow): string {
   const ms = (v: number | null) => (v === null ? '—' : v < 0.1 ? v.toFixed(4) : v.toFixed(3));
-  return `${row.className.padEnd(18)}${String(row.n).padStart(7)}${(row.rank === null ? '—' : String(row.rank)).padStart(4)}  ${(row.path ?? '—').padEnd(9)}${ms(row.structuredMs).padStart(14)}${ms(row.denseMs).padStart(11)}${(row.speedup === null ? '—' : row.speedup.toFixed(2) + 'x').padStart(10)}  ${row.note ?? ''}`;
+  return `${row.className.padEnd(18)}${String(row.n).padStart(7)}${(row.rank === null ? '—' : String(row.rank)).padStart(4)}  ${(row.path ?? '—').padEnd(9)}${ms(row.structuredMs).padStart(14)}${ms(row.denseMs).padStart(11)}${(row.speedup === null ? '—' : row.speedup.toFixed(2) + 'x').padStart(10)}${ms(row.numpyDenseMs).padStart(11)}${(row.speedupVsNumpy === null ? '—' : row.speedupVsNumpy.toFixed(2) + 'x').padStart(10)}  ${row.note ?? ''}`;
 }
 
 export async function runBenchLayers(opts: BenchLayersOptions, out: Output): Promise<void> {
@@ -152,6 +189,51 @@ export async function runBenchLayers(opts: BenchLayersOptions, out: Output): Pro
   for (const point of benchPoints(settings)) {
     const row = await benchLayerPoint(point, settings);
     out.stdout((opts.json ? JSON.stringify({ backend: info.name, matmulFix: info.matmulFix, clock: settings.clock, ...row }) : layerLine(row)) + '\n');
+  }
+}
+
+export async function runBenchCompare(opts: BenchCompareOptions, out: Output): Promise<void> {
+  // Arguments and the reference's files are checked before anything is timed.
+  const ref = checkReference(opts.reference, opts.referenceScript);
+  const n = parseInteger('--n', opts.n, 2);
+  const minTime = Number(opts.minTime);
+  if (!(minTime > 0)) throw new UserError(`--min-time: expected a positive number of seconds, got "${opts.minTime}"`);
+  const settings: LayerBenchOptions = {
+    ...timing(opts),
+    classes: [...new Set(COMPARE_POINTS.map((p) => p.className))],
+    ns: [n],
+    ranks: [1, 4],
+    batch: parseInteger('--batch', opts.batch, 1),
+    seed: parseInteger('--seed', opts.seed, 0),
+  };
+  const info = await initBackend(opts.backend);
+  out.stderr(describeBackend(info) + '\n');
+  const ldrRows: LayerRow[] = [];
+  for (const p of COMPARE_POINTS) {
+    out.stderr(`ldr: ${p.className}${p.rank === null ? '' : ` r=${p.rank}`} …\n`);
+    ldrRows.push(await benchLayerPoint({ className: p.className, n, rank: p.rank }, settings));
+  }
+  out.stderr('reference: running bench_reference.py (one thread) …\n');
+  const refRows = runReference({ python: opts.python, script: ref.script, refDir: ref.refDir, n, batch: settings.batch, points: COMPARE_POINTS, minTime });
+  const rows = joinRows(COMPARE_POINTS, n, ldrRows, refRows);
+  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`;
+  const doc = {
+    backend: info.name,
+    backendDetail: info.detail,
+    clock: settings.clock,
+    batch: settings.batch,
+    machine,
+    date: new Date().toISOString(),
+    torch: refRows[0]?.torch ?? null,
+    rows,
+  };
+  const heading = `SHL SGD step, n = ${n}, batch ${settings.batch}, median ms, one thread each (ldr: ${info.name}, ${info.detail}; reference: PyTorch ${doc.torch ?? '?'} CPU) on ${machine}, ${doc.date.slice(0, 16)}Z. ratio = ldr / reference.`;
+  const md = compareMarkdown(rows, heading);
+  out.stdout(opts.json ? JSON.stringify(doc) + '\n' : md);
+  if (opts.save) {
+    writeFileAtomic(`${opts.save}.json`, JSON.stringify(doc, null, 2) + '\n');
+    writeFileAtomic(`${opts.save}.md`, md);
+    out.stderr(`written: ${opts.save}.json, ${opts.save}.md\n`);
   }
 }
 

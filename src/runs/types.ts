@@ -46,6 +46,9 @@ export interface EpochMetrics {
   trainPpl?: number;
   valPpl?: number | null;
   tokensPerSecond?: number;
+  /** Memory at the epoch's end: resident set (MB) and live TF.js tensors; flat over a healthy run. */
+  rssMB?: number;
+  tensors?: number;
 }
 
 export interface RunSummary {
@@ -74,6 +77,8 @@ export interface RunSummary {
   computePath?: string;
   wallSeconds: number;
   backend: string;
+  /** Peak resident set size of the process that ran it (MB; process.resourceUsage().maxRSS). */
+  peakRssMB?: number;
   /**
    * Language-model runs only (model.type lstm), where accuracies are next-word accuracies and the
    * reported number is test perplexity exp(testLoss) of the best-validation weights (lower is better).

@@ -100,6 +100,8 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
         valAcc: val ? val.acc : null,
         lr,
         seconds: epochSeconds,
+        rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20),
+        tensors: tf.memory().numTensors,
       };
       Object.assign(m, task.extraMetrics?.(m, weightSum, trainSeconds));
       metrics.push(m);

@@ -136,5 +136,6 @@ export function summaryCore(
     params,
     wallSeconds: result.seconds,
     backend: opts.backend.name,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }
