@@ -47,13 +47,23 @@ describe('ldr bench layers', () => {
     expect(rows).toHaveLength(expected);
     for (const row of rows) {
       expect(Object.keys(row).sort()).toEqual(
-        ['backend', 'batch', 'class', 'clock', 'computePath', 'error', 'forwardBackwardMs', 'forwardMs', 'matmulFix', 'n', 'paramCount', 'rank', 'runs', 'shlStepMs'].sort(),
+        [
+          'backend', 'batch', 'class', 'clock', 'computePath', 'error', 'forwardBackwardMs', 'forwardMs', 'matmulFix', 'n', 'paramCount', 'rank', 'runs', 'shlStepMs',
+          'productsMs', 'krylovBuildMs', 'floorMs', 'stepOverFloor',
+        ].sort(),
       );
       expect(row.backend).toBe('wasm');
       expect(row.batch).toBe(4);
       // Every class runs at these sizes (n = 13 included): an error row is a failure, not a gap.
       expect(row.error, `${row.class} n=${row.n} r=${row.rank}`).toBeNull();
-      for (const k of ['forwardMs', 'forwardBackwardMs', 'shlStepMs']) expect(row[k]).toBeGreaterThan(0);
+      for (const k of ['forwardMs', 'forwardBackwardMs', 'shlStepMs', 'productsMs', 'floorMs']) expect(row[k]).toBeGreaterThan(0);
+      // The floor's parts: the Krylov build only on Krylov-rows paths, the layer's own
+      // forward+backward on transform paths.
+      expect(row.krylovBuildMs !== null, `${row.class} ${row.computePath}`).toBe(['krylov-simd', 'krylov-js'].includes(row.computePath));
+      const transform = ['circulant-fft', 'fastfood-fwht', 'shift-fft', 'subdiag-dc'].includes(row.computePath);
+      const want = row.productsMs + (row.krylovBuildMs ?? 0) + (transform ? row.forwardBackwardMs : 0);
+      expect(row.floorMs).toBeCloseTo(want, 2);
+      expect(row.stepOverFloor).toBeCloseTo(row.shlStepMs / row.floorMs, 1);
       expect(row.paramCount).toBeGreaterThan(0);
       expect(row.runs).toBe(1);
       expect(typeof row.computePath).toBe('string');
@@ -73,8 +83,9 @@ describe('ldr bench layers', () => {
     await runBenchLayers({ ...tiny, json: false, classes: 'u,lr', n: '8', rank: '2' }, io);
     const lines = io.out.trim().split('\n');
     expect(lines[0]).toMatch(/^backend: wasm/);
-    expect(lines[1]).toMatch(/^class\s+n\s+r\s+params\s+path\s+forward ms\s+fwd\+bwd ms\s+SHL step ms$/);
-    expect(lines.slice(2).map((l) => l.split(/\s+/).slice(0, 5))).toEqual([
+    expect(lines[1]).toMatch(/^floor: /);
+    expect(lines[2]).toMatch(/^class\s+n\s+r\s+params\s+path\s+forward ms\s+fwd\+bwd ms\s+SHL step ms\s+floor ms\s+step\/floor$/);
+    expect(lines.slice(3).map((l) => l.split(/\s+/).slice(0, 5))).toEqual([
       ['unconstrained', '8', '-', '64', 'dense'],
       ['low-rank', '8', '2', '32', 'low-rank'],
     ]);
@@ -94,11 +105,11 @@ describe('ldr bench layers', () => {
     await runBenchLayers({ ...tiny, json: false, clock: 'cpu', classes: 'lr', n: '8', rank: '1' }, io);
     const lines = io.out.trim().split('\n');
     expect(lines[1]).toBe('times: process CPU time (--clock cpu)');
-    expect(lines[3]).toMatch(/^low-rank\s+8\s+1\s+16\s+low-rank\s+\d/);
+    expect(lines[4]).toMatch(/^low-rank\s+8\s+1\s+16\s+low-rank\s+\d.*\d\.\d\dx$/);
   });
 
-  it('reports a class that fails in its row instead of crashing', () => {
-    const row = benchLayerPoint({ className: 'no-such-class', n: 8, rank: 1 }, { classes: [], ns: [8], ranks: [1], batch: 2, seed: 0, repeats: 1, warmup: 0, budgetMs: 1000 });
+  it('reports a class that fails in its row instead of crashing', async () => {
+    const row = await benchLayerPoint({ className: 'no-such-class', n: 8, rank: 1 }, { classes: [], ns: [8], ranks: [1], batch: 2, seed: 0, repeats: 1, warmup: 0, budgetMs: 1000 });
     expect(row.error).toMatch(/unknown class/);
     expect(row.forwardMs).toBeNull();
   });

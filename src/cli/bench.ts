@@ -50,6 +50,9 @@ export interface BenchMatmulOptions extends CommonOptions {
   n: string;
 }
 
+/** Debian's interpreter (python3-numpy, python3-torch); another python3 on PATH may lack them. */
+const DEFAULT_PYTHON = '/usr/bin/python3';
+
 /** Per measurement: stop repeating after this long (at least 3 timed runs are kept). */
 const BUDGET_MS = 10_000;
 
@@ -78,8 +81,8 @@ export interface BenchSpeedOptions {
   seed: string;
   json?: boolean;
   plot?: string;
-  /** Python for the NumPy baseline; false with --no-numpy. */
-  numpy: string | false;
+  /** Python for the NumPy baseline (default /usr/bin/python3); false with --no-numpy. */
+  numpy?: string | false;
 }
 
 export interface BenchCompareOptions extends CommonOptions {
@@ -114,7 +117,7 @@ export function registerBench(program: Command): void {
       .description("The SHL SGD step beside the authors' PyTorch reference, one thread each, in one run: a table of ratios (Markdown, or JSON with --json)")
       .option('--reference <REF_DIR>', 'the pytorch/ folder of HazyResearch/structured-nets (outside this repository)')
       .option('--reference-script <FILE>', "bench_reference.py, which times the reference's layers on CPU")
-      .option('--python <exe>', 'Python with torch, numpy and scipy', '/usr/bin/python3')
+      .option('--python <exe>', 'Python with torch, numpy and scipy', DEFAULT_PYTHON)
       .option('--n <n>', 'size n', '1024')
       .option('--min-time <s>', 'reference: seconds of timing per measurement', '3')
       .option('--save <prefix>', 'also write PREFIX.json and PREFIX.md'),
@@ -131,7 +134,7 @@ export function registerBench(program: Command): void {
       .option('--seed <s>', 'seed for parameters and inputs', '0')
       .option('--json', 'one JSON object per line on stdout (the backend line goes to stderr)')
       .option('--plot <file.svg>', 'write an SVG plot of speed-up against n')
-      .option('--numpy <python>', 'Python whose NumPy (OpenBLAS, one thread) gives the strong dense baseline', '/usr/bin/python3')
+      .option('--numpy <python>', 'Python whose NumPy (OpenBLAS, one thread) gives the strong dense baseline', DEFAULT_PYTHON)
       .option('--no-numpy', 'leave out the NumPy baseline'),
   ).action(async (opts: BenchSpeedOptions) => runBenchSpeed(opts, processOutput));
 }
@@ -150,7 +153,7 @@ export async function runBenchSpeed(opts: BenchSpeedOptions, out: Output): Promi
   (opts.json ? out.stderr : out.stdout)(describeBackend(info) + ' — fast products run in single-threaded JS; dense on this backend\n');
   let numpy: Map<number, number> | null = null;
   if (opts.numpy !== false) {
-    const np = numpyDenseTimes(opts.numpy, { ns: settings.ns, batch: settings.batch, repeats: settings.repeats, blockMs: settings.blockMs, maxEntries: MAX_DENSE_ENTRIES });
+    const np = numpyDenseTimes(opts.numpy ?? DEFAULT_PYTHON, { ns: settings.ns, batch: settings.batch, repeats: settings.repeats, blockMs: settings.blockMs, maxEntries: MAX_DENSE_ENTRIES });
     if ('unavailable' in np) out.stderr(`NumPy baseline: not available (${np.unavailable})\n`);
     else {
       numpy = np.ms;
