@@ -18,6 +18,7 @@ import { krylovRows, krylovRowsBackward } from './krylovKernels';
 import { krylovRowsBackwardSimd, krylovRowsSimd } from './krylovSimd';
 import type { DisplacementOperator, OperatorCoeffs, OperatorGrads } from '../operators';
 import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
+import { readNoCopy } from './hostData';
 
 export type KernelBuild = 'simd' | 'js';
 
@@ -101,9 +102,11 @@ export function krylovProductKernels(
       return tf.tensor2d(dTt, [r * n, x.shape[0]]);
     };
     let gradA: { dV: Float32Array; grads: OperatorGrads } | null = null;
-    const backA = () => (gradA ??= rowsBackward(coA, gA, rowsA, tf.matMul(Tt, dY).dataSync() as Float32Array, r));
+    // ∂K read in place (readNoCopy): rowsBackward copies it into its own memory before the
+    // backend allocates again.
+    const backA = () => (gradA ??= rowsBackward(coA, gA, rowsA, readNoCopy(tf.matMul(Tt, dY)), r));
     let gradB: { dV: Float32Array; grads: OperatorGrads } | null = null;
-    const backB = () => (gradB ??= rowsBackward(coB, hB, rowsB, tf.matMul(dTtTensor(), xs).dataSync() as Float32Array, r));
+    const backB = () => (gradB ??= rowsBackward(coB, hB, rowsB, readNoCopy(tf.matMul(dTtTensor(), xs)), r));
 
     const grads: LazyGrads = {
       0: () => tf.matMul(tf.transpose(dTtTensor()), KB),
