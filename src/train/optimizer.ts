@@ -83,7 +83,7 @@ class SlotOptimizer implements Optimizer {
   private sgd(name: string, p: tf.Variable, g: tf.Tensor, lr: tf.Scalar): void {
     const buf = this.slots.momentum?.[name];
     let update = g;
-    const fused = buf ? sgdMomentumFused(p, buf, g, { lr: this.lr, momentum: this.cfg.momentum ?? 0.9 }) : null;
+    const fused = buf ? sgdMomentumFused(p, buf, g, { lr: this.lr, momentum: this.cfg.momentum ?? 0.9, velocityInPlace: true }) : null;
     if (buf && fused) {
       buf.assign(fused[1]);
       p.assign(fused[0]);

@@ -60,6 +60,30 @@ for (const backend of ['wasm', 'cpu'] as const) {
         expect(bits(v.dataSync())).toEqual(bits(vs));
         tf.dispose([p, v, g]);
       });
+
+      it(`velocityInPlace updates an unshared velocity buffer in place, a shared one never (size ${size})`, () => {
+        const [ps, vs, gs] = randomArrays(size, size + 1);
+        const p = tf.tensor1d(ps);
+        const v = tf.tensor1d(vs);
+        const g = tf.tensor1d(gs);
+        const [pWant, vWant] = opByOp(p, v, g, 0.01, 0.9);
+        const shared = tf.clone(v); // a second holder of v's buffer (wasm and cpu share clones)
+        let [p1, v1] = tf.engine().runKernel(SGD_MOMENTUM_KERNEL, { p, v, g }, { lr: 0.01, momentum: 0.9, velocityInPlace: true }) as unknown as tf.Tensor[];
+        expect(bits(v1.dataSync())).toEqual(bits(vWant));
+        expect(bits(v.dataSync())).toEqual(bits(vs));
+        tf.dispose([p1, v1, shared]);
+        [p1, v1] = tf.engine().runKernel(SGD_MOMENTUM_KERNEL, { p, v, g }, { lr: 0.01, momentum: 0.9, velocityInPlace: true }) as unknown as tf.Tensor[];
+        expect(bits(p1.dataSync())).toEqual(bits(pWant));
+        expect(bits(v1.dataSync())).toEqual(bits(vWant));
+        expect(v1.dataId).toBe(v.dataId);
+        expect(bits(v.dataSync())).toEqual(bits(vWant)); // updated in place
+        expect(bits(p.dataSync())).toEqual(bits(ps)); // the weight never
+        const before = tf.memory().numTensors;
+        tf.dispose([p1, v1]);
+        expect(tf.memory().numTensors).toBe(before - 2);
+        expect(bits(v.dataSync())).toEqual(bits(vWant)); // v outlives its alias
+        tf.dispose([p, v, g]);
+      });
     }
 
     it('the optimizer gives the same bits fused and unfused, state included, and leaks nothing', () => {

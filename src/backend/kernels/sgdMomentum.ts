@@ -4,8 +4,11 @@
 // the same order, each rounded to float32 exactly as the separate kernels round them
 // (Math.fround of a product or sum of two float32 values is the correctly rounded float32 result:
 // float64 has more than 2·24 + 2 bits), so the results are bit-identical to the op-by-op path.
-// It writes two new tensors and never modifies its inputs: tensor data is immutable for the
-// engine (shared by clones, keyed on by XNNPACK's packed-operator cache).
+// The new weight is always a new tensor: weight data is shared by clones and keyed on by
+// XNNPACK's packed-operator cache, so it must never change in place. The velocity is the
+// optimizer's private state: when nothing else holds its buffer (refcount 1) it is updated in
+// place and returned as the output (as Reshape returns its input's buffer), which saves a 4 MB
+// allocation per step at n = 1024; otherwise it too goes to a new tensor.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { heapF32, type KernelArgs, type WasmBackendInternals } from '../wasmInternals';
@@ -16,6 +19,8 @@ export const SGD_MOMENTUM_KERNEL = 'LdrSgdMomentum';
 export interface SgdMomentumAttrs {
   lr: number;
   momentum: number;
+  /** The caller owns v and lets the kernel update it in place when nothing else holds its buffer. */
+  velocityInPlace?: boolean;
 }
 
 /** vOut = fl(fl(μ·v) + g);  pOut = fl(p − fl(lr·vOut)), elementwise, all in float32. */
@@ -45,12 +50,24 @@ function checkInputs(p: TensorInfo, v: TensorInfo, g: TensorInfo): void {
   if (size(v) !== size(p) || size(g) !== size(p)) throw new Error(`${SGD_MOMENTUM_KERNEL}: shapes differ (${p.shape} / ${v.shape} / ${g.shape})`);
 }
 
+interface RefCounted {
+  incRef(dataId: object): void;
+}
+
+/** v itself (refcount + 1) when only v holds its buffer, else a fresh tensor from `make`. */
+function velocityOutput(v: TensorInfo, inPlace: boolean, refCount: number, backend: RefCounted, make: () => TensorInfo): TensorInfo {
+  if (!inPlace || refCount !== 1) return make();
+  backend.incRef(v.dataId);
+  return { dataId: v.dataId, shape: v.shape, dtype: v.dtype };
+}
+
 function sgdMomentumWasm(args: KernelArgs): TensorInfo[] {
   const { p, v, g } = args.inputs as Record<'p' | 'v' | 'g', TensorInfo>;
   checkInputs(p, v, g);
-  const { lr, momentum } = args.attrs as unknown as SgdMomentumAttrs;
+  const { lr, momentum, velocityInPlace } = args.attrs as unknown as SgdMomentumAttrs;
+  const backend = args.backend as KernelArgs['backend'] & RefCounted & { dataIdMap: { get(id: object): { refCount: number } } };
   const pOut = args.backend.makeOutput(p.shape, 'float32');
-  const vOut = args.backend.makeOutput(p.shape, 'float32');
+  const vOut = velocityOutput(v, Boolean(velocityInPlace), backend.dataIdMap.get(v.dataId).refCount, backend, () => args.backend.makeOutput(p.shape, 'float32'));
   // Views only after the last makeOutput (it may grow the heap and detach earlier views).
   const b = args.backend;
   const [P, V, G, PO, VO] = [p, v, g, pOut, vOut].map((t) => heapF32(b, t));
@@ -63,21 +80,23 @@ function sgdMomentumWasm(args: KernelArgs): TensorInfo[] {
   return [pOut, vOut];
 }
 
-interface CpuBackendInternals {
-  data: { get(dataId: object): { values: Float32Array } };
+interface CpuBackendInternals extends RefCounted {
+  data: { get(dataId: object): { values: Float32Array; refCount: number } };
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
 }
 
 function sgdMomentumCpu(args: { inputs: Record<string, TensorInfo>; backend: CpuBackendInternals; attrs: Record<string, unknown> }): TensorInfo[] {
   const { p, v, g } = args.inputs;
   checkInputs(p, v, g);
-  const { lr, momentum } = args.attrs as unknown as SgdMomentumAttrs;
+  const { lr, momentum, velocityInPlace } = args.attrs as unknown as SgdMomentumAttrs;
   const values = (t: TensorInfo) => args.backend.data.get(t.dataId).values;
   const size = values(p).length;
   const pOut = new Float32Array(size);
-  const vOut = new Float32Array(size);
-  sgdMomentumUpdate(values(p), values(v), values(g), pOut, vOut, lr, momentum);
-  return [args.backend.makeTensorInfo(p.shape, 'float32', pOut), args.backend.makeTensorInfo(p.shape, 'float32', vOut)];
+  const vInfo = velocityOutput(v, Boolean(velocityInPlace), args.backend.data.get(v.dataId).refCount, args.backend, () =>
+    args.backend.makeTensorInfo(p.shape, 'float32', new Float32Array(size)),
+  );
+  sgdMomentumUpdate(values(p), values(v), values(g), pOut, values(vInfo), lr, momentum);
+  return [args.backend.makeTensorInfo(p.shape, 'float32', pOut), vInfo];
 }
 
 /** Register the kernel for cpu and wasm (idempotent). */
