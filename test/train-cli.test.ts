@@ -43,7 +43,7 @@ function runDirOf(output: string): string {
 }
 
 const summaryNumbers = (dir: string): Record<string, unknown> => {
-  const { wallSeconds: _w, ...rest } = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  const { wallSeconds: _w, peakRssMB: _m, ...rest } = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
   return rest;
 };
 

@@ -29,9 +29,9 @@ function config(over: { lr?: number; epochs?: number; name?: string; clazz?: str
   });
 }
 
-/** Every number of a summary except the wall time (which no two runs share). */
-function numbers(s: RunSummary): Omit<RunSummary, 'wallSeconds'> {
-  const { wallSeconds: _w, ...rest } = s;
+/** Every number of a summary except the wall time and peak memory (which no two runs share). */
+function numbers(s: RunSummary): Omit<RunSummary, 'wallSeconds' | 'peakRssMB'> {
+  const { wallSeconds: _w, peakRssMB: _m, ...rest } = s;
   return rest;
 }
 
@@ -139,7 +139,7 @@ describe('runExperiment', () => {
       const { experiment: _a, runId: _ra, ...a } = numbers(straight.summary);
       const { experiment: _b, runId: _rb, ...b } = numbers(resumed.summary);
       expect(b).toEqual(a);
-      const strip = (ms: ReturnType<typeof readMetrics>) => ms.map(({ seconds: _s, ...m }) => m);
+      const strip = (ms: ReturnType<typeof readMetrics>) => ms.map(({ seconds: _s, rssMB: _r, tensors: _t, ...m }) => m);
       expect(strip(readMetrics(resumed.paths))).toEqual(strip(readMetrics(straight.paths)));
     }
   });

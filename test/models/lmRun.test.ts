@@ -34,8 +34,8 @@ output: ${output}
 ${extra}`;
 }
 
-const stable = (m: EpochMetrics) => ({ ...m, seconds: 0, tokensPerSecond: 0 });
-const stableSummary = (s: RunSummary) => ({ ...s, wallSeconds: 0, lm: { ...s.lm!, tokensPerSecond: 0 } });
+const stable = (m: EpochMetrics) => ({ ...m, seconds: 0, tokensPerSecond: 0, rssMB: 0, tensors: 0 });
+const stableSummary = (s: RunSummary) => ({ ...s, wallSeconds: 0, peakRssMB: 0, lm: { ...s.lm!, tokensPerSecond: 0 } });
 
 describe('ldr train, model.type lstm', () => {
   beforeAll(async () => {
