@@ -6,7 +6,9 @@ import * as path from 'path';
 import { renderConfigYaml } from '../config/print';
 import type { ExperimentConfig } from '../config/schema';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
-import type { EpochMetrics, RunEnv, RunSummary } from './types';
+import { UserError } from '../util/errors';
+import { assertClaim } from './lock';
+import { RUN_STATUSES, type EpochMetrics, type RunEnv, type RunSummary } from './types';
 
 export interface RunPaths {
   dir: string;
@@ -36,10 +38,15 @@ export function writeConfig(p: RunPaths, cfg: ExperimentConfig): void {
 }
 
 export function writeEnv(p: RunPaths, env: RunEnv): void {
+  assertClaim(p.dir);
   writeJsonAtomic(p.env, env);
 }
 
+// The writes below first check that this process still holds the run folder's claim (fencing:
+// a process whose claim was taken over stops before writing; see lock.ts).
+
 export function writeMetrics(p: RunPaths, metrics: EpochMetrics[]): void {
+  assertClaim(p.dir);
   writeFileAtomic(p.metrics, metrics.map((m) => JSON.stringify(m) + '\n').join(''));
 }
 
@@ -53,13 +60,40 @@ export function readMetrics(p: RunPaths): EpochMetrics[] {
 }
 
 export function writeSummary(p: RunPaths, summary: RunSummary): void {
+  assertClaim(p.dir);
   writeJsonAtomic(p.summary, summary);
 }
 
-/** The summary of an ended run, or null while it has not ended. */
+/**
+ * The summary of an ended run, or null while it has not ended. A summary that does not parse, or
+ * lacks a known status and the numbers every summary has, is a UserError naming the file (the
+ * same judgement for `train`, `sweep` and `report`: such a run has not ended).
+ */
 export function readSummary(p: RunPaths): RunSummary | null {
   if (!fs.existsSync(p.summary)) return null;
-  return JSON.parse(fs.readFileSync(p.summary, 'utf8')) as RunSummary;
+  return parseSummary(p.summary, fs.readFileSync(p.summary, 'utf8'));
+}
+
+export function parseSummary(file: string, text: string): RunSummary {
+  let s: unknown;
+  try {
+    s = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${file} is damaged (${(err as Error).message}); use --force to retrain the run`);
+  }
+  const problem = summaryProblem(s);
+  if (problem) throw new UserError(`${file} is damaged (${problem}); use --force to retrain the run`);
+  return s as RunSummary;
+}
+
+function summaryProblem(s: unknown): string | null {
+  if (!s || typeof s !== 'object' || Array.isArray(s)) return 'not a JSON object';
+  const o = s as Record<string, unknown>;
+  if (!RUN_STATUSES.includes(o.status as never)) return `unknown status ${JSON.stringify(o.status)}, expected ${RUN_STATUSES.join(' or ')}`;
+  for (const k of ['epochs', 'wallSeconds', 'seed', 'lr']) if (typeof o[k] !== 'number') return `field ${k} missing or not a number`;
+  for (const k of ['testAcc', 'bestValAcc', 'testLoss']) if (o[k] !== null && typeof o[k] !== 'number') return `field ${k} is not a number or null`;
+  if (!o.params || typeof (o.params as Record<string, unknown>).total !== 'number') return 'field params.total missing';
+  return null;
 }
 
 /** Forget everything a previous attempt produced (for --force); the lock stays. */
