@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeFileAtomic } from '../util/atomic';
+import { ensureDir, writeFileAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { pidAlive } from '../util/pid';
 
@@ -183,7 +183,7 @@ export type ClaimResult = { ok: true; lock: RunLock; tookOver: LockInfo | null }
  * `lock` exists), so nobody ever reads a half-written claim.
  */
 export function claimLock(runDir: string): ClaimResult {
-  fs.mkdirSync(runDir, { recursive: true });
+  ensureDir(runDir);
   const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
   let tookOver: LockInfo | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {

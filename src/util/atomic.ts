@@ -85,12 +85,27 @@ export function ensureDir(dir: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    let code = (err as NodeJS.ErrnoException).code;
+    // A recursive mkdir under a read-only or forbidden folder reports ENOENT: ask the deepest
+    // existing ancestor why.
+    if (code === 'ENOENT') code = ancestorProblem(dir) ?? code;
     if (code === 'EEXIST' || code === 'ENOTDIR') throw new DiskError(`cannot create folder ${dir}: a file is in the way`, code);
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
       throw new DiskError(`cannot create folder ${dir}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}`, code);
     }
     throw diskError(dir, err);
+  }
+}
+
+function ancestorProblem(dir: string): string | undefined {
+  let d = path.resolve(dir);
+  while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+  try {
+    if (!fs.statSync(d).isDirectory()) return 'ENOTDIR';
+    fs.accessSync(d, fs.constants.W_OK);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code;
   }
 }
 
