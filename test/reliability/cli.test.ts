@@ -98,6 +98,39 @@ describe('a full disk', () => {
   });
 });
 
+describe('a full disk during a sweep', () => {
+  it.skipIf(!canMount)('the failing point is recorded, no further point starts, one line and exit 74; after freeing space the sweep completes', () => {
+    const cfg = writeConfig('fullsweep', [
+      'dataset: { name: digits-bg-rot, train_frac: 0.05 }',
+      'model: { layer: { class: low-rank, rank: 2 } }',
+      'training: { epochs: 1, batch_size: 50 }',
+      'backend: wasm',
+      'sweep:',
+      '  grid:',
+      '    training.seed: [1, 2, 3]',
+    ]);
+    const disk = path.join(tmp, 'sweepdisk');
+    expect(mountTmpfs(disk, '2m')).toBe(true);
+    const st = fs.statfsSync(disk);
+    const filler = path.join(disk, 'filler');
+    // Room for the small files of a point, not for its checkpoint (about 40 KB).
+    fs.writeFileSync(filler, Buffer.alloc(st.bavail * st.bsize - 96 * 1024));
+    const out = path.join(disk, 'results');
+    const r = ldr(['sweep', '--config', cfg, '--set', `output=${out}`, '--jobs', '1'], 300_000);
+    expect(r.code, r.out + r.err).toBe(74);
+    expect(r.err.trim().split('\n').filter((l) => l.startsWith('ldr: '))).toEqual([
+      expect.stringMatching(/^ldr: sweep stopped, no further point started: cannot write .*epoch-0001\.safetensors: the disk is full/),
+    ]);
+    const runs = fs.readdirSync(path.join(out, 'fullsweep')).filter((f) => !f.startsWith('.'));
+    expect(runs).toHaveLength(1);
+    fs.rmSync(filler);
+    const again = ldr(['sweep', '--config', cfg, '--set', `output=${out}`, '--jobs', '1'], 300_000);
+    expect(again.code, again.out + again.err).toBe(0);
+    const done = fs.readdirSync(path.join(out, 'fullsweep')).filter((f) => !f.startsWith('.'));
+    expect(done.map((d) => JSON.parse(fs.readFileSync(path.join(out, 'fullsweep', d, 'summary.json'), 'utf8')).status)).toEqual(['completed', 'completed', 'completed']);
+  });
+});
+
 describe('a paused trainer keeps its claim', () => {
   it('SIGSTOP for longer than the stale age: a second train on this host exits 75 instead of taking over', async () => {
     const cfg = writeConfig('paused', [
