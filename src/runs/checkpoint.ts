@@ -47,6 +47,17 @@ interface TensorInfo {
   data_offsets: [number, number];
 }
 
+/** Variable shapes by checkpoint folder, recorded once per run (see rememberShapes). */
+const knownShapes = new Map<string, Record<string, readonly number[]>>();
+
+/**
+ * Record the shapes of a run's variables (e.g. `{ 'hidden.W': [784, 784] }`), used by every later
+ * saveCheckpoint into `dir` that is not given shapes itself.
+ */
+export function rememberShapes(dir: string, vars: Record<string, { shape: readonly number[] }>): void {
+  knownShapes.set(path.resolve(dir), Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, [...v.shape]])));
+}
+
 const sha256 = (b: Uint8Array | string): string => crypto.createHash('sha256').update(b).digest('hex');
 
 /**
@@ -54,8 +65,9 @@ const sha256 = (b: Uint8Array | string): string => crypto.createHash('sha256').u
  * (by name); a variable without one is stored 1-D. Refuses (LostClaimError) when this process no
  * longer holds the run folder's claim.
  */
-export function saveCheckpoint(dir: string, state: TrainState, backend: string, shapes: Record<string, readonly number[]> = {}): void {
+export function saveCheckpoint(dir: string, state: TrainState, backend: string, given?: Record<string, readonly number[]>): void {
   assertClaim(path.dirname(dir));
+  const shapes = given ?? knownShapes.get(path.resolve(dir)) ?? {};
   const shapeOf = (name: string, length: number): number[] => {
     const s = shapes[name];
     return s && s.reduce((a, b) => a * b, 1) === length ? [...s] : [length];

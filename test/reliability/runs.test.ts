@@ -259,6 +259,16 @@ describe('damaged checkpoints', () => {
     expect(numbers(resumed.summary)).toEqual({ ...numbers(straight.summary), experiment: 'fallback', runId: resumed.summary.runId });
   });
 
+  it("a real run's checkpoint records each variable's shape (numpy/PyTorch users load layers as they are)", async () => {
+    const cfg = config('shapes', 1);
+    const out = await runExperiment(cfg, { loadData: () => blobs(), backend });
+    const b = fs.readFileSync(path.join(out.paths.checkpoint, 'epoch-0001.safetensors'));
+    const header = JSON.parse(b.toString('utf8', 8, 8 + Number(b.readBigUInt64LE(0))));
+    expect(header['weights/hidden.W'].shape).toEqual([8, 8]);
+    expect(header['best/hidden.W'].shape).toEqual([8, 8]);
+    expect(header['weights/hidden.W'].dtype).toBe('F32');
+  });
+
   it('killed after the last checkpoint but before its metrics line: the re-run restores metrics.jsonl', async () => {
     const cfg = config('metrics-gap', 2);
     const p = runPaths(cfg.output, cfg.name, runIdOf(cfg));
