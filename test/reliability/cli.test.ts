@@ -201,7 +201,7 @@ describe('the checkpoint is a safetensors file', () => {
       '    out["tensors"][name] = {"shape": t["shape"], "values": list(struct.unpack("<%df" % ((e - s) // 4), data[s:e]))}',
       'print(json.dumps(out))',
     ].join('\n');
-    const r = spawnSync('/usr/bin/python3', ['-c', py, file], { encoding: 'utf8' });
+    const r = spawnSync('python3', ['-c', py, file], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const got = JSON.parse(r.stdout);
     expect(got.format).toBe('ldr-checkpoint/2');
