@@ -65,15 +65,19 @@ export function writeSummary(p: RunPaths, summary: RunSummary): void {
 }
 
 /**
- * The summary of an ended run, or null while it has not ended. A summary that does not parse, or
- * lacks a known status and the numbers every summary has, is a UserError naming the file (the
- * same judgement for `train`, `sweep` and `report`: such a run has not ended).
+ * The summary of an ended run, or null while it has not ended. A summary that does not parse or
+ * lacks a known status is a UserError naming the file (`sweep` judges it the same way: not ended);
+ * one that lacks the numbers `ldr train` prints is too.
  */
 export function readSummary(p: RunPaths): RunSummary | null {
   if (!fs.existsSync(p.summary)) return null;
-  return parseSummary(p.summary, fs.readFileSync(p.summary, 'utf8'));
+  const s = parseSummary(p.summary, fs.readFileSync(p.summary, 'utf8'));
+  const problem = missingNumbers(s as unknown as Record<string, unknown>);
+  if (problem) throw new UserError(`${p.summary} is damaged (${problem}); use --force to retrain the run`);
+  return s;
 }
 
+/** The one judgement of "ended" for train, sweep and status: a JSON object with a known status. */
 export function parseSummary(file: string, text: string): RunSummary {
   let s: unknown;
   try {
@@ -81,15 +85,15 @@ export function parseSummary(file: string, text: string): RunSummary {
   } catch (err) {
     throw new UserError(`${file} is damaged (${(err as Error).message}); use --force to retrain the run`);
   }
-  const problem = summaryProblem(s);
-  if (problem) throw new UserError(`${file} is damaged (${problem}); use --force to retrain the run`);
+  if (!s || typeof s !== 'object' || Array.isArray(s)) throw new UserError(`${file} is damaged (not a JSON object); use --force to retrain the run`);
+  const status = (s as Record<string, unknown>).status;
+  if (!RUN_STATUSES.includes(status as never)) {
+    throw new UserError(`${file} is damaged (unknown status ${JSON.stringify(status)}, expected ${RUN_STATUSES.join(' or ')}); use --force to retrain the run`);
+  }
   return s as RunSummary;
 }
 
-function summaryProblem(s: unknown): string | null {
-  if (!s || typeof s !== 'object' || Array.isArray(s)) return 'not a JSON object';
-  const o = s as Record<string, unknown>;
-  if (!RUN_STATUSES.includes(o.status as never)) return `unknown status ${JSON.stringify(o.status)}, expected ${RUN_STATUSES.join(' or ')}`;
+function missingNumbers(o: Record<string, unknown>): string | null {
   for (const k of ['epochs', 'wallSeconds', 'seed', 'lr']) if (typeof o[k] !== 'number') return `field ${k} missing or not a number`;
   for (const k of ['testAcc', 'bestValAcc', 'testLoss']) if (o[k] !== null && typeof o[k] !== 'number') return `field ${k} is not a number or null`;
   if (!o.params || typeof (o.params as Record<string, unknown>).total !== 'number') return 'field params.total missing';

@@ -58,7 +58,7 @@ describe('config edges', () => {
     const keys = Array.from({ length: 80_000 }, (_, i) => `  k${i}: ${i}`).join('\n');
     const t0 = Date.now();
     const err = errorOf(`name: a\n${BASE}extra:\n${keys}\n`);
-    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(Date.now() - t0).toBeLessThan(60_000); // was over 120 s (quadratic); about 8 s here
     expect(err.message).toMatch(/extra: unknown key/);
     expect(errorOf(`name: a\nname: b\n${BASE}`).message).toBe('x.yaml:2:1 YAML syntax: Map keys must be unique');
   });

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ensureDir } from '../../util/atomic';
+import { diskError, ensureDir } from '../../util/atomic';
 import { UserError } from '../../util/errors';
 import { pidAlive } from '../../util/pid';
 
@@ -40,7 +40,10 @@ export function claimFetch(root: string, name: string): () => void {
         }
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        fs.rmSync(file, { force: true }); // a lock cut short by a full disk would look like junk anyway
+        throw diskError(file, err);
+      }
     }
     let holder: Holder | null = null;
     let ageMs = 0;
