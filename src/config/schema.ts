@@ -40,7 +40,7 @@ export const layerSchema = z
 export const lstmSchema = z
   .object({
     /** Hidden size h = embedding size; the structured input-to-hidden matrix is 4h×4h. */
-    hidden: z.number().int().min(1).max(4096, 'at most 4096 (the 4h×4h structured matrix must fit in memory)').default(128),
+    hidden: z.number().int().min(1).max(4096) /* the 4h×4h structured matrix must fit in memory */.default(128),
     /** Dropout after the embedding and after the LSTM (seeded masks). */
     dropout: z.number().min(0).lt(1).default(0.2),
     /** Share the decoder's weights with the embedding. */
@@ -77,11 +77,11 @@ export const optimizerSchema = z
 
 export const trainingSchema = z
   .object({
-    batch_size: z.number().int().min(1).max(65536, 'at most 65536').default(50),
+    batch_size: z.number().int().min(1).max(65536).default(50),
     epochs: z.number().int().min(1).default(20),
     /** Drives initialisation, shuffling and dropout. */
     // The generator takes 32 bits: a larger seed would silently wrap to another seed's numbers.
-    seed: z.number().int().min(0).max(MAX_SEED, `at most ${MAX_SEED} (2^32 - 1)`).default(0),
+    seed: z.number().int().min(0).max(MAX_SEED).default(0),
     /** Validate (and checkpoint) every N epochs; the last epoch is always validated. */
     eval_every: z.number().int().min(1).default(1),
   })
