@@ -87,14 +87,11 @@ describe('unusable output folders (CLI)', () => {
     expect(r.stderr.trim()).toMatch(new RegExp(`^ldr: cannot create folder ${file}/o/\\S+: a file is in the way$`));
   });
 
-  it('a read-only output folder names the folder and says read-only', () => {
+  // Needs root to mount a read-only tmpfs: skipped (visibly) elsewhere, never under CI (which runs as root).
+  it.skipIf(process.getuid?.() !== 0 && !process.env.CI)('a read-only output folder names the folder and says read-only', () => {
     const ro = path.join(tmp, 'ro');
     fs.mkdirSync(ro);
-    const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', ro]).status === 0;
-    if (!ok) {
-      if (process.env.CI) throw new Error('needs root to mount a read-only tmpfs (CI runs as root)');
-      return expect.soft(ok, 'not root: read-only output not tried').toBe(true);
-    }
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', ro]).status, 'mount -t tmpfs (needs root)').toBe(0);
     mounts.push(ro);
     const r = train(ro);
     expect(r.status).toBe(74);
