@@ -127,7 +127,11 @@ export class RunLock {
 
   /** Refresh the heartbeat (cheap: call it as often as you like; it writes at most every HEARTBEAT_MS / 2). */
   heartbeat(): void {
-    if (Date.now() - this.lastTouch >= HEARTBEAT_MS / 2) this.touch();
+    if (Date.now() - this.lastTouch >= HEARTBEAT_MS / 2) {
+      this.touch();
+      // Called from the training loop: a lost claim stops the work now, not only at the next write.
+      if (this.lost) this.verify();
+    }
   }
 
   /** Refresh the heartbeat now. */

@@ -5,11 +5,11 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { experimentSchema, type ExperimentConfig } from '../../src/config/schema';
 import { loadCheckpoint, saveCheckpoint } from '../../src/runs/checkpoint';
 import { readMetrics, readSummary, runPaths, writeMetrics, writeSummary } from '../../src/runs/folder';
-import { claimLock, LOCK_HELD_EXIT_CODE, lockState, readLock, STALE_MS } from '../../src/runs/lock';
+import { claimLock, HEARTBEAT_MS, LOCK_HELD_EXIT_CODE, lockState, readLock, STALE_MS } from '../../src/runs/lock';
 import { readCheckpoint } from '../../src/runs/resume';
 import { runIdOf } from '../../src/runs/runId';
 import type { RunSummary } from '../../src/runs/types';
@@ -136,6 +136,21 @@ describe('fencing: a process that lost its claim writes nothing', () => {
     expect(fs.statSync(path.join(runDir, 'lock')).mtimeMs).toBeLessThan(before);
     claim.lock.release();
     expect(readLock(runDir).info?.host).toBe('other-host');
+  });
+
+  it('the heartbeat of the training loop notices a lost claim and stops the work at once', () => {
+    const runDir = freshDir();
+    const claim = claimLock(runDir);
+    if (!claim.ok) throw new Error('claim failed');
+    fs.writeFileSync(path.join(runDir, 'lock'), JSON.stringify({ pid: 1, host: 'other-host', startedAt: new Date().toISOString() }));
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + HEARTBEAT_MS);
+    try {
+      expect(() => claim.lock.heartbeat()).toThrow(/^lost the claim on /);
+    } finally {
+      clock.mockRestore();
+      claim.lock.release();
+    }
   });
 
   it('a training run whose claim is taken over mid-epoch stops before its next checkpoint', async () => {
