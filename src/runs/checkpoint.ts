@@ -13,6 +13,7 @@
 // file can fall back to the previous epoch (resume is deterministic: same final numbers).
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { TrainState } from '../train/trainer';
 import type { EpochMetrics } from './types';
@@ -144,7 +145,11 @@ function listEpochs(dir: string): number[] {
     .sort((a, b) => b - a);
 }
 
+const HOST_LE = os.endianness() === 'LE';
+
 function littleEndianF32(a: Float32Array): Uint8Array {
+  // The usual case: the host's own bytes are already little-endian.
+  if (HOST_LE) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const out = new Uint8Array(a.length * 4);
   const view = new DataView(out.buffer);
   for (let i = 0; i < a.length; i++) view.setFloat32(i * 4, a[i], true);
@@ -226,8 +231,12 @@ export function readCheckpointFile(file: string, expectEpoch?: number): { state:
     const bytes = data.subarray(b, e);
     if (sha256(bytes) !== tensorSha[name]) throw bad(`tensor ${name} does not match its SHA-256`);
     const values = new Float32Array((e - b) / 4);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
+    if (HOST_LE) {
+      new Uint8Array(values.buffer).set(bytes); // a copy: the file's buffer may be unaligned
+    } else {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
+    }
     const slash = name.indexOf('/');
     const group = name.slice(0, slash) as keyof typeof groups;
     if (!(group in groups)) throw bad(`unknown tensor group in "${name}"`);
