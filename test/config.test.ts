@@ -187,7 +187,7 @@ backend: gpu
 
   it('file problems come first, then --set problems', () => {
     expect(errorOf(GOOD.replace('rank: 1', 'rank: -2'), ['training.seed=-1'])).toBe(
-      'x.yaml:7:11 model.layer.rank: expected an integer ≥ 1, got -2\n--set training.seed: expected an integer ≥ 0, got -1',
+      'x.yaml:7:11 model.layer.rank: expected an integer ≥ 1, got -2\n--set training.seed: expected an integer ≥ 0 and ≤ 4294967295, got -1',
     );
   });
 });

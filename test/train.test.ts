@@ -92,7 +92,7 @@ describe('runExperiment', () => {
     expect(first.kind).toBe('trained');
     expect(first.paths.dir).toBe(path.join(tmp, 'rerun', first.summary.runId));
     expect(first.summary.runId).toMatch(/^unconstrained_lr0\.05_s3_[0-9a-f]{8}$/);
-    for (const f of ['config.yaml', 'env.json', 'metrics.jsonl', 'summary.json', 'checkpoint/index.json']) {
+    for (const f of ['config.yaml', 'env.json', 'metrics.jsonl', 'summary.json', 'checkpoint/epoch-0004.safetensors']) {
       expect(fs.existsSync(path.join(first.paths.dir, f)), f).toBe(true);
     }
     expect(fs.existsSync(first.paths.lock)).toBe(false);

@@ -7,6 +7,7 @@ import { emitK8s, emitSlurm, type EmitOptions } from '../sweep/emit';
 import { buildGrid, type Grid, type SweepPoint } from '../sweep/points';
 import { formatProgress } from '../sweep/progress';
 import { runPoints, type SweepResult } from '../sweep/runner';
+import { DISK_ERROR_EXIT_CODE } from '../util/atomic';
 import { inShard, parseShard } from '../sweep/shard';
 import { queuedTasks, readSubmissions, slurmDir, submitArray } from '../sweep/slurm';
 import { readSweepFile } from '../sweep/source';
@@ -143,6 +144,7 @@ function finish(result: SweepResult, total: number): void {
   }
   for (const r of failed) process.stdout.write(`  FAILED    ${r.point.runId}  ${r.point.label}: ${r.message} (log: ${r.log})\n`);
   if (result.interrupted) throw new UserError('sweep interrupted; run the same command again to resume', 130);
+  if (result.diskError) throw new UserError(`sweep stopped, no further point started: ${result.diskError}`, DISK_ERROR_EXIT_CODE);
   if (failed.length) throw new UserError(`${failed.length} of ${total} points failed: ${failed.map((r) => r.point.runId).join(', ')}`, 1);
 }
 

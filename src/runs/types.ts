@@ -8,7 +8,8 @@
 //   checkpoint/     weights, optimizer state, epoch, PRNG state (resume)
 //   lock            claim of a live process (see lock.ts); absent when nobody runs it
 
-export type RunStatus = 'completed' | 'diverged';
+export const RUN_STATUSES = ['completed', 'diverged'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunEnv {
   backend: string;

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from '../util/atomic';
+import { DISK_ERROR_EXIT_CODE, writeFileAtomic } from '../util/atomic';
 import { slurmJob } from '../runs/env';
 import { LOCK_HELD_EXIT_CODE, lockState } from '../runs/lock';
 import type { SweepPoint } from './points';
@@ -39,6 +39,8 @@ export interface RunOptions {
 export interface SweepResult {
   results: PointResult[];
   interrupted: boolean;
+  /** Set when a point stopped on a full (or unwritable) disk: no further point was started. */
+  diskError: string | null;
 }
 
 const LDR_BIN = path.resolve(__dirname, '..', '..', 'bin', 'ldr');
@@ -76,6 +78,8 @@ export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise
   const waiting = points.map((point) => ({ point, notBefore: 0 }));
   const running = new Map<string, { child: ChildProcess; ended: Promise<Ended> }>();
   const elsewhere = new Set<string>();
+  // A full disk fails every later point the same way: stop starting new ones.
+  let diskError: string | null = null;
   const report = () => opts.onProgress?.(progress.counts(running.size, elsewhere.size), progress.eta(running.size));
   const finish = (r: PointResult) => {
     elsewhere.delete(r.point.runId);
@@ -88,7 +92,7 @@ export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise
   try {
     report();
     while (waiting.length || running.size) {
-      const aborted = opts.signal?.aborted ?? false;
+      const aborted = (opts.signal?.aborted ?? false) || diskError !== null;
       const now = Date.now();
       for (let k = 0; !aborted && k < waiting.length && running.size < jobs; ) {
         const item = waiting[k];
@@ -130,6 +134,7 @@ export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise
       }
       if (opts.signal?.aborted && !readSummary(ended.point.runDir)) continue; // interrupted: resumes next time
       const r = classify(ended);
+      if (ended.code === DISK_ERROR_EXIT_CODE && r.outcome === 'failed') diskError = lastLine(ended.output).replace(/^ldr: /, '');
       if (r.ranHere) progress.took(ended.seconds);
       finish(r);
     }
@@ -137,7 +142,7 @@ export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise
     opts.signal?.removeEventListener('abort', onAbort);
   }
   report();
-  return { results, interrupted: opts.signal?.aborted ?? false };
+  return { results, interrupted: opts.signal?.aborted ?? false, diskError };
 }
 
 function start(point: SweepPoint, launch: NonNullable<RunOptions['launch']>): { child: ChildProcess; ended: Promise<Ended> } {

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import type * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/schema';
-import { saveCheckpoint, type LoadedCheckpoint } from '../runs/checkpoint';
+import { rememberShapes, saveCheckpoint, type LoadedCheckpoint } from '../runs/checkpoint';
 import { collectEnv } from '../runs/env';
 import { clearRun, readSummary, runPaths, writeConfig, writeEnv, writeMetrics, type RunPaths } from '../runs/folder';
 import { claimLock, LOCK_HELD_EXIT_CODE, type RunLock } from '../runs/lock';
@@ -66,6 +66,7 @@ export async function inRunFolder(cfg: ExperimentConfig, opts: RunOptions, body:
 /** The checkpoint to resume from (checked against the model's variables), or null for a fresh start; writes env.json. */
 export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable>, computePath?: string): LoadedCheckpoint | null {
   const { cfg, opts, paths, progress } = s;
+  rememberShapes(paths.checkpoint, vars);
   const checkpoint = readCheckpoint(paths);
   if (checkpoint) {
     assertResumable(paths, checkpoint.state.weights, vars);
