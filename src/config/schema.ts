@@ -3,7 +3,7 @@
 // YAML keys are snake_case; unknown keys are errors (a typo must never fall back to a default).
 import { z } from 'zod';
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const datasetSchema = z

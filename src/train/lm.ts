@@ -6,6 +6,7 @@
 // Dropout masks come from a seeded Rng (its state is part of the checkpoint). Knows nothing about
 // files: the caller saves `snapshot()` each epoch and passes it back as `resume`.
 import * as tf from '@tensorflow/tfjs';
+import { readableOnHost } from '../backend/hostRead';
 import type { LstmConfig, OptimizerConfig, TrainingConfig } from '../config/schema';
 import type { Corpus } from '../data/corpus/load';
 import { disposeState, type DropoutMasks, type LstmLanguageModel, type LstmState } from '../models/lstm';
@@ -64,7 +65,13 @@ export function windows(rows: number, bptt: number): { start: number; len: numbe
 }
 
 /** Mean loss and next-word accuracy over a whole stream, state carried across windows, no dropout. */
-export function evaluateLm(model: LstmLanguageModel, tokens: Int32Array, bptt: number, batch = EVAL_BATCH, onChunk?: () => void): { loss: number; acc: number; tokens: number } {
+export async function evaluateLm(
+  model: LstmLanguageModel,
+  tokens: Int32Array,
+  bptt: number,
+  batch = EVAL_BATCH,
+  onChunk?: () => void,
+): Promise<{ loss: number; acc: number; tokens: number }> {
   const { data, rows } = batchify(tokens, batch);
   let state = model.zeroState(batch);
   let lossSum = 0;
@@ -78,7 +85,7 @@ export function evaluateLm(model: LstmLanguageModel, tokens: Int32Array, bptt: n
       return { stats: tf.stack([sparseCrossEntropy(out.logits, targets), correctCount(out.logits, targets)]), h: out.state.h, c: out.state.c };
     });
     const next: LstmState = { h: h as tf.Tensor2D, c: cell as tf.Tensor2D };
-    const [l, c] = stats.dataSync();
+    const [l, c] = await stats.data();
     stats.dispose();
     disposeState(state);
     state = next;
@@ -146,7 +153,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmResult> {
           lstm.dropout > 0
             ? { input: dropoutMask(rng, w.len * B, model.h, lstm.dropout), output: dropoutMask(rng, w.len * B, model.h, lstm.dropout) }
             : { input: null, output: null };
-        const { loss, right, next } = trainWindow(model, optimizer, varList, names, data, w, B, state, masks);
+        const { loss, right, next } = await trainWindow(model, optimizer, varList, names, data, w, B, state, masks);
         masks.input?.dispose();
         masks.output?.dispose();
         disposeState(state);
@@ -172,10 +179,12 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmResult> {
       }
 
       const validate = epoch % training.eval_every === 0 || epoch === training.epochs;
-      const val = validate ? evaluateLm(model, corpus.valid, lstm.bptt, EVAL_BATCH, opts.hooks?.onEvalChunk) : null;
+      const val = validate ? await evaluateLm(model, corpus.valid, lstm.bptt, EVAL_BATCH, opts.hooks?.onEvalChunk) : null;
       if (val) {
-        if (best === null || val.loss < best.valLoss) best = { epoch, valAcc: val.acc, valLoss: val.loss, weights: getWeights(vars) };
-        else optimizer.lr = lr / lstm.lr_stall_divisor; // validation stalled
+        if (best === null || val.loss < best.valLoss) {
+          await readableOnHost(varList);
+          best = { epoch, valAcc: val.acc, valLoss: val.loss, weights: getWeights(vars) };
+        } else optimizer.lr = lr / lstm.lr_stall_divisor; // validation stalled
       }
       const epochSeconds = (performance.now() - t0) / 1000;
       seconds += epochSeconds;
@@ -203,6 +212,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmResult> {
         metrics: [...metrics],
         seconds,
       });
+      await readableOnHost([...varList, ...optimizer.stateTensors()]);
       await opts.hooks?.onEpochEnd?.(m, snapshot);
     }
 
@@ -210,7 +220,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmResult> {
     let test: { loss: number; acc: number } | null = null;
     if (best) {
       setWeights(vars, best.weights);
-      test = evaluateLm(model, corpus.test, lstm.bptt, EVAL_BATCH, opts.hooks?.onEvalChunk);
+      test = await evaluateLm(model, corpus.test, lstm.bptt, EVAL_BATCH, opts.hooks?.onEvalChunk);
     }
     return {
       status: divergedAt ? 'diverged' : 'completed',
@@ -228,7 +238,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmResult> {
 }
 
 /** One SGD step on a window; returns the loss and correct count before the step, and the detached next state. */
-function trainWindow(
+async function trainWindow(
   model: LstmLanguageModel,
   optimizer: ReturnType<typeof createOptimizer>,
   varList: tf.Variable[],
@@ -238,9 +248,9 @@ function trainWindow(
   B: number,
   state: LstmState,
   masks: DropoutMasks,
-): { loss: number; right: number; next: LstmState } {
+): Promise<{ loss: number; right: number; next: LstmState }> {
   let next: LstmState | null = null;
-  const result = tf.tidy(() => {
+  const { stats, grads } = tf.tidy(() => {
     const ids = tf.tensor1d(data.subarray(w.start * B, (w.start + w.len) * B), 'int32');
     const targets = tf.tensor1d(data.subarray((w.start + 1) * B, (w.start + 1 + w.len) * B), 'int32');
     let logits: tf.Tensor2D | null = null;
@@ -253,13 +263,16 @@ function trainWindow(
     }, varList);
     const right = correctCount(logits!, targets);
     (logits as tf.Tensor2D | null)?.dispose();
-    const [loss, correct] = tf.stack([value, right]).dataSync();
-    if (Number.isFinite(loss)) {
-      const byName: Record<string, tf.Tensor> = {};
-      names.forEach((name, i) => (byName[name] = grads[varList[i].name]));
-      optimizer.step(byName);
-    }
-    return { loss, right: correct };
+    const byName: Record<string, tf.Tensor> = {};
+    names.forEach((name, i) => (byName[name] = grads[varList[i].name]));
+    return { stats: tf.stack([value, right]), grads: byName };
   });
-  return { ...result, next: next! };
+  try {
+    // Asynchronous: the webgpu backend has no synchronous read in Node (backend/hostRead.ts).
+    const [loss, correct] = await stats.data();
+    if (Number.isFinite(loss)) tf.tidy(() => optimizer.step(grads));
+    return { loss, right: correct, next: next! };
+  } finally {
+    tf.dispose([stats, ...Object.values(grads)]);
+  }
 }

@@ -7,6 +7,7 @@ import type { OptimizerConfig, TrainingConfig } from '../config/schema';
 import type { Dataset } from '../data/types';
 import type { EpochMetrics, RunStatus } from '../runs/types';
 import { Rng } from '../util/random';
+import { readableOnHost } from '../backend/hostRead';
 import { correctCount, crossEntropy, evaluate, type TrainableModel } from './evaluate';
 import { createOptimizer, type OptimizerState } from './optimizer';
 
@@ -115,7 +116,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const start = b * training.batch_size;
         const size = Math.min(training.batch_size, data.train.count - start);
         gatherRows(data.train.x, data.train.y, n, perm, start, size, xb, yb);
-        const [loss, right] = trainStep(model, optimizer, varList, names, xb, yb, size, n);
+        const [loss, right] = await trainStep(model, optimizer, varList, names, xb, yb, size, n);
         if (!Number.isFinite(loss)) {
           divergedAt = `loss became ${loss} at epoch ${epoch}, batch ${b + 1} of ${batches} (lr ${lr})`;
           break;
@@ -135,8 +136,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
 
       const validate = epoch % training.eval_every === 0 || epoch === training.epochs;
-      const val = validate ? evaluate(model, data.val, n, 1000, opts.hooks?.onEvalChunk) : null;
+      const val = validate ? await evaluate(model, data.val, n, 1000, opts.hooks?.onEvalChunk) : null;
       if (val && (best === null || val.acc > best.valAcc)) {
+        await readableOnHost(varList);
         best = { epoch, valAcc: val.acc, valLoss: val.loss, weights: getWeights(vars) };
       }
       optimizer.lr = lr * opts.optimizer.lr_decay;
@@ -162,6 +164,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         metrics: [...metrics],
         seconds,
       });
+      await readableOnHost([...varList, ...optimizer.stateTensors()]);
       await opts.hooks?.onEpochEnd?.(m, snapshot);
     }
 
@@ -169,7 +172,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     let test: { loss: number; acc: number } | null = null;
     if (best) {
       setWeights(vars, best.weights);
-      test = evaluate(model, data.test, n, 1000, opts.hooks?.onEvalChunk);
+      test = await evaluate(model, data.test, n, 1000, opts.hooks?.onEvalChunk);
     }
     return {
       status: divergedAt ? 'diverged' : 'completed',
@@ -187,7 +190,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 }
 
 /** One SGD step on the batch held in xb/yb (first `size` rows); returns [loss, correct] before the step. */
-function trainStep(
+async function trainStep(
   model: TrainableModel,
   optimizer: ReturnType<typeof createOptimizer>,
   varList: tf.Variable[],
@@ -196,8 +199,8 @@ function trainStep(
   yb: Int32Array,
   size: number,
   n: number,
-): [number, number] {
-  return tf.tidy(() => {
+): Promise<[number, number]> {
+  const { stats, grads } = tf.tidy(() => {
     const x = tf.tensor2d(xb.subarray(0, size * n), [size, n]);
     const y = tf.tensor1d(yb.subarray(0, size), 'int32');
     let logits: tf.Tensor2D | null = null;
@@ -207,15 +210,19 @@ function trainStep(
     }, varList);
     const right = correctCount(logits!, y);
     (logits as tf.Tensor2D | null)?.dispose();
-    const [loss, correct] = tf.stack([value, right]).dataSync();
-    // A non-finite loss stops the run before it poisons the weights.
-    if (Number.isFinite(loss)) {
-      const byName: Record<string, tf.Tensor> = {};
-      names.forEach((name, i) => (byName[name] = grads[varList[i].name]));
-      optimizer.step(byName);
-    }
-    return [loss, correct] as [number, number];
+    const byName: Record<string, tf.Tensor> = {};
+    names.forEach((name, i) => (byName[name] = grads[varList[i].name]));
+    return { stats: tf.stack([value, right]), grads: byName };
   });
+  try {
+    // Asynchronous: the webgpu backend has no synchronous read in Node (backend/hostRead.ts).
+    const [loss, correct] = await stats.data();
+    // A non-finite loss stops the run before it poisons the weights.
+    if (Number.isFinite(loss)) tf.tidy(() => optimizer.step(grads));
+    return [loss, correct];
+  } finally {
+    tf.dispose([stats, ...Object.values(grads)]);
+  }
 }
 
 /** Copy rows perm[start..start+size) of (x, y) into the batch buffers. */

@@ -9,6 +9,9 @@
 //
 // Forward and backward are hand-written loops over typed arrays (fast Walsh–Hadamard
 // transform, O(b·N log N)) inside one custom op. Backward uses Hᵀ = H and Πᵀ = Π⁻¹.
+// On GPU backends (anything but cpu/wasm) the same product runs as tensor ops (the transform as
+// log₂N butterfly stages of reshapes, Π as a gather), so nothing leaves the device and TF.js
+// derives the gradients.
 import * as tf from '@tensorflow/tfjs';
 import { nextPowerOfTwo } from '../fast/fft';
 import type { ClassSpec, MatrixInit, StructuredMatrix } from '../types';
@@ -92,6 +95,31 @@ function fastfoodOp(P: Int32Array) {
   });
 }
 
+/** Walsh–Hadamard transform (Sylvester order) of each row of v (b×N) in tensor ops. */
+function fwhtTensor(v: tf.Tensor2D): tf.Tensor2D {
+  const [b, N] = v.shape;
+  let t: tf.Tensor = v;
+  for (let h = 1; h < N; h *= 2) {
+    // Row layout [block][half][offset]: entries j and j + h of each 2h-block pair up.
+    const [lo, hi] = tf.split(tf.reshape(t, [b, N / (2 * h), 2, h]), 2, 2);
+    t = tf.concat([tf.add(lo, hi), tf.sub(lo, hi)], 2);
+  }
+  return tf.reshape(t, [b, N]);
+}
+
+/** Y = X·Mᵀ of fastfoodOp in tensor ops: diag(S) H diag(G) Π H diag(B) on zero-padded rows. */
+function fastfoodTensorOps(x: tf.Tensor2D, S: tf.Tensor, G: tf.Tensor, B: tf.Tensor, P: tf.Tensor1D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [batch, n] = x.shape;
+    const N = P.shape[0];
+    let v = tf.mul(x, tf.slice(B, 0, n)) as tf.Tensor2D;
+    if (N > n) v = tf.pad(v, [[0, 0], [0, N - n]]);
+    const v3 = tf.gather(fwhtTensor(v), P, 1) as tf.Tensor2D;
+    const v5 = fwhtTensor(tf.mul(v3, G) as tf.Tensor2D);
+    return tf.mul(tf.slice(v5, [0, 0], [batch, n]), tf.slice(S, 0, n)) as tf.Tensor2D;
+  });
+}
+
 /** A χ² sample with k degrees of freedom: 2·Gamma(k/2) by Marsaglia–Tsang (k ≥ 2). */
 function chiSquared(rng: Rng, k: number): number {
   const d = k / 2 - 1 / 3;
@@ -145,8 +173,15 @@ class Fastfood implements StructuredMatrix {
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const { S, G, B } = this.variables;
+    const backend = tf.getBackend();
+    if (backend !== 'cpu' && backend !== 'wasm') {
+      this.permTensor ??= tf.keep(tf.tensor1d(this.permutation, 'int32'));
+      return fastfoodTensorOps(x, S, G, B, this.permTensor);
+    }
     return this.op(x, S, G, B) as tf.Tensor2D;
   }
+
+  private permTensor: tf.Tensor1D | null = null;
 
   /** M = (I·Mᵀ)ᵀ, through the same op. */
   toDense(): tf.Tensor2D {
@@ -159,6 +194,7 @@ class Fastfood implements StructuredMatrix {
 
   dispose(): void {
     for (const v of Object.values(this.variables)) v.dispose();
+    this.permTensor?.dispose();
   }
 }
 
