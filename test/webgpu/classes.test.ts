@@ -12,6 +12,7 @@ import { initBackend } from '../../src/backend';
 import { CLASSES } from '../../src/structured/registry';
 import { createMatrix } from '../../src/structured/create';
 import { ShlModel } from '../../src/models/shl';
+import { CnnModel } from '../../src/models/cnn';
 import { train } from '../../src/train/trainer';
 import { Rng } from '../../src/util/random';
 import type { Dataset, Split } from '../../src/data/types';
@@ -173,5 +174,46 @@ describe.skipIf(skip !== null)('no leak on webgpu', () => {
     for (const s of seen.slice(1)) expect(s).toEqual(seen[1]);
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe.skipIf(skip !== null)('CNN on webgpu', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('one epoch on 8×8 images (circulant layer) has the losses of the cpu run', async () => {
+    await initBackend('webgpu');
+    const rng = new Rng(11);
+    const data: Dataset = {
+      name: 'random',
+      features: 64,
+      classes: 3,
+      imageShape: [8, 8, 1],
+      train: randomSplit(rng, 32, 64, 3),
+      val: randomSplit(rng, 16, 64, 3),
+      test: randomSplit(rng, 16, 64, 3),
+    };
+    const epoch = async (backend: string) => {
+      await tf.setBackend(backend);
+      const model = new CnnModel({ imageShape: [8, 8, 1], classes: 3, className: 'circulant', rank: 1, rng: new Rng(5) });
+      try {
+        const r = await train({
+          model,
+          data,
+          optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, lr_decay: 1, clip: null },
+          training: { batch_size: 8, epochs: 1, seed: 0, eval_every: 1 },
+          shuffleRng: new Rng(6),
+        });
+        return { ...r.metrics[0], testLoss: r.testLoss! };
+      } finally {
+        model.dispose();
+      }
+    };
+    const cpu = await epoch('cpu');
+    const gpu = await epoch('webgpu');
+    for (const k of ['trainLoss', 'valLoss', 'testLoss'] as const) {
+      expect(Math.abs(gpu[k]! - cpu[k]!), `${k}: webgpu ${gpu[k]} vs cpu ${cpu[k]}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(cpu[k]!)));
+    }
   });
 });
