@@ -54,8 +54,9 @@ describe('initBackend', () => {
     expect(err).toBeInstanceOf(UserError);
     const msg = (err as Error).message;
     expect(msg).toContain('not installed');
-    expect(msg).toContain(`npm install ${GPU_PACKAGE}@4.22.0`);
-    expect(msg).toContain(`npm install ${CPU_PACKAGE}@4.22.0`);
+    expect(msg).toContain(`npm install --no-save ${GPU_PACKAGE}@4.22.0`);
+    expect(msg).toContain(`npm install --no-save ${CPU_PACKAGE}@4.22.0`);
+    expect(msg).toContain('npm install-scripts approve <package> && npm rebuild <package>');
     expect(msg).not.toContain('\n');
   });
 

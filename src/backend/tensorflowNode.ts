@@ -10,10 +10,10 @@ export const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
 export const CPU_PACKAGE = '@tensorflow/tfjs-node';
 
 // Their install script downloads libtensorflow; npm ≥ 11 skips install scripts until approved,
-// hence approve + rebuild (README "GPUs").
+// hence approve + rebuild (as README "GPUs" shows).
 export const INSTALL_HINT =
-  `install one: npm install ${GPU_PACKAGE}@4.22.0 (CUDA 11.2 + cuDNN 8.1) ` +
-  `or npm install ${CPU_PACKAGE}@4.22.0 (CPU only), then on npm ≥ 11 ` +
+  `install one: npm install --no-save ${GPU_PACKAGE}@4.22.0 (CUDA 11.2 + cuDNN 8.1) ` +
+  `or npm install --no-save ${CPU_PACKAGE}@4.22.0 (CPU only), then (npm ≥ 11) ` +
   `npm install-scripts approve <package> && npm rebuild <package>`;
 
 /** The CUDA device in use, as nvidia-smi names it (env.json `gpu`). */
