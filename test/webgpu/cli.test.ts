@@ -1,6 +1,7 @@
 // ldr on the webgpu backend end to end (built dist/, as a user runs it): a one-epoch SHL run on a
 // small slice gives the cpu run's validation accuracy within 1 point and records the adapter in
-// env.json; `bench layers` and the LSTM and CNN models run; `auto` never picks a software adapter.
+// env.json; `ldr layer` agrees with cpu; `bench layers` and the LSTM run; `auto` never picks a
+// software adapter.
 // Without the packages, --backend webgpu fails with one line naming the install command (that
 // part needs no adapter and always runs).
 import { spawnSync } from 'child_process';
@@ -75,6 +76,25 @@ describe.skipIf(skip !== null)('ldr on webgpu', () => {
     for (const row of rows) {
       expect(row).toMatchObject({ backend: 'webgpu', error: null });
       expect(row.shlStepMs).toBeGreaterThan(0);
+    }
+  });
+
+  it('ldr layer on webgpu reports the cpu output and dense matrix (toeplitz-like, circulant)', () => {
+    for (const cls of ['toeplitz-like', 'circulant']) {
+      const run = (backend: string) => {
+        const r = ldr(['layer', '--class', cls, '--n', '8', '--rank', '2', '--backend', backend, '--json']);
+        expect(r.code, r.stderr).toBe(0);
+        return JSON.parse(r.stdout) as { y: number[][]; dense: number[][] };
+      };
+      const cpu = run('cpu');
+      const gpu = run('webgpu');
+      for (const k of ['y', 'dense'] as const) {
+        const a = gpu[k].flat();
+        const b = cpu[k].flat();
+        expect(a).toHaveLength(b.length);
+        const scale = Math.max(...b.map(Math.abs));
+        a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-4 * (1 + scale)));
+      }
     }
   });
 
