@@ -76,7 +76,7 @@ export async function initBackend(requested: BackendName, options: InitOptions =
   if (requested === 'webgpu' || requested === 'auto') {
     const w = await tryWebgpu(requested === 'webgpu');
     if (w.ok) {
-      const reason = requested === 'auto' ? `auto; ${skipText(skipped)}` : explicit;
+      const reason = requested === 'auto' ? `auto: hardware adapter${skipped.length ? `; ${skipText(skipped)}` : ''}` : explicit;
       const slow = w.adapter.software ? '; software adapter — for testing, slow' : '';
       const warning = tensorflowOnCpu?.warning ?? null;
       return { name: 'webgpu', reason, skipped, threads: null, detail: adapterName(w.adapter) + slow, matmulFix: false, gpu: w.adapter, warning };
