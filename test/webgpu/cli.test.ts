@@ -1,6 +1,6 @@
 // ldr on the webgpu backend end to end (built dist/, as a user runs it): a one-epoch SHL run on a
 // small slice gives the cpu run's validation accuracy within 1 point and records the adapter in
-// env.json; `ldr layer` agrees with cpu; `bench layers` and the LSTM run; `auto` never picks a
+// env.json; `ldr layer` agrees with cpu; `bench layers`, `bench speed` and the LSTM run; `auto` never picks a
 // software adapter.
 // Without the packages, --backend webgpu fails with one line naming the install command (that
 // part needs no adapter and always runs).
@@ -76,6 +76,17 @@ describe.skipIf(skip !== null)('ldr on webgpu', () => {
     for (const row of rows) {
       expect(row).toMatchObject({ backend: 'webgpu', error: null });
       expect(row.shlStepMs).toBeGreaterThan(0);
+    }
+  });
+
+  it('bench speed times the dense product and the training paths on webgpu', () => {
+    const r = ldr(['bench', 'speed', '--backend', 'webgpu', '--n', '16', '--rank', '1', '--classes', 'u,v', '--repeats', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => [x.className, x.path])).toEqual([['unconstrained', 'training'], ['vandermonde-like', 'training']]);
+    for (const row of rows) {
+      expect(row.denseMs).toBeGreaterThan(0);
+      expect(row.structuredMs).toBeGreaterThan(0);
     }
   });
 
