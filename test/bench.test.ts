@@ -97,8 +97,8 @@ describe('ldr bench layers', () => {
     expect(lines[3]).toMatch(/^low-rank\s+8\s+1\s+16\s+low-rank\s+\d/);
   });
 
-  it('reports a class that fails in its row instead of crashing', () => {
-    const row = benchLayerPoint({ className: 'no-such-class', n: 8, rank: 1 }, { classes: [], ns: [8], ranks: [1], batch: 2, seed: 0, repeats: 1, warmup: 0, budgetMs: 1000 });
+  it('reports a class that fails in its row instead of crashing', async () => {
+    const row = await benchLayerPoint({ className: 'no-such-class', n: 8, rank: 1 }, { classes: [], ns: [8], ranks: [1], batch: 2, seed: 0, repeats: 1, warmup: 0, budgetMs: 1000 });
     expect(row.error).toMatch(/unknown class/);
     expect(row.forwardMs).toBeNull();
   });

@@ -166,7 +166,7 @@ backend: gpu
         'x.yaml:10:7 optimizer.lr: expected a number > 0, got -0.1',
         'x.yaml:11:9 optimizer.clip: expected a number > 0 or null, got "yes"',
         'x.yaml:13:11 training.epochs: expected an integer ≥ 1, got 0',
-        'x.yaml:14:10 backend: expected one of auto, tensorflow, wasm, cpu, got "gpu"',
+        'x.yaml:14:10 backend: expected one of auto, tensorflow, webgpu, wasm, cpu, got "gpu"',
       ].join('\n'),
     );
   });

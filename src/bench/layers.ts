@@ -48,7 +48,7 @@ export function benchPoints(opts: Pick<LayerBenchOptions, 'classes' | 'ns' | 'ra
 }
 
 /** Time one point. Everything it allocates is disposed; a leak is reported as the row's error. */
-export function benchLayerPoint(point: { className: string; n: number; rank: number | null }, opts: LayerBenchOptions): LayerRow {
+export async function benchLayerPoint(point: { className: string; n: number; rank: number | null }, opts: LayerBenchOptions): Promise<LayerRow> {
   const row: LayerRow = {
     class: point.className,
     n: point.n,
@@ -70,8 +70,8 @@ export function benchLayerPoint(point: { className: string; n: number; rank: num
     try {
       row.paramCount = layer.paramCount;
       row.computePath = layer.computePath;
-      const fwd = timeMedian(layer.forward, opts);
-      const bwd = timeMedian(layer.forwardBackward, opts);
+      const fwd = await timeMedian(layer.forward, opts);
+      const bwd = await timeMedian(layer.forwardBackward, opts);
       row.forwardMs = fwd.medianMs;
       row.forwardBackwardMs = bwd.medianMs;
       runs.push(fwd.runs, bwd.runs);
@@ -80,7 +80,7 @@ export function benchLayerPoint(point: { className: string; n: number; rank: num
     }
     const shl = shlWorkload(shape, new Rng(opts.seed + 1));
     try {
-      const step = timeMedian(shl.step, opts);
+      const step = await timeMedian(shl.step, opts);
       row.shlStepMs = step.medianMs;
       runs.push(step.runs);
     } finally {

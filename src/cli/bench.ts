@@ -121,7 +121,7 @@ export async function runBenchSpeed(opts: BenchSpeedOptions, out: Output): Promi
   const info = await initBackend(opts.backend);
   (opts.json ? out.stderr : out.stdout)(describeBackend(info) + ' — fast products run in single-threaded JS; dense on this backend\n');
   if (!opts.json) out.stdout(speedHeader() + '\n');
-  const rows = benchSpeed(settings, (row) => out.stdout((opts.json ? JSON.stringify({ backend: info.name, ...row }) : speedLine(row)) + '\n'));
+  const rows = await benchSpeed(settings, (row) => out.stdout((opts.json ? JSON.stringify({ backend: info.name, ...row }) : speedLine(row)) + '\n'));
   if (opts.plot) {
     writeFileAtomic(opts.plot, renderSpeedPlot(rows, `Speed-up over dense matrix-vector product (batch ${settings.batch}, ${info.name})`));
     out.stderr(`plot written to ${opts.plot}\n`);
@@ -150,7 +150,7 @@ export async function runBenchLayers(opts: BenchLayersOptions, out: Output): Pro
   (opts.json ? out.stderr : out.stdout)(describeBackend(info) + '\n');
   if (!opts.json) out.stdout(clockNote(settings.clock) + layerHeader() + '\n');
   for (const point of benchPoints(settings)) {
-    const row = benchLayerPoint(point, settings);
+    const row = await benchLayerPoint(point, settings);
     out.stdout((opts.json ? JSON.stringify({ backend: info.name, matmulFix: info.matmulFix, clock: settings.clock, ...row }) : layerLine(row)) + '\n');
   }
 }
@@ -164,7 +164,7 @@ export async function runBenchMatmul(opts: BenchMatmulOptions, out: Output): Pro
   (opts.json ? out.stderr : out.stdout)(describeBackend(info) + '\n');
   if (info.name !== 'wasm') out.stderr(`bench matmul: the fix only exists on wasm; timing ${info.name} as it is\n`);
   if (!opts.json) out.stdout(clockNote(settings.clock) + matmulHeader() + '\n');
-  for (const row of benchMatmul(n, batch, seed, settings)) {
+  for (const row of await benchMatmul(n, batch, seed, settings)) {
     out.stdout((opts.json ? JSON.stringify({ backend: info.name, clock: settings.clock, n, batch, ...row }) : matmulLine(row)) + '\n');
   }
 }

@@ -9,7 +9,7 @@ export { datasetSchema, type DatasetConfig };
 
 export const MAX_SEED = 2 ** 32 - 1;
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const layerSchema = z

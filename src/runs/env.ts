@@ -18,11 +18,13 @@ export function gitCommit(): string | null {
   }
 }
 
-export function collectEnv(backend: { name: string; reason: string }): RunEnv {
+export function collectEnv(backend: { name: string; reason: string; gpu?: RunEnv['gpu'] | null; warning?: string | null }): RunEnv {
   const slurm = slurmJob();
   return {
     backend: backend.name,
     backendReason: backend.reason,
+    ...(backend.gpu ? { gpu: backend.gpu } : {}),
+    ...(backend.warning ? { backendWarning: backend.warning } : {}),
     tfjsVersion: tf.version.tfjs,
     nodeVersion: process.version,
     ldrVersion: require('../../package.json').version,

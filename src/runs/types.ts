@@ -14,6 +14,10 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export interface RunEnv {
   backend: string;
   backendReason: string;
+  /** The GPU the run computed on (WebGPU adapter or CUDA device); absent on the CPU. */
+  gpu?: { api: 'webgpu' | 'cuda'; description?: string; name?: string; driver: string | null; [k: string]: unknown };
+  /** e.g. tfjs-node-gpu fell back to the CPU. */
+  backendWarning?: string;
   tfjsVersion: string;
   nodeVersion: string;
   ldrVersion: string;

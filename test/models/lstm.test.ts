@@ -121,7 +121,7 @@ describe('LSTM language model', () => {
     tied.dispose();
   });
 
-  it('state carries across windows: two windows of T with the state passed on = one window of 2T; evaluation resets it', () => {
+  it('state carries across windows: two windows of T with the state passed on = one window of 2T; evaluation resets it', async () => {
     const model = lm('ldr-sd', { h: 4, V: 9 });
     const B = 3;
     const ids = Array.from({ length: 6 * B }, (_, i) => (i * 5 + 2) % 9);
@@ -136,9 +136,9 @@ describe('LSTM language model', () => {
     expect(tf.max(tf.abs(tf.sub(fresh.logits, second.logits))).dataSync()[0]).toBeGreaterThan(1e-3);
     // evaluateLm: the same loss whatever the window length (state carried), and again on a second call (reset).
     const stream = Int32Array.from({ length: 61 }, (_, i) => (i * 7 + 1) % 9);
-    const a = evaluateLm(model, stream, 4, 3);
-    const b = evaluateLm(model, stream, 100, 3);
-    const c = evaluateLm(model, stream, 4, 3);
+    const a = await evaluateLm(model, stream, 4, 3);
+    const b = await evaluateLm(model, stream, 100, 3);
+    const c = await evaluateLm(model, stream, 4, 3);
     expect(a.loss).toBeCloseTo(b.loss, 5);
     expect(c.loss).toBe(a.loss);
     for (const o of [whole, first, second, fresh]) {
