@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCheckpoint } from '../../src/runs/checkpoint';
-import type { TrainState } from '../../src/train/trainer';
+import type { TrainState } from '../../src/train/types';
 
 const root = path.resolve(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'ldr');

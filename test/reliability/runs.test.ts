@@ -14,7 +14,7 @@ import { readCheckpoint } from '../../src/runs/resume';
 import { runIdOf } from '../../src/runs/runId';
 import type { RunSummary } from '../../src/runs/types';
 import { runExperiment } from '../../src/train/run';
-import type { TrainState } from '../../src/train/trainer';
+import type { TrainState } from '../../src/train/types';
 import { DiskError, setWriteFnForTests, writeFileAtomic } from '../../src/util/atomic';
 import { blobs } from '../support/blobs';
 

@@ -13,7 +13,7 @@ import { CLASSES } from '../../src/structured/registry';
 import { createMatrix } from '../../src/structured/create';
 import { ShlModel } from '../../src/models/shl';
 import { CnnModel } from '../../src/models/cnn';
-import { train } from '../../src/train/trainer';
+import { train } from '../../src/train/classifier';
 import { Rng } from '../../src/util/random';
 import type { Dataset, Split } from '../../src/data/types';
 import { webgpuSkipReason } from './require';
