@@ -188,6 +188,8 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmResult> {
         valAcc: val ? val.acc : null,
         lr,
         seconds: epochSeconds,
+        step: epoch * wins.length,
+        time: new Date().toISOString(),
         trainPpl: Math.exp(trainLoss),
         valPpl: val ? Math.exp(val.loss) : null,
         tokensPerSecond: tokens / trainSeconds,

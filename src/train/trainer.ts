@@ -150,6 +150,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         valAcc: val ? val.acc : null,
         lr,
         seconds: epochSeconds,
+        step: epoch * batches,
+        time: new Date().toISOString(),
       };
       metrics.push(m);
       const snapshot = (): TrainState => ({
