@@ -88,7 +88,6 @@ export function buildCurves(rows: Row[], read: (dir: string) => MetricsLine[] = 
 const PANEL_W = 360;
 const PANEL_H = 250;
 const M = { left: 54, right: 12, top: 30, bottom: 40 };
-const LEGEND_W = 260;
 const TITLE_H = 26;
 const f = (x: number) => (Math.round(x * 10) / 10).toString();
 
@@ -102,7 +101,9 @@ export function renderCurves(rows: Row[], curves: Curve[] = buildCurves(rows)): 
     groups.set(k, [...(groups.get(k) ?? []), c]);
   }
   const keys = [...groups.keys()].sort();
-  const width = CURVE_METRICS.length * PANEL_W + LEGEND_W;
+  // Wide enough for the longest legend entry (about 6 px per character at font-size 11).
+  const legendW = Math.max(200, 40 + 6.2 * Math.max(0, ...curves.map((c) => legendText(c).length)));
+  const width = Math.ceil(CURVE_METRICS.length * PANEL_W + legendW);
   const blockH = TITLE_H + PANEL_H;
   const height = Math.max(1, keys.length) * blockH;
   const out: string[] = [
@@ -187,6 +188,8 @@ function renderPanel(cs: Curve[], metric: (typeof CURVE_METRICS)[number], x0: nu
   return o.join('\n');
 }
 
+const legendText = (c: Curve) => `${c.label}, lr ${c.row.lr}, n=${c.row.runDirs.length}`;
+
 function renderLegend(cs: Curve[], x: number, y0: number, dash: Map<Curve, string>): string {
   const o: string[] = ['<g>'];
   cs.forEach((c, i) => {
@@ -194,8 +197,7 @@ function renderLegend(cs: Curve[], x: number, y0: number, dash: Map<Curve, strin
     const color = c.row.className === 'unconstrained' ? '#333333' : colorOf(c.row.className);
     const d = dash.get(c) ?? '';
     o.push(`<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${color}" stroke-width="1.6"${d ? ` stroke-dasharray="${d}"` : ''}/>`);
-    const n = c.row.runDirs.length;
-    o.push(`<text x="${x + 28}" y="${y + 4}">${esc(`${c.label}, lr ${c.row.lr}, n=${n}`)}</text>`);
+    o.push(`<text x="${x + 28}" y="${y + 4}">${esc(legendText(c))}</text>`);
   });
   o.push('</g>');
   return o.join('\n');

@@ -33,7 +33,7 @@ table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.85em; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
 tr:nth-child(even) td { background: #fafafa; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .warn { background: #fff4e5; border-left: 4px solid #f0a020; padding: 6px 10px; margin: 4px 0; font-size: 0.9em; }
 .figure { overflow-x: auto; margin: 8px 0 16px; }
