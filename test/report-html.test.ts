@@ -14,7 +14,7 @@ import { scanResults } from '../src/report/scan';
 import { selectRows } from '../src/report/select';
 import { Browser, decodePng, findChromium } from './support/chromium';
 
-const CI = process.env.CI === 'true' || process.env.CI === '1';
+const CI = process.env.CI === 'true' || process.env.CI === '1' || process.env.LDR_REQUIRE_CHROMIUM === '1';
 const chromium = findChromium();
 let root: string;
 let html: string;

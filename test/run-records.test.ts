@@ -1,0 +1,151 @@
+// What a run records and shows about itself: env.json (argv, --set overrides, the sweep that
+// launched it, git dirty state, ldr version), metrics lines with step and time, `ldr train` with
+// progress on stderr and --json on stdout, sweep logs that grow one line at a time, and sweeps
+// that say when results were made by another ldr version (--status, --force).
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExperimentConfig } from '../src/config/schema';
+import { collectEnv, setOverrides, SWEEP_ARGV_ENV } from '../src/runs/env';
+import type { SweepPoint } from '../src/sweep/points';
+import { runPoints } from '../src/sweep/runner';
+import { formatStatus, pointStatus, statusJson } from '../src/sweep/status';
+
+const repo = path.resolve(__dirname, '..');
+const bin = path.join(repo, 'bin', 'ldr');
+const version = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).version as string;
+let dir: string;
+beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-records-'))));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('env.json', () => {
+  it('--set overrides in both spellings, in order', () => {
+    expect(setOverrides(['train', '--config', 'a.yaml', '--set', 'optimizer.lr=0.1', '--quiet', '--set=training.epochs=3'])).toEqual(['optimizer.lr=0.1', 'training.epochs=3']);
+  });
+
+  it('records argv, overrides, the launching sweep, git state and the ldr version', () => {
+    const before = process.env[SWEEP_ARGV_ENV];
+    process.env[SWEEP_ARGV_ENV] = JSON.stringify(['sweep', '--config', 's.yaml', '--set', 'training.epochs=2']);
+    try {
+      const env = collectEnv({ name: 'cpu', reason: 'test' }, ['train', '--config', 'p.yaml', '--set', 'dataset.train_frac=0.5']);
+      expect(env.argv).toEqual(['train', '--config', 'p.yaml', '--set', 'dataset.train_frac=0.5']);
+      expect(env.overrides).toEqual(['dataset.train_frac=0.5']);
+      expect(env.sweep).toEqual({ argv: ['sweep', '--config', 's.yaml', '--set', 'training.epochs=2'], overrides: ['training.epochs=2'] });
+      expect(env.ldrVersion).toBe(version);
+      // Independent look at the checkout: tracked files with changes.
+      const git = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repo, encoding: 'utf8' });
+      expect(env.gitDirty).toBe(git.status === 0 ? git.stdout.trim().length > 0 : null);
+    } finally {
+      if (before === undefined) delete process.env[SWEEP_ARGV_ENV];
+      else process.env[SWEEP_ARGV_ENV] = before;
+    }
+  });
+});
+
+describe('ldr train (built CLI)', () => {
+  it('progress on stderr, --json result on stdout, metrics lines with step and time, env.json with the command line', () => {
+    if (!fs.existsSync(path.join(repo, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+    const cfg = path.join(dir, 'tiny.yaml');
+    fs.writeFileSync(
+      cfg,
+      ['name: tiny', 'dataset: { name: digits-bg-rot, train_frac: 0.05 }', 'model: { layer: { class: circulant } }', 'optimizer: { lr: 0.01 }', 'training: { epochs: 2, batch_size: 50, seed: 0 }', `output: ${dir}/out`, 'backend: cpu'].join('\n'),
+    );
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [bin, 'train', '--config', cfg, '--json', '--set', 'optimizer.lr=0.02'], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout); // stdout is exactly one JSON object
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(out).toMatchObject({ outcome: 'trained', resumedFrom: null, summary: { status: 'completed', lr: 0.02, epochs: 2 } });
+    expect(r.stderr).toMatch(/^epoch 1\/2 {2}train loss/m);
+    expect(r.stderr).toMatch(/^epoch 2\/2 {2}train loss/m);
+    expect(r.stdout).not.toMatch(/epoch 1\/2/);
+
+    const metrics = fs.readFileSync(path.join(out.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // digits-bg-rot: 8,000 training examples × 0.05 = 400, less 15% validation = 340 → 7 batches of 50 per epoch.
+    expect(metrics.map((m) => [m.epoch, m.step])).toEqual([[1, 7], [2, 14]]);
+    for (const m of metrics) {
+      expect(new Date(m.time).toISOString()).toBe(m.time);
+      expect(Date.parse(m.time)).toBeGreaterThanOrEqual(t0 - 1000);
+    }
+    expect(Date.parse(metrics[1].time)).toBeGreaterThanOrEqual(Date.parse(metrics[0].time));
+    const env = JSON.parse(fs.readFileSync(path.join(out.runDir, 'env.json'), 'utf8'));
+    expect(env.argv).toEqual(['train', '--config', cfg, '--json', '--set', 'optimizer.lr=0.02']);
+    expect(env.overrides).toEqual(['optimizer.lr=0.02']);
+    expect(env.ldrVersion).toBe(version);
+    expect(typeof env.gitDirty === 'boolean' || env.gitDirty === null).toBe(true);
+
+    const again = spawnSync(process.execPath, [bin, 'train', '--config', cfg, '--json', '--set', 'optimizer.lr=0.02'], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'done-before', runDir: out.runDir });
+  }, 150_000);
+});
+
+function points(name: string, n: number): SweepPoint[] {
+  return Array.from({ length: n }, (_, index) => {
+    const runId = `p${index}`;
+    const config = { name, output: dir, training: { epochs: 3 } } as unknown as ExperimentConfig;
+    return { index, runId, config, runDir: path.join(dir, name, runId), label: `i=${index}` };
+  });
+}
+
+function finished(p: SweepPoint, ldrVersion: string): void {
+  fs.mkdirSync(p.runDir, { recursive: true });
+  fs.writeFileSync(path.join(p.runDir, 'summary.json'), JSON.stringify({ status: 'completed', testAcc: 0.5, wallSeconds: 1 }));
+  fs.writeFileSync(path.join(p.runDir, 'env.json'), JSON.stringify({ ldrVersion }));
+}
+
+describe('sweeps', () => {
+  it("a point's log grows line by line while it runs, and every line reaches onLine", async () => {
+    const [p] = points('streaming', 1);
+    const log = path.join(dir, 'streaming', '.sweep', 'logs', 'p0.log');
+    const seen: string[] = [];
+    let logWhileRunning = '';
+    // Stand-in child: prints an epoch line, waits, then finishes with a summary.
+    const script = `console.error('epoch 1/2  train loss 1.0'); setTimeout(() => { console.error('epoch 2/2  train loss 0.5'); require('fs').mkdirSync(${JSON.stringify(p.runDir)}, { recursive: true }); require('fs').writeFileSync(${JSON.stringify(path.join(p.runDir, 'summary.json'))}, '{"status":"completed"}'); }, 1500);`;
+    const res = await runPoints([p], {
+      jobs: 1,
+      pollMs: 50,
+      launch: () => {
+        const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+        setTimeout(() => (logWhileRunning = fs.readFileSync(log, 'utf8')), 900);
+        return child;
+      },
+      onLine: (point, line) => seen.push(`${point.runId}: ${line}`),
+    });
+    expect(res.results[0].outcome).toBe('completed');
+    expect(logWhileRunning).toMatch(/starts p0: i=0\nepoch 1\/2 {2}train loss 1\.0\n$/);
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/epoch 1\/2 {2}train loss 1\.0\nepoch 2\/2 {2}train loss 0\.5\n$/);
+    expect(seen).toEqual(['p0: epoch 1/2  train loss 1.0', 'p0: epoch 2/2  train loss 0.5']);
+  });
+
+  it('reused results of another ldr version are named; --force retrains them; --status shows the version', async () => {
+    const [old, same, fresh] = points('versions', 3);
+    finished(old, '0.0.1');
+    finished(same, version);
+    const launched: string[] = [];
+    const launch = (p: SweepPoint) => {
+      launched.push(p.runId);
+      const s = `require('fs').mkdirSync(${JSON.stringify(p.runDir)}, { recursive: true }); require('fs').writeFileSync(${JSON.stringify(path.join(p.runDir, 'summary.json'))}, '{"status":"completed"}');`;
+      return spawn(process.execPath, ['-e', s], { stdio: ['ignore', 'pipe', 'pipe'] });
+    };
+    const reuse = await runPoints([old, same, fresh], { jobs: 1, pollMs: 50, launch });
+    expect(launched).toEqual(['p2']);
+    const byId = Object.fromEntries(reuse.results.map((r) => [r.point.runId, r]));
+    expect(byId.p0).toMatchObject({ outcome: 'finished-before', otherVersion: '0.0.1' });
+    expect(byId.p1.outcome).toBe('finished-before');
+    expect(byId.p1.otherVersion).toBeUndefined();
+
+    const rows = [old, same].map((p) => pointStatus(p));
+    const text = formatStatus(rows);
+    expect(text.split('\n')[0]).toMatch(/^ {3}0 {2}done {6}p0 {2}i=0 {2}ldr 0\.0\.1/);
+    expect(text.split('\n')[1]).not.toContain('ldr ');
+    expect(text).toContain(`1 made by ldr 0.0.1, not this ldr ${version}: \`ldr sweep --force\` retrains them`);
+    expect(statusJson(rows)).toMatchObject({ ldrVersion: version, points: [{ runId: 'p0', state: 'done', ldrVersion: '0.0.1' }, { runId: 'p1', ldrVersion: version }] });
+
+    launched.length = 0;
+    const forced = await runPoints([old, same, fresh], { jobs: 1, pollMs: 50, launch, force: true });
+    expect(launched.sort()).toEqual(['p0', 'p1', 'p2']);
+    expect(forced.results.map((r) => r.outcome)).toEqual(['completed', 'completed', 'completed']);
+  });
+});
