@@ -68,6 +68,7 @@ export function collectEnv(backend: { name: string; reason: string }, argv: read
     host: os.hostname(),
     platform: `${process.platform}-${process.arch}`,
     startedAt: new Date().toISOString(),
+    cwd: process.cwd(),
     argv: [...argv],
     overrides: setOverrides(argv),
     ...(sweep ? { sweep } : {}),

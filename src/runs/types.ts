@@ -22,6 +22,8 @@ export interface RunEnv {
   startedAt: string;
   /** The command line of the process that started the run (after `node bin/ldr`). */
   argv?: string[];
+  /** Its working directory (argv's relative paths are relative to it). */
+  cwd?: string;
   /** Its `--set key=value` overrides, in order. */
   overrides?: string[];
   /** When a sweep launched the run: the sweep's command line and overrides. */
