@@ -44,6 +44,24 @@ describe('env.json', () => {
   });
 });
 
+describe('ldr data list --json', () => {
+  it('one JSON object with the root and a row per dataset, the built-in ones first', async () => {
+    const { buildProgram } = await import('../src/cli/main');
+    let out = '';
+    const write = process.stdout.write;
+    process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+    try {
+      await buildProgram().parseAsync(['node', 'ldr', 'data', 'list', '--json', '--dir', path.join(dir, 'no-datasets')]);
+    } finally {
+      process.stdout.write = write;
+    }
+    const j = JSON.parse(out);
+    expect(j.root).toBe(path.join(dir, 'no-datasets'));
+    expect(j.datasets.find((d: { name: string }) => d.name === 'digits-bg-rot')).toMatchObject({ status: 'built-in' });
+    expect(j.datasets.find((d: { name: string }) => d.name === 'mnist-noise')).toMatchObject({ status: 'missing', diskBytes: 0 });
+  });
+});
+
 describe('ldr train (built CLI)', () => {
   it('progress on stderr, --json result on stdout, metrics lines with step and time, env.json with the command line', () => {
     if (!fs.existsSync(path.join(repo, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
