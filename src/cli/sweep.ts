@@ -128,7 +128,8 @@ async function run(points: SweepPoint[], jobs: number, quiet: boolean, force: bo
       onProgress: (counts, eta) => {
         if (quiet) return;
         const line = formatProgress(counts, eta);
-        if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+        // Clipped to the terminal's width: a wrapped line cannot be rewritten in place.
+        if (tty) process.stderr.write(`\r\x1b[2K${line.slice(0, Math.max(1, (process.stderr.columns || Infinity) - 1))}`);
         else if (line.replace(/ · ETA.*/, '') !== last.replace(/ · ETA.*/, '')) process.stderr.write(`${line}\n`);
         last = line;
       },
