@@ -12,6 +12,7 @@ import { collectEnv, setOverrides, SWEEP_ARGV_ENV } from '../src/runs/env';
 import type { SweepPoint } from '../src/sweep/points';
 import { runPoints } from '../src/sweep/runner';
 import { formatStatus, pointStatus, statusJson } from '../src/sweep/status';
+import { decodeEvent, readRecords } from './support/tfevents';
 
 const repo = path.resolve(__dirname, '..');
 const bin = path.join(repo, 'bin', 'ldr');
@@ -88,6 +89,12 @@ describe('ldr train (built CLI)', () => {
       expect(Date.parse(m.time)).toBeGreaterThanOrEqual(t0 - 1000);
     }
     expect(Date.parse(metrics[1].time)).toBeGreaterThanOrEqual(Date.parse(metrics[0].time));
+    // TensorBoard scalars of the same epochs, read back by the independent decoder.
+    const events = readRecords(fs.readFileSync(path.join(out.runDir, 'tensorboard', 'events.out.tfevents.0.ldr'))).map(decodeEvent);
+    expect(events[0].fileVersion).toBe('brain.Event:2');
+    expect(events.slice(1).map((e) => [e.step, e.wallTime, e.scalars['loss/train'], e.scalars['accuracy/val']])).toEqual(
+      metrics.map((m) => [m.step, Date.parse(m.time) / 1000, Math.fround(m.trainLoss), Math.fround(m.valAcc)]),
+    );
     const env = JSON.parse(fs.readFileSync(path.join(out.runDir, 'env.json'), 'utf8'));
     expect(env.argv).toEqual(['train', '--config', cfg, '--json', '--set', 'optimizer.lr=0.02']);
     expect(env.overrides).toEqual(['optimizer.lr=0.02']);

@@ -64,5 +64,5 @@ export function readSummary(p: RunPaths): RunSummary | null {
 
 /** Forget everything a previous attempt produced (for --force); the lock stays. */
 export function clearRun(p: RunPaths): void {
-  for (const f of [p.summary, p.metrics, p.checkpoint, p.env]) fs.rmSync(f, { recursive: true, force: true });
+  for (const f of [p.summary, p.metrics, p.checkpoint, p.env, path.join(p.dir, 'tensorboard')]) fs.rmSync(f, { recursive: true, force: true });
 }
