@@ -123,6 +123,16 @@ describe('ldr report --html', () => {
     expect(page).toContain('mixes runs made by ldr 0.0.9 and 0.1.0');
   });
 
+  it('a --bench file that is not `ldr bench speed --json` output is a user error naming the file and line', async () => {
+    const bad = path.join(root, 'bad.jsonl');
+    fs.writeFileSync(bad, '{"className":"circulant","n":512,"speedup":3}\nclass n r speed-up\n');
+    await expect(buildProgram().parseAsync(['node', 'ldr', 'report', path.join(root, 'exp'), '--html', path.join(root, 'x.html'), '--bench', bad])).rejects.toThrow(
+      `--bench ${bad}:2: expected one JSON object per line (ldr bench speed --json), got "class n r speed-up"`,
+    );
+    await expect(buildProgram().parseAsync(['node', 'ldr', 'report', path.join(root, 'exp'), '--bench', bad])).rejects.toThrow('--bench: only used with --html');
+    expect(fs.existsSync(path.join(root, 'x.html'))).toBe(false);
+  });
+
   const needBrowser = !chromium && !CI;
   it.skipIf(needBrowser)('renders in headless Chromium: tables, figures, runs, a non-blank screenshot, no console errors', async () => {
     if (!chromium) throw new Error('chromium is not installed (CI installs it: apt-get install -y chromium)');
