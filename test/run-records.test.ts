@@ -124,19 +124,22 @@ describe('sweeps', () => {
   it("a point's log grows line by line while it runs, and every line reaches onLine", async () => {
     const [p] = points('streaming', 1);
     const log = path.join(dir, 'streaming', '.sweep', 'logs', 'p0.log');
+    const go = path.join(dir, 'streaming-go');
     const seen: string[] = [];
     let logWhileRunning = '';
-    // Stand-in child: prints an epoch line, waits, then finishes with a summary.
-    const script = `console.error('epoch 1/2  train loss 1.0'); setTimeout(() => { console.error('epoch 2/2  train loss 0.5'); require('fs').mkdirSync(${JSON.stringify(p.runDir)}, { recursive: true }); require('fs').writeFileSync(${JSON.stringify(path.join(p.runDir, 'summary.json'))}, '{"status":"completed"}'); }, 1500);`;
+    // Stand-in child: prints an epoch line, waits until the test has looked at the log, then finishes.
+    const script = `console.error('epoch 1/2  train loss 1.0'); const t = setInterval(() => { if (!require('fs').existsSync(${JSON.stringify(go)})) return; clearInterval(t); console.error('epoch 2/2  train loss 0.5'); require('fs').mkdirSync(${JSON.stringify(p.runDir)}, { recursive: true }); require('fs').writeFileSync(${JSON.stringify(path.join(p.runDir, 'summary.json'))}, '{"status":"completed"}'); }, 20);`;
     const res = await runPoints([p], {
       jobs: 1,
       pollMs: 50,
-      launch: () => {
-        const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-        setTimeout(() => (logWhileRunning = fs.readFileSync(log, 'utf8')), 900);
-        return child;
+      launch: () => spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      onLine: (point, line) => {
+        seen.push(`${point.runId}: ${line}`);
+        if (seen.length === 1) {
+          logWhileRunning = fs.readFileSync(log, 'utf8'); // the child is still waiting for `go`
+          fs.writeFileSync(go, '');
+        }
       },
-      onLine: (point, line) => seen.push(`${point.runId}: ${line}`),
     });
     expect(res.results[0].outcome).toBe('completed');
     expect(logWhileRunning).toMatch(/starts p0: i=0\nepoch 1\/2 {2}train loss 1\.0\n$/);
