@@ -139,7 +139,7 @@ describe('runExperiment', () => {
       const { experiment: _a, runId: _ra, ...a } = numbers(straight.summary);
       const { experiment: _b, runId: _rb, ...b } = numbers(resumed.summary);
       expect(b).toEqual(a);
-      const strip = (ms: ReturnType<typeof readMetrics>) => ms.map(({ seconds: _s, ...m }) => m);
+      const strip = (ms: ReturnType<typeof readMetrics>) => ms.map(({ seconds: _s, time: _t, ...m }) => m);
       expect(strip(readMetrics(resumed.paths))).toEqual(strip(readMetrics(straight.paths)));
     }
   });

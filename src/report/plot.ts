@@ -3,7 +3,7 @@
 // the unconstrained layer as a dashed horizontal line — P1's accuracy-vs-compression figure.
 // Hand-written SVG: no plotting dependency, renders in any browser.
 import { className, classOrder, datasetOrder } from './methods';
-import type { Row } from './select';
+import { variantText, type Row } from './select';
 
 const PANEL_W = 420;
 const PANEL_H = 300;
@@ -23,7 +23,7 @@ const COLORS: Record<string, string> = {
 };
 const DENSE_COLOR = '#333333';
 
-function esc(text: string): string {
+export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 const f = (x: number) => (Math.round(x * 10) / 10).toString();
@@ -45,7 +45,7 @@ function panels(all: Row[]): Panel[] {
 }
 
 /** Round-number ticks covering [lo, hi]. */
-function ticks(lo: number, hi: number, count = 5): number[] {
+export function ticks(lo: number, hi: number, count = 5): number[] {
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   // The round step (1, 2 or 5 × 10^k) giving closest to `count` intervals.
@@ -55,7 +55,7 @@ function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-function colorOf(name: string): string {
+export function colorOf(name: string): string {
   return COLORS[name] ?? '#7f7f7f';
 }
 
@@ -113,9 +113,14 @@ function renderPanel(p: Panel, x0: number): string {
     o.push(`<line x1="${f(x0 + M.left)}" y1="${f(y)}" x2="${f(x0 + M.left + plotW)}" y2="${f(y)}" stroke="${DENSE_COLOR}" stroke-dasharray="6 4"/>`);
     o.push(`<text x="${f(x0 + M.left + plotW - 4)}" y="${f(y - 4)}" text-anchor="end" fill="${DENSE_COLOR}">unconstrained (${d.hiddenParams.toLocaleString('en-US')})</text>`);
   }
+  // One line per class (its ranks); groups of a class that differ in other settings get their own line.
   const byClass = new Map<string, Row[]>();
-  for (const r of points) byClass.set(r.className, [...(byClass.get(r.className) ?? []), r]);
-  for (const [name, rs] of byClass) {
+  for (const r of points) {
+    const k = `${r.className}\u0000${variantText(r)}`;
+    byClass.set(k, [...(byClass.get(k) ?? []), r]);
+  }
+  for (const rs of byClass.values()) {
+    const name = rs[0].className;
     const c = colorOf(name);
     const sorted = [...rs].sort((a, b) => a.hiddenParams - b.hiddenParams);
     if (sorted.length > 1) {
@@ -130,6 +135,8 @@ function renderPanel(p: Panel, x0: number): string {
       }
       const tip = `${className(name)}${r.rank === null ? '' : ` r=${r.rank}`}: ${(100 * r.testAccMean!).toFixed(2)}%, ${r.hiddenParams} params, lr ${r.lr}, ${r.seeds} seeds`;
       o.push(`<circle cx="${f(x)}" cy="${f(sy(100 * r.testAccMean!))}" r="3.5" fill="${c}"><title>${esc(tip)}</title></circle>`);
+      // The rank next to its point: a class's points are its ranks, and the reader wants to know which is which.
+      if (r.rank !== null) o.push(`<text class="rank" x="${f(x + 5)}" y="${f(sy(100 * r.testAccMean!) - 5)}" font-size="9" fill="${c}">r=${r.rank}</text>`);
     }
   }
   o.push('</g>');

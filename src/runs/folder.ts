@@ -102,5 +102,5 @@ function missingNumbers(o: Record<string, unknown>): string | null {
 
 /** Forget everything a previous attempt produced (for --force); the lock stays. */
 export function clearRun(p: RunPaths): void {
-  for (const f of [p.summary, p.metrics, p.checkpoint, p.env]) fs.rmSync(f, { recursive: true, force: true });
+  for (const f of [p.summary, p.metrics, p.checkpoint, p.env, path.join(p.dir, 'tensorboard')]) fs.rmSync(f, { recursive: true, force: true });
 }

@@ -27,6 +27,16 @@ export interface RunEnv {
   startedAt: string;
   /** How the structured layer computes at the training batch (src/structured/computePath.ts), e.g. krylov-simd. */
   computePath?: string;
+  /** The command line of the process that started the run (after `node bin/ldr`). */
+  argv?: string[];
+  /** Its working directory (argv's relative paths are relative to it). */
+  cwd?: string;
+  /** Its `--set key=value` overrides, in order. */
+  overrides?: string[];
+  /** When a sweep launched the run: the sweep's command line and overrides. */
+  sweep?: { argv: string[]; overrides: string[] };
+  /** Uncommitted changes in ldr's own git checkout (null outside one). */
+  gitDirty?: boolean | null;
   /** The Slurm job that started the run, when it ran inside one (absent otherwise). */
   slurm?: SlurmJob;
 }
@@ -47,6 +57,10 @@ export interface EpochMetrics {
   valAcc: number | null;
   lr: number;
   seconds: number;
+  /** Global step: optimizer steps (batches) taken up to the end of this epoch. */
+  step?: number;
+  /** When the epoch ended (ISO 8601, UTC). */
+  time?: string;
   /** Language-model runs only (model.type lstm): exp(trainLoss), exp(valLoss), training tokens per second. */
   trainPpl?: number;
   valPpl?: number | null;

@@ -104,6 +104,8 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
         valAcc: val ? val.acc : null,
         lr,
         seconds: epochSeconds,
+        step: epoch * count,
+        time: new Date().toISOString(),
       };
       Object.assign(m, task.extraMetrics?.(m, weightSum, trainSeconds));
       metrics.push(m);

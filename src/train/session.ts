@@ -10,6 +10,7 @@ import { clearRun, readSummary, runPaths, writeConfig, writeEnv, writeMetrics, t
 import { claimLock, LOCK_HELD_EXIT_CODE, type RunLock } from '../runs/lock';
 import { assertResumable, lockHeldMessage, readCheckpoint } from '../runs/resume';
 import { runIdOf } from '../runs/runId';
+import { writeTensorboard } from '../runs/tensorboard';
 import type { EpochMetrics, RunStatus, RunSummary } from '../runs/types';
 import { findClass } from '../structured/registry';
 import { UserError } from '../util/errors';
@@ -103,6 +104,7 @@ export function sessionHooks(s: RunSession, showEpoch: (m: EpochMetrics, isBest:
       const state = snapshot();
       saveCheckpoint(paths.checkpoint, state, opts.backend.name);
       writeMetrics(paths, state.metrics);
+      writeTensorboard(paths.dir, state.metrics);
       lock.touch();
       showEpoch(m, state.best?.epoch === m.epoch);
       await opts.hooks?.onEpochEnd?.(m, () => state);
