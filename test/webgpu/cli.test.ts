@@ -47,7 +47,7 @@ describe.skipIf(skip !== null)('ldr on webgpu', () => {
     for (const backend of ['cpu', 'webgpu']) {
       const r = ldr([...common, '--set', `output=${path.join(dir, backend)}`, '--backend', backend]);
       expect(r.code, r.stderr).toBe(0);
-      if (backend === 'webgpu') webgpuStdout = r.stdout;
+      if (backend === 'webgpu') webgpuStdout = r.stdout + r.stderr; // progress and the backend line go to stderr
       const run = onlyRun(path.join(dir, backend));
       const metrics = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       expect(metrics).toHaveLength(1);
