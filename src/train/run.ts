@@ -56,6 +56,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
       const summary: RunSummary = {
         ...summaryCore(session, result, { structured: counts.structured, total: counts.total }),
         bestValAcc: result.bestValAcc,
+        trainExamples: data.train.count,
         unconstrainedParams: model.hidden.matrix.m * model.hidden.matrix.n,
       };
       writeSummary(session.paths, summary);
