@@ -1,9 +1,9 @@
 // `ldr report RESULTS_DIR`: the paper's table from finished run folders (see src/report).
 import type { Command } from 'commander';
 import * as fs from 'fs';
-import { toCsv, toJson, toMarkdown } from '../report/format';
-import { renderPlot } from '../report/plot';
+import { toCsv, toJson } from '../report/format';
 import { scanResults } from '../report/scan';
+import { markdownWithSizes, plotWithSizes } from '../report/sizeCurve';
 import { duplicateSeeds, selectRows } from '../report/select';
 import { writeFileAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
@@ -22,7 +22,7 @@ export function registerReport(program: Command): void {
     .argument('<results-dir>', 'folder holding run folders (e.g. results/ or results/<experiment>/)')
     .option('--format <kind>', 'md (paper-style table), csv (one tidy row per dataset × method) or json', 'md')
     .option('--out <file>', 'write the report to this file instead of standard output')
-    .option('--plot <file.svg>', 'also write an SVG of test accuracy against hidden-layer parameters')
+    .option('--plot <file.svg>', 'also write an SVG of test accuracy against hidden-layer parameters (ranks labelled), and against training examples for sweeps over dataset.train_frac')
     .option('--compare-paper', "add the paper's numbers (PAPER.md §6) and the difference")
     .action((dir: string, opts: ReportCliOptions) => {
       if (!['md', 'csv', 'json'].includes(opts.format)) throw new UserError(`--format: expected md, csv or json, got "${opts.format}"`);
@@ -33,10 +33,10 @@ export function registerReport(program: Command): void {
       for (const w of duplicateSeeds(summaries)) process.stderr.write(`ldr report: warning: ${w}\n`);
       const rows = selectRows(summaries);
       const o = { comparePaper: opts.comparePaper ?? false };
-      const text = opts.format === 'csv' ? toCsv(rows, o) : opts.format === 'json' ? toJson(rows, scan, o) : toMarkdown(rows, scan, o);
+      const text = opts.format === 'csv' ? toCsv(rows, o) : opts.format === 'json' ? toJson(rows, scan, o) : markdownWithSizes(rows, scan, o);
       if (opts.out) writeFileAtomic(opts.out, text);
       else process.stdout.write(text);
-      if (opts.plot) writeFileAtomic(opts.plot, renderPlot(rows));
+      if (opts.plot) writeFileAtomic(opts.plot, plotWithSizes(rows));
       if (opts.format !== 'md') {
         process.stderr.write(`ldr report: ${scan.runs.length} finished runs, ${scan.unfinished.length} unfinished ignored, ${scan.skipped.length} skipped\n`);
       }

@@ -30,14 +30,28 @@ export const CSV_COLUMNS = [
 /** Added when language-model rows are present (empty for the classifiers' rows). */
 export const CSV_LM_COLUMNS = ['test_ppl_mean', 'test_ppl_std', 'val_ppl_mean'];
 
+/** Added when some Toeplitz-like / Hankel-like row is on (Z₀, Z₀), and when the training-set size varies. */
+export const CSV_OPERATOR_COLUMNS = ['operators'];
+export const CSV_SIZE_COLUMNS = ['train_frac', 'train_examples'];
+
 export function toCsv(rows: Row[], opts: ReportOptions): string {
   const anyLm = rows.some((r) => r.lm);
-  const columns = [...CSV_COLUMNS, ...(anyLm ? CSV_LM_COLUMNS : []), ...(opts.comparePaper ? ['paper_test_acc', 'diff'] : [])];
+  const anyOps = rows.some((r) => r.operators === 'z0');
+  const anySize = rows.some((r) => r.trainFrac !== 1);
+  const columns = [
+    ...CSV_COLUMNS,
+    ...(anyOps ? CSV_OPERATOR_COLUMNS : []),
+    ...(anySize ? CSV_SIZE_COLUMNS : []),
+    ...(anyLm ? CSV_LM_COLUMNS : []),
+    ...(opts.comparePaper ? ['paper_test_acc', 'diff'] : []),
+  ];
   const records = rows.map((r) => {
     const rec = [
       r.experiment, r.model, r.dataset, r.className, r.rank ?? '', r.params, r.hiddenParams, round(r.compression, 2),
       r.lr, r.seeds, pct(r.testAccMean, 4) ?? '', pct(r.testAccStd, 4) ?? '', pct(r.valAccMean, 4), r.diverged,
     ];
+    if (anyOps) rec.push(r.operators ?? '');
+    if (anySize) rec.push(r.trainFrac, r.trainExamples ?? '');
     if (anyLm) rec.push(...(r.lm ? [num(r.lm.testPplMean), num(r.lm.testPplStd), num(r.lm.valPplMean)] : ['', '', '']));
     if (opts.comparePaper) {
       const { paper, diff } = paperOf(r);
@@ -51,7 +65,7 @@ export function toCsv(rows: Row[], opts: ReportOptions): string {
 export function toJson(rows: Row[], scan: ScanResult, opts: ReportOptions): string {
   const out = {
     accuracyUnit: 'fraction',
-    rows: rows.map((r) => ({ ...r, method: methodLabel(r.className, r.rank), ...(opts.comparePaper ? paperOf(r) : {}) })),
+    rows: rows.map((r) => ({ ...r, method: methodLabel(r.className, r.rank, r.operators), ...(opts.comparePaper ? paperOf(r) : {}) })),
     runs: scan.runs.length,
     diverged: scan.runs.filter((r) => r.summary.status === 'diverged').length,
     unfinished: scan.unfinished,
@@ -97,11 +111,11 @@ export function toMarkdown(rows: Row[], scan: ScanResult, opts: ReportOptions): 
       .map((r) => ({ dataset: r.dataset, experiment: r.experiment }));
     const shared = (d: string) => columns.filter((c) => c.dataset === d).length > 1;
     const header = ['Method', ...columns.map((c) => (shared(c.dataset) ? `${c.dataset} (${c.experiment})` : c.dataset))];
-    const methods = [...new Map(mine.map((r) => [methodLabel(r.className, r.rank), r])).entries()];
+    const methods = [...new Map(mine.map((r) => [methodLabel(r.className, r.rank, r.operators), r])).entries()];
     const body = methods.map(([label, m]) => [
       label,
       ...columns.map((c) => {
-        const r = mine.find((x) => x.dataset === c.dataset && x.experiment === c.experiment && x.className === m.className && x.rank === m.rank);
+        const r = mine.find((x) => x.dataset === c.dataset && x.experiment === c.experiment && x.className === m.className && x.rank === m.rank && x.operators === m.operators);
         if (!r) return '';
         let cell = `${r.lm ? pplText(r) : accText(r)} (n=${r.seeds}, ${int(r.params)} params)`;
         if (opts.comparePaper) {
@@ -117,7 +131,7 @@ export function toMarkdown(rows: Row[], scan: ScanResult, opts: ReportOptions): 
   const details = rows.map((r) => [
     r.dataset,
     r.model,
-    methodLabel(r.className, r.rank),
+    methodLabel(r.className, r.rank, r.operators),
     int(r.params),
     int(r.hiddenParams),
     `${round(r.compression, 1)}×`,

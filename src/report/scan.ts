@@ -3,6 +3,7 @@
 // match the contract is skipped with a warning, never a crash.
 import * as fs from 'fs';
 import * as path from 'path';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { RunSummary } from '../runs/types';
 
@@ -81,5 +82,27 @@ function readRun(dir: string, names: Set<string>, out: ScanResult): void {
     out.skipped.push({ dir, reason: `summary.json: ${issue.path.join('.') || '(top level)'}: ${issue.message}` });
     return;
   }
-  out.runs.push({ dir, summary: parsed.data as RunSummary });
+  out.runs.push({ dir, summary: withConfigFacts(dir, names, parsed.data as RunSummary) });
+}
+
+/**
+ * Summaries written before they recorded `operators` and `trainFrac` get them from the run's
+ * config.yaml (the resolved experiment), so that older runs on (Z₀, Z₀) or on a fraction of the
+ * training set are not reported as the defaults.
+ */
+function withConfigFacts(dir: string, names: Set<string>, summary: RunSummary): RunSummary {
+  if ((summary.operators !== undefined && summary.trainFrac !== undefined) || !names.has('config.yaml')) return summary;
+  let cfg: { dataset?: { train_frac?: unknown }; model?: { layer?: { operators?: unknown } } } | null;
+  try {
+    cfg = parseYaml(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8'));
+  } catch {
+    return summary;
+  }
+  const ops = cfg?.model?.layer?.operators;
+  const frac = cfg?.dataset?.train_frac;
+  return {
+    ...summary,
+    ...(summary.operators === undefined && (ops === 'z1' || ops === 'z0') ? { operators: ops } : {}),
+    ...(summary.trainFrac === undefined && typeof frac === 'number' ? { trainFrac: frac } : {}),
+  };
 }

@@ -2,7 +2,7 @@
 // rank), the learning rate with the best mean best-validation accuracy over seeds wins, and
 // its test accuracy is reported as mean ± sample std over those seeds.
 import type { RunSummary } from '../runs/types';
-import { classOrder, datasetOrder } from './methods';
+import { classOrder, datasetOrder, operatorsOf, type Operators } from './methods';
 
 export interface LrScore {
   lr: number;
@@ -26,6 +26,12 @@ export interface Row {
   model: string;
   className: string;
   rank: number | null;
+  /** toeplitz-like / hankel-like: the fixed operators (a method of its own); null for other classes. */
+  operators: Operators | null;
+  /** dataset.train_frac of the runs (1 for runs that did not record it). */
+  trainFrac: number;
+  /** Training examples the runs used (null when not recorded, e.g. language models). */
+  trainExamples: number | null;
   /** Whole model and structured hidden layer (bias excluded), from the runs' summaries. */
   params: number;
   hiddenParams: number;
@@ -74,14 +80,19 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
  * the experiment changed settings the table does not show (e.g. epochs), and they get averaged together.
  */
 export function duplicateSeeds(runs: RunSummary[]): string[] {
-  const groups = groupBy(runs, (r) => JSON.stringify([r.experiment, r.dataset, r.modelType, r.className, r.rank, r.lr, r.seed]));
+  const groups = groupBy(runs, (r) => JSON.stringify([...methodOf(r), r.lr, r.seed]));
   return [...groups.values()]
     .filter((g) => g.length > 1)
     .map((g) => `${g.length} runs of ${g[0].experiment} share ${g[0].dataset} ${g[0].className}${g[0].rank === null ? '' : ` r=${g[0].rank}`} lr=${g[0].lr} seed=${g[0].seed} (${g.map((r) => r.runId).join(', ')}): they differ in settings the table does not show, and are averaged together`);
 }
 
+/** What one row of the report is: experiment, dataset, model, class, rank, operators and training-set size. */
+function methodOf(r: RunSummary): unknown[] {
+  return [r.experiment, r.dataset, r.modelType, r.className, r.rank, operatorsOf(r.className, r.operators), r.trainFrac ?? 1];
+}
+
 export function selectRows(runs: RunSummary[]): Row[] {
-  const groups = groupBy(runs, (r) => JSON.stringify([r.experiment, r.dataset, r.modelType, r.className, r.rank]));
+  const groups = groupBy(runs, (r) => JSON.stringify(methodOf(r)));
   const rows = [...groups.values()].map(selectLr);
   return rows.sort(
     (a, b) =>
@@ -91,7 +102,9 @@ export function selectRows(runs: RunSummary[]): Row[] {
       a.dataset.localeCompare(b.dataset) ||
       classOrder(a.className) - classOrder(b.className) ||
       a.className.localeCompare(b.className) ||
-      (a.rank ?? 0) - (b.rank ?? 0),
+      (a.rank ?? 0) - (b.rank ?? 0) ||
+      Number(a.operators === 'z0') - Number(b.operators === 'z0') ||
+      a.trainFrac - b.trainFrac,
   );
 }
 
@@ -118,6 +131,9 @@ function selectLr(group: RunSummary[]): Row {
     model: first.modelType,
     className: first.className,
     rank: first.rank,
+    operators: operatorsOf(first.className, first.operators),
+    trainFrac: first.trainFrac ?? 1,
+    trainExamples: first.trainExamples ?? null,
     params: first.params.total,
     hiddenParams: first.params.structured,
     compression: first.params.structured > 0 ? first.unconstrainedParams / first.params.structured : NaN,
