@@ -148,6 +148,15 @@ describe('LSTM language model', () => {
     m.dispose();
   });
 
+  it('evaluates with 10 parallel streams by default, as the reference (main.py eval_batch_size = 10)', () => {
+    const m = lm('ldr-sd', { h: 3, V: 9 });
+    const stream = Int32Array.from({ length: 203 }, (_, i) => (i * 5 + 3) % 9);
+    const byDefault = evaluateLm(m, stream, 7);
+    expect(byDefault.tokens).toBe((Math.floor(203 / 10) - 1) * 10);
+    expect(byDefault.loss).toBe(evaluateLm(m, stream, 7, 10).loss);
+    m.dispose();
+  });
+
   it('counts parameters: structured 4h×4h alone, and the whole model', () => {
     const m = lm('ldr-sd', { h: 8, V: 20 });
     expect(m.paramCounts().structured).toBe(2 * 32 + 2 * 31);
