@@ -232,6 +232,17 @@ describe('the shipped sweep files', () => {
     expect(methods.sort()).toEqual(want.sort());
   });
 
+  it('LSTM sweeps on PTB and WikiText-2, and the reference\'s tied WikiText-2 example (h = 128, Toeplitz-like on (Z₀, Z₀))', () => {
+    for (const [file, corpus] of [['configs/paper/lstm/ptb.yaml', 'ptb'], ['configs/paper/lstm/wikitext-2.yaml', 'wikitext-2']] as const) {
+      const cfgs = points(file);
+      expect(new Set(cfgs.map((c) => c.dataset.name))).toEqual(new Set([corpus]));
+      expect(cfgs.filter((c) => c.model.layer.class === 'toeplitz-like').map((c) => c.model.layer.operators).sort()).toEqual(['z0', 'z1']);
+    }
+    const tied = points('configs/paper/lstm/wikitext-2-tied.yaml');
+    expect(tied.every((c) => c.model.type === 'lstm' && c.model.lstm?.tie_weights === true && c.model.lstm.hidden === 128 && c.dataset.name === 'wikitext-2')).toBe(true);
+    expect(tied[0].model.layer).toMatchObject({ class: 'toeplitz-like', operators: 'z0' });
+  });
+
   it('sample-complexity sweeps: ≥ 6 log-spaced sizes from ~2% to 100% × the five methods × seeds, one point each', () => {
     for (const [file, seeds] of [['configs/paper/sample-complexity/digits-bg-rot.yaml', 3], ['configs/paper/sample-complexity/digits-bg-rot-small.yaml', 2]] as const) {
       const cfgs = points(file);
