@@ -1,5 +1,5 @@
 // Model selection as in the paper (PAPER.md §5): for each (experiment, dataset, model, class,
-// rank), the learning rate with the best mean best-validation accuracy over seeds wins, and
+// rank, operators, training-set size), the learning rate with the best mean best-validation accuracy over seeds wins, and
 // its test accuracy is reported as mean ± sample std over those seeds.
 import type { RunSummary } from '../runs/types';
 import { classOrder, datasetOrder, operatorsOf, type Operators } from './methods';
