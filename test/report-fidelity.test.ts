@@ -244,7 +244,7 @@ describe('the shipped sweep files', () => {
   });
 
   it('sample-complexity sweeps: ≥ 6 log-spaced sizes from ~2% to 100% × the five methods × seeds, one point each', () => {
-    for (const [file, seeds] of [['configs/paper/sample-complexity/digits-bg-rot.yaml', 3], ['configs/paper/sample-complexity/digits-bg-rot-small.yaml', 2]] as const) {
+    for (const [file, seeds] of [['configs/paper/sample-complexity/digits-bg-rot.yaml', 3], ['configs/paper/sample-complexity/digits-bg-rot-small.yaml', 3]] as const) {
       const cfgs = points(file);
       const fracs = [...new Set(cfgs.map((c) => c.dataset.train_frac))].sort((a, b) => a - b);
       expect(fracs.length).toBeGreaterThanOrEqual(6);
