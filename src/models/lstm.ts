@@ -73,7 +73,7 @@ export class LstmLanguageModel {
     const er = rng.fork();
     this.embedding = uniformVariable(er, [V, h], 0.1);
     this.recurrentW = tf.tidy(() => tf.variable(tf.tile(tf.eye(h), [1, 4]), true));
-    this.cellBias = (init.bias ?? true) ? tf.variable(tf.zeros([4 * h]), true) : null;
+    this.cellBias = (init.bias ?? true) ? tf.tidy(() => tf.variable(tf.zeros([4 * h]), true)) : null;
     this.decoderW = init.tieWeights ? null : uniformVariable(rng.fork(), [h, V], 0.1);
     this.decoderB = tf.tidy(() => tf.variable(tf.zeros([V]), true));
   }

@@ -112,7 +112,10 @@ describe('LSTM language model', () => {
 
   it('initialises as the reference: W_hh = [I I I I], one zero bias, no bias on the structured input matrix', () => {
     const h = 3;
+    const before = tf.memory().numTensors;
     const m = lm('toeplitz-like', { h, V: 5, rank: 2 });
+    // Nothing but the variables themselves is left behind by the constructor.
+    expect(tf.memory().numTensors - before).toBe(Object.keys(m.variables()).length);
     const whh = m.recurrentW.arraySync() as number[][];
     expect(whh.length).toBe(h);
     for (let k = 0; k < h; k++) for (let col = 0; col < 4 * h; col++) expect(whh[k][col], `W_hh[${k}][${col}]`).toBe(col % h === k ? 1 : 0);
