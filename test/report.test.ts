@@ -201,7 +201,7 @@ describe('output', () => {
       '| --- | --- |',
       '| Unconstrained | 72.00 ± 2.00 (n=3, 623,290 params) |',
       '| LDR-TD (r=1) | 65.50 ± 0.71 (n=2, 14,902 params) |',
-      '| Toeplitz-like (r=4) | 50.00 (n=1, 14,906 params) |',
+      '| Toeplitz-like (Z₁,Z₋₁) (r=4) | 50.00 (n=1, 14,906 params) |',
       '| Circulant | 42.00 (n=1, 9,418 params) |',
       '| Low-rank (r=4) | 45.00 (n=1, 14,906 params) |',
     ]);
@@ -213,7 +213,7 @@ describe('output', () => {
     const r = rows().map((x) => ({ ...x, dataset: 'mnist-noise' }));
     const md = toMarkdown(r, scanResults(root), { comparePaper: true });
     expect(md).toContain('| LDR-TD (r=1) | 65.50 ± 0.71 (n=2, 14,902 params) · paper 78.45 (-12.95) |');
-    expect(md).toContain('| Toeplitz-like (r=4) | 50.00 (n=1, 14,906 params) · paper 75.75 (-25.75) |');
+    expect(md).toContain('| Toeplitz-like (Z₁,Z₋₁) (r=4) | 50.00 (n=1, 14,906 params) · paper 75.75 (-25.75) |');
   });
 
   it('JSON: rows in percent (as CSV and Markdown, said by accuracyUnit) and the footer counts', () => {

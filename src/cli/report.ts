@@ -4,10 +4,10 @@ import type { Command } from 'commander';
 import * as fs from 'fs';
 import type { SpeedRow } from '../bench/speed';
 import { renderCurves } from '../report/curves';
-import { runsToCsv, runsToJson, runsToMarkdown, toCsv, toJson, toMarkdown } from '../report/format';
+import { runsToCsv, runsToJson, runsToMarkdown, toCsv, toJson } from '../report/format';
 import { renderHtml } from '../report/html';
-import { renderPlot } from '../report/plot';
 import { scanResults } from '../report/scan';
+import { markdownWithSizes, plotWithSizes } from '../report/sizeCurve';
 import { duplicateSeeds, mixedVersions, selectRows } from '../report/select';
 import { ldrVersion } from '../runs/env';
 import { writeFileAtomic } from '../util/atomic';
@@ -32,7 +32,7 @@ export function registerReport(program: Command): void {
     .option('--format <kind>', 'md (paper-style table), csv (one tidy row per group) or json; accuracies in percent in all three', 'md')
     .option('--out <file>', 'write the report to this file instead of standard output')
     .option('--runs', 'one flattened row per run (summary, config settings, ldr version) instead of the table, e.g. for pandas')
-    .option('--plot <file.svg>', 'also write an SVG of test accuracy against hidden-layer parameters')
+    .option('--plot <file.svg>', 'also write an SVG of test accuracy against hidden-layer parameters (ranks labelled), and against training examples for sweeps over dataset.train_frac')
     .option('--curves <file.svg>', 'also write an SVG of learning curves (validation accuracy and loss, training loss against epoch; mean ± std over seeds)')
     .option('--html <file.html>', 'also write one self-contained HTML page: tables, figures, learning curves and every run')
     .option('--bench <file.jsonl>', 'with --html: output of `ldr bench speed --json`, shown as the speed figure')
@@ -56,10 +56,10 @@ export function registerReport(program: Command): void {
       const o = { comparePaper: opts.comparePaper ?? false };
       const text = opts.runs
         ? opts.format === 'csv' ? runsToCsv(scan) : opts.format === 'json' ? runsToJson(scan) : runsToMarkdown(scan)
-        : opts.format === 'csv' ? toCsv(rows, o) : opts.format === 'json' ? toJson(rows, scan, o) : toMarkdown(rows, scan, o);
+        : opts.format === 'csv' ? toCsv(rows, o) : opts.format === 'json' ? toJson(rows, scan, o) : markdownWithSizes(rows, scan, o);
       if (opts.out) writeFileAtomic(opts.out, text);
       else process.stdout.write(text);
-      if (opts.plot) writeFileAtomic(opts.plot, renderPlot(rows));
+      if (opts.plot) writeFileAtomic(opts.plot, plotWithSizes(rows));
       if (opts.curves) writeFileAtomic(opts.curves, renderCurves(rows));
       if (opts.html) {
         const page = renderHtml({

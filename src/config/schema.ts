@@ -18,7 +18,7 @@ export const layerSchema = z
     class: z.string(),
     /** Displacement rank r (ignored by classes without one). */
     rank: z.number().int().min(1).default(1),
-    /** Add a bias to the structured layer. */
+    /** Add a bias to the structured layer (lstm: the cell's one bias; the structured matrix has none, as the reference). */
     bias: z.boolean().default(true),
     /** toeplitz-like / hankel-like operators: z1 = (Z_1, Z_-1) as in P2, z0 = (Z_0, Z_0) as the reference. */
     operators: z.enum(['z1', 'z0']).default('z1'),

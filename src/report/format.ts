@@ -34,20 +34,35 @@ export const CSV_COLUMNS = [
 /** The method with what sets it apart from namesakes: `LDR-TD (r=1) [training.epochs=3]`. */
 export function rowLabel(r: Row): string {
   const v = variantText(r);
-  return v ? `${methodLabel(r.className, r.rank)} [${v}]` : methodLabel(r.className, r.rank);
+  const m = methodLabel(r.className, r.rank, r.operators);
+  return v ? `${m} [${v}]` : m;
 }
 
 /** Added when language-model rows are present (empty for the classifiers' rows). */
 export const CSV_LM_COLUMNS = ['test_ppl_mean', 'test_ppl_std', 'val_ppl_mean'];
 
+/** Added when some Toeplitz-like / Hankel-like row is on (Z₀, Z₀), and when the training-set size varies. */
+export const CSV_OPERATOR_COLUMNS = ['operators'];
+export const CSV_SIZE_COLUMNS = ['train_frac', 'train_examples'];
+
 export function toCsv(rows: Row[], opts: ReportOptions): string {
   const anyLm = rows.some((r) => r.lm);
-  const columns = [...CSV_COLUMNS, ...(anyLm ? CSV_LM_COLUMNS : []), ...(opts.comparePaper ? ['paper_test_acc_pct', 'diff_pct'] : [])];
+  const anyOps = rows.some((r) => r.operators === 'z0');
+  const anySize = rows.some((r) => r.trainFrac !== 1);
+  const columns = [
+    ...CSV_COLUMNS,
+    ...(anyOps ? CSV_OPERATOR_COLUMNS : []),
+    ...(anySize ? CSV_SIZE_COLUMNS : []),
+    ...(anyLm ? CSV_LM_COLUMNS : []),
+    ...(opts.comparePaper ? ['paper_test_acc_pct', 'diff_pct'] : []),
+  ];
   const records = rows.map((r) => {
     const rec = [
       r.experiment, r.model, r.dataset, r.className, r.rank ?? '', variantText(r), r.params, r.hiddenParams, round(r.compression, 2),
       r.lr, r.seeds, pct(r.testAccMean, 4) ?? '', pct(r.testAccStd, 4) ?? '', pct(r.valAccMean, 4), r.diverged, r.ldrVersions.join(' '),
     ];
+    if (anyOps) rec.push(r.operators ?? '');
+    if (anySize) rec.push(r.trainFrac, r.trainExamples ?? '');
     if (anyLm) rec.push(...(r.lm ? [num(r.lm.testPplMean), num(r.lm.testPplStd), num(r.lm.valPplMean)] : ['', '', '']));
     if (opts.comparePaper) {
       const { paper, diff } = paperOf(r);
@@ -67,7 +82,7 @@ export function toJson(rows: Row[], scan: ScanResult, opts: ReportOptions): stri
       testAccStd: pct(r.testAccStd, 10),
       valAccMean: pct(r.valAccMean, 10),
       lrs: r.lrs.map((l) => ({ ...l, valMean: pct(l.valMean, 10) })),
-      method: methodLabel(r.className, r.rank),
+      method: methodLabel(r.className, r.rank, r.operators),
       ...(opts.comparePaper ? paperOf(r) : {}),
     })),
     runs: scan.runs.length,

@@ -93,7 +93,7 @@ function readRun(dir: string, names: Set<string>, out: ScanResult): void {
     out.skipped.push({ dir, reason: `summary.json: ${issue.path.join('.') || '(top level)'}: ${issue.message}` });
     return;
   }
-  out.runs.push({ dir, summary: parsed.data as RunSummary, config: readConfig(dir), ldrVersion: readVersion(dir) });
+  out.runs.push({ dir, summary: withConfigFacts(dir, names, parsed.data as RunSummary), config: readConfig(dir), ldrVersion: readVersion(dir) });
 }
 
 function readConfig(dir: string): Record<string, unknown> | null {
@@ -117,11 +117,12 @@ function readVersion(dir: string): string | null {
 /**
  * Config fields that do not make two runs different experiments: the seed and the lr (what a
  * group is made of and what is selected), where files live and which engine computed them (as
- * the run id, src/runs/runId.ts), and the fields the table shows as its own columns.
+ * the run id, src/runs/runId.ts), and the fields the table shows as its own columns (the
+ * operators and the training-set size are part of the method key, select.ts).
  */
 const NOT_SETTINGS = new Set([
   'name', 'output', 'backend', 'sweep', 'dataset.path', 'dataset.name', 'model.type', 'model.layer.class', 'model.layer.rank',
-  'optimizer.lr', 'training.seed',
+  'model.layer.operators', 'dataset.train_frac', 'optimizer.lr', 'training.seed',
 ]);
 const OPERATOR_CLASSES = new Set(['toeplitz-like', 'hankel-like']);
 
@@ -139,4 +140,27 @@ export function groupSettings(run: Pick<ScannedRun, 'config' | 'summary'>): Reco
   // Runs read without their config still never pool different epoch counts.
   if (!('training.epochs' in out)) out['training.epochs'] = run.summary.epochs;
   return out;
+}
+
+
+/**
+ * Summaries written before they recorded `operators` and `trainFrac` get them from the run's
+ * config.yaml (the resolved experiment), so that older runs on (Z₀, Z₀) or on a fraction of the
+ * training set are not reported as the defaults.
+ */
+function withConfigFacts(dir: string, names: Set<string>, summary: RunSummary): RunSummary {
+  if ((summary.operators !== undefined && summary.trainFrac !== undefined) || !names.has('config.yaml')) return summary;
+  let cfg: { dataset?: { train_frac?: unknown }; model?: { layer?: { operators?: unknown } } } | null;
+  try {
+    cfg = parseYaml(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8'));
+  } catch {
+    return summary;
+  }
+  const ops = cfg?.model?.layer?.operators;
+  const frac = cfg?.dataset?.train_frac;
+  return {
+    ...summary,
+    ...(summary.operators === undefined && (ops === 'z1' || ops === 'z0') ? { operators: ops } : {}),
+    ...(summary.trainFrac === undefined && typeof frac === 'number' ? { trainFrac: frac } : {}),
+  };
 }

@@ -3,7 +3,7 @@
 // pooled as seeds); in each group the learning rate with the best mean best-validation accuracy
 // over seeds wins, and its test accuracy is reported as mean ± sample std over those seeds.
 import type { RunSummary } from '../runs/types';
-import { classOrder, datasetOrder } from './methods';
+import { classOrder, datasetOrder, operatorsOf, type Operators } from './methods';
 import { groupSettings, type ScannedRun } from './scan';
 
 export interface LrScore {
@@ -28,6 +28,12 @@ export interface Row {
   model: string;
   className: string;
   rank: number | null;
+  /** toeplitz-like / hankel-like: the fixed operators (a method of its own); null for other classes. */
+  operators: Operators | null;
+  /** dataset.train_frac of the runs (1 for runs that did not record it). */
+  trainFrac: number;
+  /** Training examples the runs used (null when not recorded, e.g. language models). */
+  trainExamples: number | null;
   /** Whole model and structured hidden layer (bias excluded), from the runs' summaries. */
   params: number;
   hiddenParams: number;
@@ -83,8 +89,8 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
 type Input = RunSummary | ScannedRun;
 const asRun = (x: Input): ScannedRun => ('summary' in x ? x : { dir: '', summary: x, config: null, ldrVersion: null });
 
-/** The table's own key of a run: experiment, dataset, model, method. */
-const methodKey = (r: RunSummary) => JSON.stringify([r.experiment, r.dataset, r.modelType, r.className, r.rank]);
+/** The table's own key of a run: experiment, dataset, model, method (class, rank, operators), training-set size. */
+const methodKey = (r: RunSummary) => JSON.stringify(methodOf(r));
 /** The group of a run: the method key plus every other setting (seed and lr left out). */
 const groupKey = (r: ScannedRun) => JSON.stringify([methodKey(r.summary), groupSettings(r)]);
 
@@ -141,7 +147,9 @@ export function selectRows(input: Input[]): Row[] {
       classOrder(a.className) - classOrder(b.className) ||
       a.className.localeCompare(b.className) ||
       (a.rank ?? 0) - (b.rank ?? 0) ||
-      variantText(a).localeCompare(variantText(b)),
+      variantText(a).localeCompare(variantText(b)) ||
+      Number(a.operators === 'z0') - Number(b.operators === 'z0') ||
+      a.trainFrac - b.trainFrac,
   );
 }
 
@@ -171,6 +179,9 @@ function selectLr(runs: ScannedRun[]): Row {
     model: first.modelType,
     className: first.className,
     rank: first.rank,
+    operators: operatorsOf(first.className, first.operators),
+    trainFrac: first.trainFrac ?? 1,
+    trainExamples: first.trainExamples ?? null,
     params: first.params.total,
     hiddenParams: first.params.structured,
     compression: first.params.structured > 0 ? first.unconstrainedParams / first.params.structured : NaN,

@@ -78,6 +78,12 @@ export interface RunSummary {
   className: string;
   /** null for classes without a displacement rank. */
   rank: number | null;
+  /** toeplitz-like / hankel-like only: the fixed operators, z1 = (Z₁, Z₋₁), z0 = (Z₀, Z₀) (absent in older runs = z1). */
+  operators?: 'z1' | 'z0';
+  /** dataset.train_frac of the run (absent in older runs). */
+  trainFrac?: number;
+  /** Image classifiers: training examples actually used (after the validation hold-out and train_frac; absent in older runs). */
+  trainExamples?: number;
   lr: number;
   seed: number;
   epochs: number;

@@ -9,7 +9,7 @@ import { collectEnv } from '../runs/env';
 import { clearRun, readSummary, runPaths, writeConfig, writeEnv, writeMetrics, type RunPaths } from '../runs/folder';
 import { claimLock, LOCK_HELD_EXIT_CODE, type RunLock } from '../runs/lock';
 import { assertResumable, lockHeldMessage, readCheckpoint } from '../runs/resume';
-import { runIdOf } from '../runs/runId';
+import { OPERATOR_CLASSES, runIdOf } from '../runs/runId';
 import { writeTensorboard } from '../runs/tensorboard';
 import type { EpochMetrics, RunStatus, RunSummary } from '../runs/types';
 import { findClass } from '../structured/registry';
@@ -130,6 +130,8 @@ export function summaryCore(
     modelType: cfg.model.type,
     className: spec?.name ?? layer.class,
     rank: spec && !spec.hasRank ? null : layer.rank,
+    ...(OPERATOR_CLASSES.has(spec?.name ?? layer.class) ? { operators: layer.operators } : {}),
+    trainFrac: cfg.dataset.train_frac,
     lr: cfg.optimizer.lr,
     seed: cfg.training.seed,
     epochs: cfg.training.epochs,
