@@ -92,8 +92,8 @@ describe('learning curves', () => {
     const curves = buildCurves(rows);
     expect(curves.map((c) => c.label)).toEqual([
       'Unconstrained [training.epochs=3]',
-      'Toeplitz-like (r=1) [training.epochs=3]',
-      'Toeplitz-like (r=2) [training.epochs=3]',
+      'Toeplitz-like (Z₁,Z₋₁) (r=1) [training.epochs=3]',
+      'Toeplitz-like (Z₁,Z₋₁) (r=2) [training.epochs=3]',
       'Circulant [training.epochs=3]',
       'Circulant [training.epochs=5]',
     ]);
@@ -168,8 +168,8 @@ describe('ldr report --html', () => {
       );
       expect(dom.methods).toEqual([
         'Unconstrained [training.epochs=3]',
-        'Toeplitz-like (r=1) [training.epochs=3]',
-        'Toeplitz-like (r=2) [training.epochs=3]',
+        'Toeplitz-like (Z₁,Z₋₁) (r=1) [training.epochs=3]',
+        'Toeplitz-like (Z₁,Z₋₁) (r=2) [training.epochs=3]',
         'Circulant [training.epochs=3]',
         'Circulant [training.epochs=5]',
       ]);

@@ -118,11 +118,12 @@ function readVersion(dir: string): string | null {
  * Config fields that do not make two runs different experiments: the seed and the lr (what a
  * group is made of and what is selected), where files live and which engine computed them (as
  * the run id, src/runs/runId.ts), and the fields the table shows as its own columns (the
- * operators and the training-set size are part of the method key, select.ts).
+ * operators are part of the method key, select.ts; so is the training-set size, which also
+ * labels the row).
  */
 const NOT_SETTINGS = new Set([
   'name', 'output', 'backend', 'sweep', 'dataset.path', 'dataset.name', 'model.type', 'model.layer.class', 'model.layer.rank',
-  'model.layer.operators', 'dataset.train_frac', 'optimizer.lr', 'training.seed',
+  'model.layer.operators', 'optimizer.lr', 'training.seed',
 ]);
 const OPERATOR_CLASSES = new Set(['toeplitz-like', 'hankel-like']);
 

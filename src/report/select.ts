@@ -89,6 +89,11 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
 type Input = RunSummary | ScannedRun;
 const asRun = (x: Input): ScannedRun => ('summary' in x ? x : { dir: '', summary: x, config: null, ldrVersion: null });
 
+/** What one row of the report is: experiment, dataset, model, class, rank, operators and training-set size. */
+function methodOf(r: RunSummary): unknown[] {
+  return [r.experiment, r.dataset, r.modelType, r.className, r.rank, operatorsOf(r.className, r.operators), r.trainFrac ?? 1];
+}
+
 /** The table's own key of a run: experiment, dataset, model, method (class, rank, operators), training-set size. */
 const methodKey = (r: RunSummary) => JSON.stringify(methodOf(r));
 /** The group of a run: the method key plus every other setting (seed and lr left out). */

@@ -151,12 +151,12 @@ describe('LSTM language model', () => {
     m.dispose();
   });
 
-  it('evaluates with 10 parallel streams by default, as the reference (main.py eval_batch_size = 10)', () => {
+  it('evaluates with 10 parallel streams by default, as the reference (main.py eval_batch_size = 10)', async () => {
     const m = lm('ldr-sd', { h: 3, V: 9 });
     const stream = Int32Array.from({ length: 203 }, (_, i) => (i * 5 + 3) % 9);
-    const byDefault = evaluateLm(m, stream, 7);
+    const byDefault = await evaluateLm(m, stream, 7);
     expect(byDefault.tokens).toBe((Math.floor(203 / 10) - 1) * 10);
-    expect(byDefault.loss).toBe(evaluateLm(m, stream, 7, 10).loss);
+    expect(byDefault.loss).toBe((await evaluateLm(m, stream, 7, 10)).loss);
     m.dispose();
   });
 
