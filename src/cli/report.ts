@@ -23,7 +23,7 @@ export function registerReport(program: Command): void {
     .option('--format <kind>', 'md (paper-style table), csv (one tidy row per dataset × method) or json', 'md')
     .option('--out <file>', 'write the report to this file instead of standard output')
     .option('--plot <file.svg>', 'also write an SVG of test accuracy against hidden-layer parameters')
-    .option('--compare-paper', "add the paper's numbers (PAPER.md §6) and the difference")
+    .option('--compare-paper', "add the paper's numbers (docs/method.md §6) and the difference")
     .action((dir: string, opts: ReportCliOptions) => {
       if (!['md', 'csv', 'json'].includes(opts.format)) throw new UserError(`--format: expected md, csv or json, got "${opts.format}"`);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: no such results folder`);

@@ -1,4 +1,4 @@
-// The LSTM language model of PAPER.md §3 (P1's LSTM experiment):
+// The LSTM language model of docs/method.md §3 (P1's LSTM experiment):
 //   token → embedding (size h) → dropout → one LSTM layer of size h → dropout → decoder → logits.
 // The LSTM's input-to-hidden matrix is a structured 4h×4h matrix: the input is zero-padded from h
 // to 4h (emsize = nhid, as the reference) and its output split into the gates i, f, g, o (PyTorch's

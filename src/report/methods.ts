@@ -1,5 +1,5 @@
 // How methods are named and ordered in tables and plots: P1 Table 1's order, its names, and
-// its numbers (PAPER.md §6) for --compare-paper.
+// its numbers (docs/method.md §6) for --compare-paper.
 
 /** Row order of P1 Table 1 (corner variants after their base class). */
 const ORDER = [
@@ -52,7 +52,7 @@ export function methodLabel(name: string, rank: number | null): string {
   return rank === null ? className(name) : `${className(name)} (r=${rank})`;
 }
 
-/** P1 Table 1, SHL test accuracy in % (PAPER.md §6), by dataset then method label. */
+/** P1 Table 1, SHL test accuracy in % (docs/method.md §6), by dataset then method label. */
 const PAPER_TABLE1: Record<string, Record<string, number>> = {
   'mnist-bg-rot': {
     Unconstrained: 44.08,

@@ -1,4 +1,4 @@
-// Model selection as in the paper (PAPER.md §5): for each (experiment, dataset, model, class,
+// Model selection as in the paper (docs/method.md §5): for each (experiment, dataset, model, class,
 // rank), the learning rate with the best mean best-validation accuracy over seeds wins, and
 // its test accuracy is reported as mean ± sample std over those seeds.
 import type { RunSummary } from '../runs/types';

@@ -1,4 +1,4 @@
-// Dense float64 linear algebra for audits and tests: an operator (PAPER.md §1 table) as a
+// Dense float64 linear algebra for audits and tests: an operator (docs/method.md §1 table) as a
 // dense matrix, the Stein residual M − A M Bᵀ, and the numerical rank of a matrix.
 // Matrices are row-major number[][] (what `ldr layer --json` prints).
 import type { OperatorJson } from './types';
@@ -9,7 +9,7 @@ export function zeros(rows: number, cols: number): Dense {
   return Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
 }
 
-/** The n×n matrix of an operator: (A v)[j] as in PAPER.md §1. */
+/** The n×n matrix of an operator: (A v)[j] as in docs/method.md §1. */
 export function operatorMatrix(op: OperatorJson, n: number): Dense {
   const a = zeros(n, n);
   switch (op.kind) {

@@ -1,4 +1,4 @@
-// The epoch loop of PAPER.md §5: seeded shuffle, minibatch SGD with momentum (or Adam),
+// The epoch loop of docs/method.md §5: seeded shuffle, minibatch SGD with momentum (or Adam),
 // validation every `eval_every` epochs (and at the last), keep the best-validation weights,
 // and at the end the test accuracy of those weights. Knows nothing about files: the caller
 // saves `snapshot()` at each epoch end and passes it back as `resume` to continue exactly.
@@ -165,7 +165,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await opts.hooks?.onEpochEnd?.(m, snapshot);
     }
 
-    // The reported number: test accuracy of the best-validation weights (PAPER.md §5).
+    // The reported number: test accuracy of the best-validation weights (docs/method.md §5).
     let test: { loss: number; acc: number } | null = null;
     if (best) {
       setWeights(vars, best.weights);

@@ -1,4 +1,4 @@
-// Float64 references straight from PAPER.md §1–2, independent of the classes' own code paths.
+// Float64 references straight from docs/method.md §1–2, independent of the classes' own code paths.
 import * as tf from '@tensorflow/tfjs';
 import { applyPower, matMul, operatorMatrix, transpose, type Dense } from '../../src/structured/residual';
 import type { OperatorJson } from '../../src/structured/types';
