@@ -31,7 +31,7 @@ function errorOf(text: string, sets: string[] = []): string {
 }
 
 describe('valid configs', () => {
-  it('fills every default of PAPER.md §5 and canonicalises the class alias', () => {
+  it('fills every default of docs/method.md §5 and canonicalises the class alias', () => {
     const cfg = loadExperimentFromString(GOOD, 'x.yaml');
     expect(cfg.model.layer.class).toBe('ldr-sd');
     expect(cfg.dataset).toEqual({ name: 'digits-bg-rot', path: 'datasets', pad32: false, val_frac: 0.15, train_frac: 1 });

@@ -1,5 +1,5 @@
 // `ldr layer`: build one structured matrix and show everything about it, so that its math can
-// be audited from outside (PAPER.md §1–2, issue 2).
+// be audited from outside (docs/method.md §1–2, issue 2).
 //   --json: one JSON object {class, n, rank, paramCount, params, <audit fields>, dense, x, y}
 //   otherwise: a readable summary (operators, parameter count, Stein residual rank).
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 // The experiment file, as a zod schema: the single source of truth for field names,
-// types and defaults. Defaults reproduce the paper's protocol (PAPER.md §5).
+// types and defaults. Defaults reproduce the paper's protocol (docs/method.md §5).
 // YAML keys are snake_case; unknown keys are errors (a typo must never fall back to a default).
 import { z } from 'zod';
 import { datasetSchema, type DatasetConfig } from '../data/schema';
@@ -14,7 +14,7 @@ export type BackendName = (typeof BACKENDS)[number];
 
 export const layerSchema = z
   .object({
-    /** Structured class: canonical name or alias (PAPER.md §2). */
+    /** Structured class: canonical name or alias (docs/method.md §2). */
     class: z.string(),
     /** Displacement rank r (ignored by classes without one). */
     rank: z.number().int().min(1).default(1),
@@ -25,7 +25,7 @@ export const layerSchema = z
   })
   .strict();
 
-/** The LSTM language model (model.type: lstm; PAPER.md §3, §5). Absent = these defaults. */
+/** The LSTM language model (model.type: lstm; docs/method.md §3, §5). Absent = these defaults. */
 export const lstmSchema = z
   .object({
     /** Hidden size h = embedding size; the structured input-to-hidden matrix is 4h×4h. */

@@ -1,4 +1,4 @@
-// The CNN of PAPER.md §3 whose last hidden layer is structured (P1's figure data):
+// The CNN of docs/method.md §3 whose last hidden layer is structured (P1's figure data):
 //   image d×d×c → conv 5×5 c→6 pad 2, ReLU → maxpool 2 → conv 5×5 6→16 pad 2, ReLU → maxpool 2
 //   → flatten (n = 16·(d/4)²) → structured n×n + bias → ReLU → dense n→classes (+ bias) → logits.
 // Inputs arrive as flat rows (the datasets' layout, row-major H×W×C) and are reshaped here.

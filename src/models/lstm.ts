@@ -1,4 +1,4 @@
-// The LSTM language model of PAPER.md §3 (P1's LSTM experiment), as the reference's
+// The LSTM language model of docs/method.md §3 (P1's LSTM experiment), as the reference's
 // structured-nets pytorch/examples/word_language_model (model.py, lstm.py):
 //   token → embedding (size h) → dropout → one LSTM layer of size h → dropout → decoder → logits.
 // The LSTM's input-to-hidden matrix is a structured 4h×4h matrix without a bias of its own: the

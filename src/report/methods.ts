@@ -1,5 +1,5 @@
 // How methods are named and ordered in tables and plots: P1 Table 1's order, its names, and
-// its numbers (PAPER.md §6) for --compare-paper. A method is a class, its rank and, for
+// its numbers (docs/method.md §6) for --compare-paper. A method is a class, its rank and, for
 // toeplitz-like / hankel-like, its fixed operators: Table 1 does not say which pair its
 // Toeplitz-like row used, so both readings are separate methods (docs/method.md).
 import { OPERATOR_CLASSES } from '../runs/runId';
@@ -76,7 +76,7 @@ export function methodKey(name: string, operators: Operators | null): string {
   return operators === 'z0' ? `${name}@z0` : name;
 }
 
-/** P1 Table 1, SHL test accuracy in % (PAPER.md §6), by dataset then method label. */
+/** P1 Table 1, SHL test accuracy in % (docs/method.md §6), by dataset then method label. */
 const PAPER_TABLE1: Record<string, Record<string, number>> = {
   'mnist-bg-rot': {
     Unconstrained: 44.08,

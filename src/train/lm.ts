@@ -1,4 +1,4 @@
-// The language model's part of training (PAPER.md §5, as the reference's word_language_model): the training
+// The language model's part of training (docs/method.md §5, as the reference's word_language_model): the training
 // stream cut into B parallel streams, truncated BPTT windows of T tokens, hidden state carried
 // across the windows of an epoch (detached: gradients stop at the window) and reset to zero at
 // each epoch start; SGD with gradient-norm clipping; lr ÷ `lr_stall_divisor` whenever the

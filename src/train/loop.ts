@@ -1,4 +1,4 @@
-// The training loop of every model (PAPER.md §5), read top to bottom: restore a checkpointed state
+// The training loop of every model (docs/method.md §5), read top to bottom: restore a checkpointed state
 // or start fresh; each epoch draw the batches (seeded), take one optimizer step per batch, stop at
 // the first non-finite loss (status "diverged"), validate every `eval_every` epochs (and at the
 // last), keep the best-validation weights, set the next epoch's learning rate, hand a snapshot to
@@ -124,7 +124,7 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
       await hooks?.onEpochEnd?.(m, snapshot);
     }
 
-    // The reported number: test loss and accuracy of the best-validation weights (PAPER.md §5).
+    // The reported number: test loss and accuracy of the best-validation weights (docs/method.md §5).
     let test: Evaluation | null = null;
     if (best) {
       setWeights(vars, best.weights);
