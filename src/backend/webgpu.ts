@@ -3,6 +3,8 @@
 // Vulkan, Metal or D3D12 driver without anything outside the npm registry. Both packages are
 // optional (not in package.json, like tfjs-node-gpu): they are required lazily, by names held in
 // variables so that neither tsc nor vitest tries to resolve them.
+import { spawnSync } from 'child_process';
+import { pathToFileURL } from 'url';
 import * as tf from '@tensorflow/tfjs';
 
 export const DAWN_PACKAGE = 'webgpu';
@@ -123,6 +125,15 @@ export async function probeWebgpuAdapter(): Promise<WebgpuAttempt> {
  * `--backend webgpu`); `auto` skips it, since it is slower than wasm.
  */
 export async function tryWebgpu(allowSoftware: boolean): Promise<WebgpuAttempt> {
+  // auto asks a child process first: Dawn prints adapter warnings straight to the process's
+  // stderr (lavapipe always does), and an auto run that ends up on wasm must not show them.
+  if (!allowSoftware) {
+    const seen = probeInChild();
+    if (seen && !seen.ok) return seen;
+    if (seen?.ok && seen.adapter.software) {
+      return { ok: false, adapter: seen.adapter, why: `only a software adapter (${adapterName(seen.adapter)}); auto never picks one, --backend webgpu does` };
+    }
+  }
   const probe = await probeWebgpuAdapter();
   if (!probe.ok) return probe;
   const adapter = probe.adapter;
@@ -140,6 +151,40 @@ export async function tryWebgpu(allowSoftware: boolean): Promise<WebgpuAttempt> 
   }
   if (!(await tf.setBackend('webgpu'))) return { ok: false, adapter, why: `${WEBGPU_BACKEND_PACKAGE} failed to initialise on ${adapterName(adapter)}` };
   return { ok: true, adapter };
+}
+
+/**
+ * The adapter as a separate Node process sees it (its stderr discarded), or null when the child
+ * could not say (then the caller probes in-process).
+ */
+function probeInChild(): WebgpuAttempt | null {
+  const missing = missingWebgpuPackages();
+  if (missing.length > 0) return { ok: false, why: `${missing.join(' and ')} not installed (${WEBGPU_INSTALL})` };
+  let entry: string;
+  try {
+    entry = require.resolve(DAWN_PACKAGE);
+  } catch {
+    return null;
+  }
+  const script = `import(${JSON.stringify(pathToFileURL(entry).href)}).then(async (m) => {
+    const d = m.default && m.default.create ? m.default : m;
+    const a = await d.create([]).requestAdapter({ powerPreference: 'high-performance' });
+    process.stdout.write(JSON.stringify(a ? { info: a.info ? { vendor: a.info.vendor, architecture: a.info.architecture, device: a.info.device, description: a.info.description, isFallbackAdapter: a.info.isFallbackAdapter } : {}, isFallbackAdapter: a.isFallbackAdapter } : null));
+    process.exit(0);
+  }, (e) => { process.stdout.write(JSON.stringify({ error: String(e && e.message || e).split('\\n')[0] })); process.exit(0); });`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  if (r.status !== 0 || !r.stdout) return null;
+  let seen: unknown;
+  try {
+    seen = JSON.parse(r.stdout);
+  } catch {
+    return null;
+  }
+  if (seen === null) {
+    return { ok: false, why: "Dawn found no WebGPU adapter (no usable Vulkan, Metal or D3D12 driver; on Linux install the GPU vendor's Vulkan driver, or Mesa ≥ 23 for testing)" };
+  }
+  if (typeof seen === 'object' && seen !== null && 'error' in seen) return { ok: false, why: `dawn.node failed to start (${String((seen as { error: unknown }).error)})` };
+  return { ok: true, adapter: describeAdapterInfo(seen as AdapterLike) };
 }
 
 /** "mesa software, llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)" */
