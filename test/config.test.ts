@@ -31,7 +31,7 @@ function errorOf(text: string, sets: string[] = []): string {
 }
 
 describe('valid configs', () => {
-  it('fills every default of PAPER.md §5 and canonicalises the class alias', () => {
+  it('fills every default of docs/method.md §5 and canonicalises the class alias', () => {
     const cfg = loadExperimentFromString(GOOD, 'x.yaml');
     expect(cfg.model.layer.class).toBe('ldr-sd');
     expect(cfg.dataset).toEqual({ name: 'digits-bg-rot', path: 'datasets', pad32: false, val_frac: 0.15, train_frac: 1 });
@@ -166,7 +166,7 @@ backend: gpu
         'x.yaml:10:7 optimizer.lr: expected a number > 0, got -0.1',
         'x.yaml:11:9 optimizer.clip: expected a number > 0 or null, got "yes"',
         'x.yaml:13:11 training.epochs: expected an integer ≥ 1, got 0',
-        'x.yaml:14:10 backend: expected one of auto, tensorflow, wasm, cpu, got "gpu"',
+        'x.yaml:14:10 backend: expected one of auto, tensorflow, webgpu, wasm, cpu, got "gpu"',
       ].join('\n'),
     );
   });
@@ -187,7 +187,7 @@ backend: gpu
 
   it('file problems come first, then --set problems', () => {
     expect(errorOf(GOOD.replace('rank: 1', 'rank: -2'), ['training.seed=-1'])).toBe(
-      'x.yaml:7:11 model.layer.rank: expected an integer ≥ 1, got -2\n--set training.seed: expected an integer ≥ 0, got -1',
+      'x.yaml:7:11 model.layer.rank: expected an integer ≥ 1, got -2\n--set training.seed: expected an integer ≥ 0 and ≤ 4294967295, got -1',
     );
   });
 });

@@ -12,6 +12,9 @@ import { fetchDatasets, type FetchOptions } from '../src/data/fetch/fetch';
 import { silentReporter } from '../src/data/fetch/progress';
 import { SOURCES, targetFiles, type DatasetSource } from '../src/data/fetch/sources';
 import { cacheIsFresh, loaderModule } from '../src/data/fetch/loader';
+import { writeCache } from '../src/data/cache';
+import { CATALOG } from '../src/data/catalog';
+import { cacheKey } from '../src/data/load';
 import { datasetStatus } from '../src/data/fetch/status';
 import { verifyDatasets } from '../src/data/fetch/verify';
 import { UserError } from '../src/util/errors';
@@ -573,14 +576,20 @@ describe('verify and list', () => {
     expect(realRows['wikitext-2'].downloadBytes).toBeUndefined();
   });
 
-  it("a cache counts as built when the loaders' cache manifest stamps the current files", async () => {
+  it("a cache counts as built exactly when the loaders would use it (one freshness check)", async () => {
     const src = serve('rectangles', [rectZipStored]);
     await fetchDatasets('rectangles', options([src]));
     const files = targetFiles(src).map((f) => path.resolve(root, 'rectangles', f));
     const stamp = () => files.map((file) => ({ file, size: fs.statSync(file).size, mtimeMs: fs.statSync(file).mtimeMs }));
     expect(cacheIsFresh('rectangles', root)).toBe(false);
+    // A manifest that stamps the current files but was not written by these loaders (no format,
+    // builder or checksums): the loaders would rebuild it, so it is not "cached".
     fs.mkdirSync(path.join(root, '.cache', 'rectangles'), { recursive: true });
     fs.writeFileSync(path.join(root, '.cache', 'rectangles', 'manifest.json'), JSON.stringify({ sources: stamp() }));
+    expect(cacheIsFresh('rectangles', root)).toBe(false);
+    const entry = CATALOG.find((d) => d.name === 'rectangles')!;
+    const split = (count: number) => ({ x: new Float32Array(count * 784), y: new Int32Array(count), count });
+    writeCache(path.join(root, '.cache', 'rectangles'), { name: 'rectangles', features: 784, train: split(3), test: split(2) }, cacheKey(entry, root));
     expect(cacheIsFresh('rectangles', root)).toBe(true);
     expect(datasetStatus(root, [src]).find((r) => r.name === 'rectangles')?.status).toBe('cached');
     fs.appendFileSync(files[0], '0.5 1\n');

@@ -5,10 +5,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/main';
-import { toCsv, toJson, toMarkdown } from '../src/report/format';
+import { runsToCsv, runsToJson, toCsv, toJson, toMarkdown } from '../src/report/format';
 import { renderPlot } from '../src/report/plot';
 import { scanResults } from '../src/report/scan';
-import { duplicateSeeds, sampleStd, selectRows } from '../src/report/select';
+import { duplicateSeeds, mixedVersions, sampleStd, selectRows } from '../src/report/select';
 import type { RunSummary } from '../src/runs/types';
 
 let root: string;
@@ -97,13 +97,57 @@ describe('selection', () => {
     expect(scan.skipped.find((s) => s.dir.endsWith('wrong_run'))!.reason).toMatch(/^summary\.json: runId: /);
   });
 
-  it('warns about different runs with the same method, lr and seed', () => {
+  it('warns about different runs with the same settings, lr and seed (e.g. one run copied twice)', () => {
     const runs = scanResults(root).runs.map((r) => r.summary);
     expect(duplicateSeeds(runs)).toEqual([]);
-    const twin = { ...runs[0], runId: 'other', epochs: 9 };
+    const twin = { ...runs[0], runId: 'other' };
     expect(duplicateSeeds([...runs, twin])).toEqual([
       `2 runs of t1 share digits-noise ${runs[0].className}${runs[0].rank === null ? '' : ` r=${runs[0].rank}`} lr=${runs[0].lr} seed=${runs[0].seed} (${runs[0].runId}, other): they differ in settings the table does not show, and are averaged together`,
     ]);
+  });
+
+  it('never pools runs that differ in a setting as seeds: each group is its own row, labelled by what differs', () => {
+    const runs = scanResults(root).runs.map((r) => r.summary);
+    const base = runs.filter((r) => r.className === 'ldr-td');
+    // The same method trained for 9 epochs: a different experiment, not more seeds.
+    const longer = base.map((r) => ({ ...r, runId: `${r.runId}_9`, epochs: 9, testAcc: 0.9, bestValAcc: 0.95 }));
+    expect(duplicateSeeds([...runs, ...longer])).toEqual([]);
+    const rows = selectRows([...runs, ...longer]).filter((r) => r.className === 'ldr-td');
+    expect(rows.map((r) => [r.variant, r.seeds, r.lr, +r.testAccMean!.toFixed(6)])).toEqual([
+      [{ 'training.epochs': 3 }, 2, 0.05, 0.655],
+      [{ 'training.epochs': 9 }, 2, 0.01, 0.9], // a tie on validation: the smaller lr
+    ]);
+    const md = toMarkdown(selectRows([...runs, ...longer]), scanResults(root), { comparePaper: false });
+    expect(md).toContain('| LDR-TD (r=1) [training.epochs=3] | 65.50 ± 0.71 (n=2, 14,902 params) |');
+    expect(md).toContain('| LDR-TD (r=1) [training.epochs=9] | 90.00 ± 0.00 (n=2, 14,902 params) |');
+    // Methods without a namesake carry the differing field too (same columns on every row).
+    expect(md).toContain('| Circulant [training.epochs=3] |');
+  });
+
+  it('groups by the whole resolved config (config.yaml) minus seed and lr, and warns when a group mixes ldr versions', () => {
+    const scanned = scanResults(root).runs.filter((r) => r.summary.className === 'ldr-td');
+    const cfg = (frac: number) => ({ name: 't1', output: 'x', backend: 'cpu', dataset: { name: 'digits-noise', path: 'p', train_frac: frac }, optimizer: { lr: 0.05, momentum: 0.9 }, training: { seed: 0, epochs: 3 } });
+    const withConfig = scanned.map((r, i) => ({ ...r, config: { ...cfg(i % 2 ? 0.5 : 1), optimizer: { lr: r.summary.lr, momentum: 0.9 }, training: { seed: r.summary.seed, epochs: 3 } }, ldrVersion: i === 0 ? '0.0.9' : '0.1.0' }));
+    const rows = selectRows(withConfig);
+    expect(rows.map((r) => r.variant)).toEqual([{ 'dataset.train_frac': 0.5 }, { 'dataset.train_frac': 1 }]);
+    // lr, seed, output, backend and dataset.path never split a group.
+    const same = selectRows(scanned.map((r) => ({ ...r, config: { ...cfg(1), output: r.summary.runId, optimizer: { lr: r.summary.lr }, training: { seed: r.summary.seed, epochs: 3 } }, ldrVersion: r.summary.seed ? '0.1.0' : '0.0.9' })));
+    expect(same).toHaveLength(1);
+    expect(same[0].ldrVersions).toEqual(['0.0.9', '0.1.0']);
+    expect(mixedVersions(same)).toEqual(['t1 digits-noise ldr-td r=1 mixes runs made by ldr 0.0.9 and 0.1.0']);
+  });
+
+  it('--runs: one flat record per run with its settings and version', () => {
+    const scan = scanResults(root);
+    const csv = runsToCsv(scan).split('\n');
+    expect(csv[0].split(',').slice(0, 8)).toEqual(['dir', 'experiment', 'run_id', 'status', 'message', 'dataset', 'model', 'class']);
+    expect(csv[0]).toContain('test_acc_pct');
+    expect(csv[0]).toContain('config.training.epochs');
+    expect(csv.filter(Boolean)).toHaveLength(1 + 14);
+    const j = JSON.parse(runsToJson(scan));
+    expect(j.accuracyUnit).toBe('percent');
+    const td = j.runs.find((r: { run_id: string }) => r.run_id.startsWith('ldr-td_r1_lr0.05_s1'));
+    expect(td).toMatchObject({ status: 'completed', class: 'ldr-td', rank: 1, lr: 0.05, seed: 1, test_acc_pct: 66, best_val_acc_pct: 77, 'config.training.epochs': 3, ldr_version: null });
   });
 
   it('chooses lr by mean best validation accuracy and reports its test accuracy', () => {
@@ -131,12 +175,12 @@ describe('output', () => {
   it('CSV: one tidy row per dataset × method, exact', () => {
     expect(toCsv(rows(), { comparePaper: false })).toBe(
       [
-        'experiment,model,dataset,class,rank,params,hidden_params,compression,lr,seeds,test_acc_mean,test_acc_std,val_acc_mean,diverged',
-        't1,shl,digits-noise,unconstrained,,623290,614656,1,0.01,3,72,2,81,0',
-        't1,shl,digits-noise,ldr-td,1,14902,6268,98.06,0.05,2,65.5,0.7071,76,0',
-        't1,shl,digits-noise,toeplitz-like,4,14906,6272,98,0.02,1,50,,55,0',
-        't1,shl,digits-noise,circulant,,9418,784,784,0.02,1,42,,50,0',
-        't1,shl,digits-noise,low-rank,4,14906,6272,98,0.01,1,45,,60,0',
+        'experiment,model,dataset,class,rank,settings,params,hidden_params,compression,lr,seeds,test_acc_pct_mean,test_acc_pct_std,val_acc_pct_mean,diverged,ldr_versions',
+        't1,shl,digits-noise,unconstrained,,,623290,614656,1,0.01,3,72,2,81,0,unknown',
+        't1,shl,digits-noise,ldr-td,1,,14902,6268,98.06,0.05,2,65.5,0.7071,76,0,unknown',
+        't1,shl,digits-noise,toeplitz-like,4,,14906,6272,98,0.02,1,50,,55,0,unknown',
+        't1,shl,digits-noise,circulant,,,9418,784,784,0.02,1,42,,50,0,unknown',
+        't1,shl,digits-noise,low-rank,4,,14906,6272,98,0.01,1,45,,60,0,unknown',
         '',
       ].join('\n'),
     );
@@ -144,8 +188,8 @@ describe('output', () => {
 
   it('CSV with --compare-paper: the paper column is empty where the paper has no such cell', () => {
     const csv = toCsv(rows(), { comparePaper: true }).split('\n');
-    expect(csv[0].endsWith(',paper_test_acc,diff')).toBe(true);
-    expect(csv[1].endsWith(',0,,')).toBe(true); // digits-noise is not a paper dataset
+    expect(csv[0].endsWith(',paper_test_acc_pct,diff_pct')).toBe(true);
+    expect(csv[1].endsWith(',0,unknown,,')).toBe(true); // digits-noise is not a paper dataset
   });
 
   it('Markdown: paper layout (methods down, datasets across), details, footer', () => {
@@ -157,11 +201,11 @@ describe('output', () => {
       '| --- | --- |',
       '| Unconstrained | 72.00 ± 2.00 (n=3, 623,290 params) |',
       '| LDR-TD (r=1) | 65.50 ± 0.71 (n=2, 14,902 params) |',
-      '| Toeplitz-like (r=4) | 50.00 (n=1, 14,906 params) |',
+      '| Toeplitz-like (Z₁,Z₋₁) (r=4) | 50.00 (n=1, 14,906 params) |',
       '| Circulant | 42.00 (n=1, 9,418 params) |',
       '| Low-rank (r=4) | 45.00 (n=1, 14,906 params) |',
     ]);
-    expect(md).toContain('| digits-noise | shl | Unconstrained | 623,290 | 614,656 | 1× | 0.01 | 72.00 ± 2.00 | 3 | 81.00 | 0 | 0.01: 81.00 (3), 0.1: 59.33 (3) |');
+    expect(md).toContain('| digits-noise | shl | Unconstrained | 623,290 | 614,656 | 1× | 0.01 | 72.00 ± 2.00 | 3 | 81.00 | 0 | unknown | 0.01: 81.00 (3), 0.1: 59.33 (3) |');
     expect(md).toContain('_14 finished runs read (1 diverged); 1 unfinished ignored; 2 skipped (malformed)._');
   });
 
@@ -169,14 +213,17 @@ describe('output', () => {
     const r = rows().map((x) => ({ ...x, dataset: 'mnist-noise' }));
     const md = toMarkdown(r, scanResults(root), { comparePaper: true });
     expect(md).toContain('| LDR-TD (r=1) | 65.50 ± 0.71 (n=2, 14,902 params) · paper 78.45 (-12.95) |');
-    expect(md).toContain('| Toeplitz-like (r=4) | 50.00 (n=1, 14,906 params) · paper 75.75 (-25.75) |');
+    expect(md).toContain('| Toeplitz-like (Z₁,Z₋₁) (r=4) | 50.00 (n=1, 14,906 params) · paper 75.75 (-25.75) |');
   });
 
-  it('JSON: rows with full precision and the footer counts', () => {
+  it('JSON: rows in percent (as CSV and Markdown, said by accuracyUnit) and the footer counts', () => {
     const j = JSON.parse(toJson(rows(), scanResults(root), { comparePaper: false }));
+    expect(j.accuracyUnit).toBe('percent');
     expect(j.rows).toHaveLength(5);
     expect(j.rows[1]).toMatchObject({ className: 'ldr-td', rank: 1, lr: 0.05, seeds: 2, method: 'LDR-TD (r=1)' });
-    expect(j.rows[1].testAccMean).toBeCloseTo(0.655, 12);
+    expect(j.rows[1].testAccMean).toBeCloseTo(65.5, 8);
+    expect(j.rows[1].valAccMean).toBeCloseTo(76, 8);
+    expect(j.rows[1].lrs.map((l: { valMean: number }) => l.valMean)).toEqual([71, 76]);
     expect([j.runs, j.diverged, j.unfinished.length, j.skipped.length]).toEqual([14, 1, 1, 2]);
   });
 

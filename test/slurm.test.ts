@@ -214,7 +214,7 @@ describe('ldr sweep --slurm on a real one-node Slurm', () => {
     for (const r of rows) {
       expect(r[col('dataset')]).toBe('digits-bg-rot');
       expect(r[col('seeds')]).toBe('3');
-      expect(Number(r[col('test_acc_mean')])).toBeGreaterThan(0);
+      expect(Number(r[col('test_acc_pct_mean')])).toBeGreaterThan(0);
     }
   }, 200_000);
 

@@ -111,7 +111,7 @@ describe('runPoints', () => {
     expect(res.results.map((r) => `${r.point.runId}:${r.outcome}`)).toEqual(['p0:completed', 'p1:failed', 'p2:completed']);
     const failed = res.results[1];
     expect(failed.message).toBe('exit code 3: ldr: boom');
-    expect(fs.readFileSync(failed.log!, 'utf8')).toBe('ldr: boom\n');
+    expect(fs.readFileSync(failed.log!, 'utf8')).toMatch(/^# .* starts .*\nldr: boom\n$/);
     const record = JSON.parse(fs.readFileSync(path.join(dir, 'failing', '.sweep', 'outcomes', 'p1.json'), 'utf8'));
     expect(record).toMatchObject({ outcome: 'failed', exitCode: 3, message: 'exit code 3: ldr: boom' });
   });

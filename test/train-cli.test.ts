@@ -64,7 +64,7 @@ describe('ldr train (CLI)', () => {
       const poll = setInterval(() => {
         let ready = false;
         try {
-          ready = fs.existsSync(path.join(runDirOf(killedOut), 'checkpoint', 'index.json'));
+          ready = fs.readdirSync(path.join(runDirOf(killedOut), 'checkpoint')).some((f) => f.endsWith('.safetensors'));
         } catch {
           // the folder does not exist yet
         }

@@ -31,6 +31,33 @@ describe('progress', () => {
     expect(text()).toMatch(/^\r\x1b\[2Kepoch  2\/10 █+ 3\/3  loss 1\.2000  ETA 0s\r\x1b\[2Kepoch  2\/10  train loss 1\.2346 acc 50\.00%  val -  lr 0\.01  0\.75s\n$/);
   });
 
+  it('on a narrow TTY every redraw fits in the width (the bar shrinks, then the line is cut): no wrapped, stacked bars', () => {
+    for (const columns of [120, 50, 30, 12]) {
+      const { stream, text } = sink(true);
+      const p = createProgress(stream, { epochs: 100, columns });
+      p.epochStart(7, 1360);
+      for (let b = 1; b <= 1360; b += 97) p.batch(b, 1360, 2.345678);
+      p.batch(1360, 1360, 2.345678);
+      const redraws = text().split('\r\x1b[2K').filter(Boolean);
+      expect(redraws.length).toBeGreaterThan(0);
+      for (const r of redraws) {
+        expect(r).not.toContain('\n');
+        expect([...r].length).toBeLessThanOrEqual(columns - 1);
+      }
+      if (columns >= 50) expect(redraws[redraws.length - 1]).toContain('1360/1360  loss 2.3457');
+      if (columns === 120) expect(redraws[redraws.length - 1]).toContain('█'.repeat(24));
+    }
+  });
+
+  it('reads the width from the stream (a TTY stream has columns)', () => {
+    const { stream, text } = sink(true);
+    (stream as unknown as { columns: number }).columns = 40;
+    const p = createProgress(stream, { epochs: 10 });
+    p.epochStart(1, 10);
+    p.batch(10, 10, 1);
+    expect(text().replace('\r\x1b[2K', '').length).toBeLessThanOrEqual(39);
+  });
+
   it('--quiet prints nothing', () => {
     const { stream, text } = sink(true);
     const p = createProgress(stream, { epochs: 10, quiet: true });

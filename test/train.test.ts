@@ -92,7 +92,7 @@ describe('runExperiment', () => {
     expect(first.kind).toBe('trained');
     expect(first.paths.dir).toBe(path.join(tmp, 'rerun', first.summary.runId));
     expect(first.summary.runId).toMatch(/^unconstrained_lr0\.05_s3_[0-9a-f]{8}$/);
-    for (const f of ['config.yaml', 'env.json', 'metrics.jsonl', 'summary.json', 'checkpoint/index.json']) {
+    for (const f of ['config.yaml', 'env.json', 'metrics.jsonl', 'summary.json', 'checkpoint/epoch-0004.safetensors']) {
       expect(fs.existsSync(path.join(first.paths.dir, f)), f).toBe(true);
     }
     expect(fs.existsSync(first.paths.lock)).toBe(false);
@@ -139,7 +139,7 @@ describe('runExperiment', () => {
       const { experiment: _a, runId: _ra, ...a } = numbers(straight.summary);
       const { experiment: _b, runId: _rb, ...b } = numbers(resumed.summary);
       expect(b).toEqual(a);
-      const strip = (ms: ReturnType<typeof readMetrics>) => ms.map(({ seconds: _s, rssMB: _r, tensors: _t, ...m }) => m);
+      const strip = (ms: ReturnType<typeof readMetrics>) => ms.map(({ seconds: _s, rssMB: _r, tensors: _t, time: _tm, ...m }) => m);
       expect(strip(readMetrics(resumed.paths))).toEqual(strip(readMetrics(straight.paths)));
     }
   });

@@ -2,7 +2,8 @@
 import { Option, type Command } from 'commander';
 import { BACKENDS } from '../config/schema';
 
-export const BACKEND_HELP = 'compute backend; auto = tensorflow if installed, else wasm, else cpu';
+export const BACKEND_HELP =
+  'compute backend; auto = tensorflow on CUDA, else webgpu on a hardware GPU, else tensorflow (CPU) if installed, else wasm, else cpu';
 
 /**
  * Adds `--backend <name>` (default auto). Commands that also read a config file can tell an

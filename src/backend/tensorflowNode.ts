@@ -9,9 +9,20 @@ import * as tf from '@tensorflow/tfjs';
 export const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
 export const CPU_PACKAGE = '@tensorflow/tfjs-node';
 
+// Their install script downloads libtensorflow; npm ≥ 11 skips install scripts until approved,
+// hence approve + rebuild (as README "GPUs" shows).
 export const INSTALL_HINT =
-  `install one: npm install ${GPU_PACKAGE}@4.22.0 (CUDA 11.2 + cuDNN 8.1) ` +
-  `or npm install ${CPU_PACKAGE}@4.22.0 (CPU only)`;
+  `install one: npm install --no-save ${GPU_PACKAGE}@4.22.0 (CUDA 11.2 + cuDNN 8.1) ` +
+  `or npm install --no-save ${CPU_PACKAGE}@4.22.0 (CPU only), then (npm ≥ 11) ` +
+  `npm install-scripts approve <package> && npm rebuild <package>`;
+
+/** The CUDA device in use, as nvidia-smi names it (env.json `gpu`). */
+export interface CudaGpuInfo {
+  api: 'cuda';
+  name: string;
+  driver: string | null;
+  memory: string | null;
+}
 
 /** How the selection looks at the machine; tests substitute their own. */
 export interface NodeProbe {
@@ -19,6 +30,10 @@ export interface NodeProbe {
   /** Load the package (it registers the 'tensorflow' backend as a side effect). */
   load(pkg: string): void;
   cudaVisible(): boolean;
+  /** After setBackend('tensorflow'): whether TensorFlow placed its ops on a CUDA device. */
+  usingGpu(): boolean;
+  /** The first GPU nvidia-smi lists, or null. */
+  cudaGpu(): CudaGpuInfo | null;
 }
 
 export const realProbe: NodeProbe = {
@@ -35,7 +50,19 @@ export const realProbe: NodeProbe = {
     require(name);
   },
   cudaVisible,
+  usingGpu: () => (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true,
+  cudaGpu,
 };
+
+export function cudaGpu(): CudaGpuInfo | null {
+  const smi = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], {
+    encoding: 'utf8',
+    timeout: 5000,
+  });
+  if (smi.status !== 0 || !smi.stdout) return null;
+  const [name, driver, memory] = smi.stdout.split('\n')[0].split(',').map((s) => s.trim());
+  return name ? { api: 'cuda', name, driver: driver || null, memory: memory || null } : null;
+}
 
 /** A CUDA device is visible unless CUDA_VISIBLE_DEVICES hides them all. */
 export function cudaVisible(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -51,7 +78,8 @@ export function cudaVisible(env: NodeJS.ProcessEnv = process.env): boolean {
   return smi.status === 0 && /GPU \d+/.test(smi.stdout ?? '');
 }
 
-export type TensorflowAttempt = { ok: true; pkg: string; gpu: boolean } | { ok: false; why: string };
+/** `gpu`: TensorFlow actually runs on a CUDA device (not merely the GPU package loaded). */
+export type TensorflowAttempt = { ok: true; pkg: string; gpu: boolean; cuda: CudaGpuInfo | null } | { ok: false; why: string };
 
 /**
  * Load one of the two packages and switch to the 'tensorflow' backend. The GPU package comes
@@ -76,7 +104,10 @@ export async function tryTensorflow(probe: NodeProbe = realProbe): Promise<Tenso
       failures.push(`${pkg} loaded but registered no 'tensorflow' backend with ldr's @tensorflow/tfjs ${tf.version.tfjs}`);
       continue;
     }
-    if (await tf.setBackend('tensorflow')) return { ok: true, pkg, gpu: pkg === GPU_PACKAGE && gpu };
+    if (await tf.setBackend('tensorflow')) {
+      const onGpu = pkg === GPU_PACKAGE && probe.usingGpu();
+      return { ok: true, pkg, gpu: onGpu, cuda: onGpu ? probe.cudaGpu() : null };
+    }
     failures.push(`${pkg} loaded but its backend failed to initialise`);
   }
   return { ok: false, why: failures.join('; ') };

@@ -53,13 +53,13 @@ export async function recordProducts(run: () => tf.Tensor | tf.Tensor[] | void):
 }
 
 /** Σ count × median time of a plain product of each shape (operands fixed across runs). */
-export function timeProducts(shapes: ProductShape[], rng: Rng, opts: TimingOptions): number {
+export async function timeProducts(shapes: ProductShape[], rng: Rng, opts: TimingOptions): Promise<number> {
   let total = 0;
   for (const s of shapes) {
     const a = tf.tensor(rng.normalArray(s.batch * s.m * s.k), s.batch === 1 ? [s.m, s.k] : [s.batch, s.m, s.k]);
     const b = tf.tensor(rng.normalArray(s.batch * s.k * s.n), s.batch === 1 ? [s.k, s.n] : [s.batch, s.k, s.n]);
     try {
-      total += s.count * timeMedian(() => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), opts).medianMs;
+      total += s.count * (await timeMedian(() => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), opts)).medianMs;
     } finally {
       tf.dispose([a, b]);
     }

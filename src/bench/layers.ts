@@ -83,8 +83,8 @@ export async function benchLayerPoint(point: { className: string; n: number; ran
     try {
       row.paramCount = layer.paramCount;
       row.computePath = layer.computePath;
-      const fwd = timeMedian(layer.forward, opts);
-      const bwd = timeMedian(layer.forwardBackward, opts);
+      const fwd = await timeMedian(layer.forward, opts);
+      const bwd = await timeMedian(layer.forwardBackward, opts);
       row.forwardMs = fwd.medianMs;
       row.forwardBackwardMs = bwd.medianMs;
       runs.push(fwd.runs, bwd.runs);
@@ -93,13 +93,13 @@ export async function benchLayerPoint(point: { className: string; n: number; ran
     }
     const shl = shlWorkload(shape, new Rng(opts.seed + 1));
     try {
-      const step = timeMedian(shl.step, opts);
+      const step = await timeMedian(shl.step, opts);
       row.shlStepMs = step.medianMs;
       runs.push(step.runs);
       // The floor, in the same process right after the step.
       const products = await recordProducts(shl.step);
-      row.productsMs = round(timeProducts(products, new Rng(opts.seed + 2), opts));
-      if (shl.krylovBuild) row.krylovBuildMs = timeMedian(shl.krylovBuild, opts).medianMs;
+      row.productsMs = round(await timeProducts(products, new Rng(opts.seed + 2), opts));
+      if (shl.krylovBuild) row.krylovBuildMs = (await timeMedian(shl.krylovBuild, opts)).medianMs;
       const layerPart = TRANSFORM_PATHS.has(shl.computePath) ? (row.forwardBackwardMs ?? 0) : 0;
       const buildPart = KRYLOV_ROWS_PATHS.has(shl.computePath) ? (row.krylovBuildMs ?? 0) : 0;
       row.floorMs = round(row.productsMs + buildPart + layerPart);

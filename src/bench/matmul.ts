@@ -66,16 +66,16 @@ function cases(n: number, batch: number, seed: number): Case[] {
  * Stock and fixed runs alternate (same operands, same moment), so that a busy machine slows both
  * alike. Kernel registration is a map update: switching costs nothing measurable.
  */
-function timePair(c: Case, opts: TimingOptions): { stockMs: number; fixedMs: number } {
+async function timePair(c: Case, opts: TimingOptions): Promise<{ stockMs: number; fixedMs: number }> {
   const { run, dispose } = c.build();
   const stock: number[] = [];
   const fixed: number[] = [];
   try {
     for (let i = 0; i < opts.warmup + opts.repeats; i++) {
       removeMatmulFix();
-      const s = timeOnce(run, opts.clock);
+      const s = await timeOnce(run, opts.clock);
       installMatmulFix();
-      const f = timeOnce(run, opts.clock);
+      const f = await timeOnce(run, opts.clock);
       if (i < opts.warmup) continue;
       stock.push(s);
       fixed.push(f);
@@ -88,7 +88,7 @@ function timePair(c: Case, opts: TimingOptions): { stockMs: number; fixedMs: num
   return { stockMs: roundMs(median(stock)), fixedMs: roundMs(median(fixed)) };
 }
 
-export function benchMatmul(n: number, batch: number, seed: number, opts: TimingOptions): MatmulRow[] {
+export async function benchMatmul(n: number, batch: number, seed: number, opts: TimingOptions): Promise<MatmulRow[]> {
   const onWasm = tf.getBackend() === 'wasm';
   const wasInstalled = matmulFixInstalled();
   const rows: MatmulRow[] = [];
@@ -96,11 +96,11 @@ export function benchMatmul(n: number, batch: number, seed: number, opts: Timing
     const row: MatmulRow = { op: c.op, shape: c.shape, stockMs: null, fixedMs: null, speedup: null, error: null };
     try {
       if (onWasm) {
-        Object.assign(row, timePair(c, opts));
+        Object.assign(row, await timePair(c, opts));
       } else {
         const { run, dispose } = c.build();
         try {
-          row.fixedMs = timeMedian(run, opts).medianMs;
+          row.fixedMs = (await timeMedian(run, opts)).medianMs;
         } finally {
           dispose();
         }

@@ -45,13 +45,27 @@ export const MAX_DENSE_ENTRIES = 2 ** 28;
 /** Training paths of Krylov classes hold r·n² entries of Krylov matrices. */
 const MAX_EXPLICIT_ENTRIES = 2 ** 27;
 
-/** Minimum time per call of `run` over `repeats` blocks, each block long enough to time reliably. */
-export function minTimePerCall(run: () => void, repeats: number, blockMs: number): number {
-  run(); // warm-up (JIT, kernel set-up, XNNPACK packing)
+/**
+ * Minimum time per call of `run` over `repeats` blocks, each block long enough to time reliably.
+ * `run` returns a promise only where it must wait for a device (webgpu); otherwise nothing is
+ * awaited inside the timed loops.
+ */
+export async function minTimePerCall(run: () => void | Promise<void>, repeats: number, blockMs: number): Promise<number> {
+  const once = async () => {
+    const p = run();
+    if (p) await p;
+  };
+  await once(); // warm-up (JIT, kernel set-up, XNNPACK packing)
+  const block = async (inner: number) => {
+    for (let i = 0; i < inner; i++) {
+      const p = run();
+      if (p) await p;
+    }
+  };
   let inner = 1;
   for (;;) {
     const t = performance.now();
-    for (let i = 0; i < inner; i++) run();
+    await block(inner);
     const ms = performance.now() - t;
     if (ms >= blockMs || inner >= 1 << 20) break;
     inner *= ms > 0 ? Math.min(16, Math.max(2, Math.ceil(blockMs / ms))) : 16;
@@ -59,37 +73,47 @@ export function minTimePerCall(run: () => void, repeats: number, blockMs: number
   let best = Infinity;
   for (let b = 0; b < repeats; b++) {
     const t = performance.now();
-    for (let i = 0; i < inner; i++) run();
+    await block(inner);
     best = Math.min(best, (performance.now() - t) / inner);
   }
   return best;
 }
 
-function denseTime(n: number, batch: number, rng: Rng, opts: SpeedOptions): { ms: number | null; note?: string } {
+/** Compute `f` and read it back: synchronously where the backend can (cpu, wasm, tensorflow), else awaited. */
+function computeAndRead(f: () => tf.Tensor): void | Promise<void> {
+  if (tf.getBackend() !== 'webgpu') {
+    tf.tidy(() => f().dataSync());
+    return;
+  }
+  const t = f();
+  return t.data().then(() => t.dispose());
+}
+
+async function denseTime(n: number, batch: number, rng: Rng, opts: SpeedOptions): Promise<{ ms: number | null; note?: string }> {
   if (n * n > MAX_DENSE_ENTRIES) return { ms: null, note: `dense ${n}×${n} float32 (${((n * n * 4) / 2 ** 30).toFixed(0)} GiB) does not fit in memory: skipped` };
   // Stored input-major so the product is the plain 2-D matMul the backends are fastest at.
   const w = tf.tidy(() => tf.randomNormal([n, n], 0, 1, 'float32', rng.int(2 ** 31)));
   const x = tf.tensor2d(rng.normalArray(batch * n), [batch, n]);
   try {
-    const ms = minTimePerCall(() => tf.tidy(() => tf.matMul(x, w).dataSync()), opts.repeats, opts.blockMs);
+    const ms = await minTimePerCall(() => computeAndRead(() => tf.matMul(x, w)), opts.repeats, opts.blockMs);
     return { ms };
   } finally {
     tf.dispose([w, x]);
   }
 }
 
-function structuredTime(matrix: StructuredMatrix, batch: number, rng: Rng, opts: SpeedOptions): { ms: number | null; path: SpeedRow['path']; note?: string } {
+async function structuredTime(matrix: StructuredMatrix, batch: number, rng: Rng, opts: SpeedOptions): Promise<{ ms: number | null; path: SpeedRow['path']; note?: string }> {
   const n = matrix.n;
   const mv = fastMatvec(describeMatrix(matrix));
   if (mv) {
     const xs = Array.from({ length: batch }, () => Float64Array.from(rng.normalArray(n)));
-    return { ms: minTimePerCall(() => xs.forEach((x) => mv(x)), opts.repeats, opts.blockMs), path: 'fast' };
+    return { ms: await minTimePerCall(() => xs.forEach((x) => mv(x)), opts.repeats, opts.blockMs), path: 'fast' };
   }
   const entries = (matrix.rank ?? 1) * n * n;
   if (entries > MAX_EXPLICIT_ENTRIES) return { ms: null, path: null, note: `no fast algorithm, and the explicit path needs ${entries.toExponential(1)} entries: skipped` };
   const x = tf.tensor2d(rng.normalArray(batch * n), [batch, n]);
   try {
-    return { ms: minTimePerCall(() => tf.tidy(() => matrix.apply(x).dataSync()), opts.repeats, opts.blockMs), path: 'training' };
+    return { ms: await minTimePerCall(() => computeAndRead(() => matrix.apply(x)), opts.repeats, opts.blockMs), path: 'training' };
   } finally {
     x.dispose();
   }
@@ -109,12 +133,12 @@ export function speedPoints(opts: Pick<SpeedOptions, 'classes' | 'ns' | 'ranks'>
 }
 
 /** Runs every point, calling `onRow` as each finishes (dense times are measured once per n). */
-export function benchSpeed(opts: SpeedOptions, onRow: (row: SpeedRow) => void, numpy: Map<number, number> | null = null): SpeedRow[] {
+export async function benchSpeed(opts: SpeedOptions, onRow: (row: SpeedRow) => void, numpy: Map<number, number> | null = null): Promise<SpeedRow[]> {
   const rows: SpeedRow[] = [];
   const dense = new Map<number, { ms: number | null; note?: string }>();
   for (const p of speedPoints(opts)) {
     const rng = new Rng(opts.seed + p.n * 131 + (p.rank ?? 0));
-    if (!dense.has(p.n)) dense.set(p.n, denseTime(p.n, opts.batch, rng, opts));
+    if (!dense.has(p.n)) dense.set(p.n, await denseTime(p.n, opts.batch, rng, opts));
     const d = dense.get(p.n)!;
     const numpyDenseMs = numpy?.get(p.n) ?? null;
     const row: SpeedRow = {
@@ -130,7 +154,7 @@ export function benchSpeed(opts: SpeedOptions, onRow: (row: SpeedRow) => void, n
       let matrix: StructuredMatrix | null = null;
       try {
         matrix = createMatrix(p.className, { n: p.n, rank: p.rank ?? 1, rng: rng.fork() });
-        const s = structuredTime(matrix, opts.batch, rng, opts);
+        const s = await structuredTime(matrix, opts.batch, rng, opts);
         row.path = s.path;
         row.structuredMs = s.ms;
         row.note = s.note ?? d.note;

@@ -22,15 +22,16 @@ export interface Timing {
 
 /**
  * Time `run`, which returns what it computed (disposed here; an SGD step returns its loss). On
- * wasm and cpu every kernel runs synchronously inside the call; elsewhere (tensorflow on a GPU)
- * one value of the last result is read back so that the time includes the queued work.
+ * wasm and cpu every kernel runs synchronously inside the call; elsewhere (tensorflow or webgpu
+ * on a GPU) one value of the last result is read back so that the time includes the queued work
+ * (asynchronously: webgpu cannot read synchronously in Node).
  */
-export function timeMedian(run: () => tf.Tensor | tf.Tensor[] | void, opts: TimingOptions): Timing {
-  for (let i = 0; i < opts.warmup; i++) timeOnce(run, opts.clock);
+export async function timeMedian(run: () => tf.Tensor | tf.Tensor[] | void, opts: TimingOptions): Promise<Timing> {
+  for (let i = 0; i < opts.warmup; i++) await timeOnce(run, opts.clock);
   const times: number[] = [];
   let spent = 0;
   while (times.length < opts.repeats && (times.length < 3 || spent < opts.budgetMs)) {
-    const ms = timeOnce(run, opts.clock);
+    const ms = await timeOnce(run, opts.clock);
     times.push(ms);
     spent += ms;
   }
@@ -38,11 +39,11 @@ export function timeMedian(run: () => tf.Tensor | tf.Tensor[] | void, opts: Timi
 }
 
 /** One timed run (ms); what it returns is disposed after the clock stops. */
-export function timeOnce(run: () => tf.Tensor | tf.Tensor[] | void, clock: 'wall' | 'cpu' = 'wall'): number {
+export async function timeOnce(run: () => tf.Tensor | tf.Tensor[] | void, clock: 'wall' | 'cpu' = 'wall'): Promise<number> {
   const now = clock === 'cpu' ? cpuNow : () => performance.now();
   const start = now();
   const out = run();
-  settle(out);
+  if (!SYNCHRONOUS.has(tf.getBackend())) await settle(out);
   const ms = now() - start;
   if (out) tf.dispose(out);
   return ms;
@@ -66,12 +67,11 @@ export function median(xs: number[]): number {
 
 const SYNCHRONOUS = new Set(['wasm', 'cpu']);
 
-function settle(out: tf.Tensor | tf.Tensor[] | void): void {
-  if (SYNCHRONOUS.has(tf.getBackend())) return;
+async function settle(out: tf.Tensor | tf.Tensor[] | void): Promise<void> {
   const last = Array.isArray(out) ? out[out.length - 1] : out;
   if (!last || last.size === 0) return;
   // Reading one value waits for everything queued before it on the device's stream.
   const one = tf.tidy(() => tf.slice(tf.reshape(last, [-1]), 0, 1));
-  one.dataSync();
+  await one.data();
   one.dispose();
 }

@@ -161,7 +161,7 @@ export async function runBenchSpeed(opts: BenchSpeedOptions, out: Output): Promi
     }
   }
   if (!opts.json) out.stdout(speedHeader() + '\n');
-  const rows = benchSpeed(settings, (row) => out.stdout((opts.json ? JSON.stringify({ backend: info.name, ...row }) : speedLine(row)) + '\n'), numpy);
+  const rows = await benchSpeed(settings, (row) => out.stdout((opts.json ? JSON.stringify({ backend: info.name, ...row }) : speedLine(row)) + '\n'), numpy);
   if (opts.plot) {
     writeFileAtomic(opts.plot, renderSpeedPlot(rows, `Speed-up over dense matrix-vector product (batch ${settings.batch}, ${info.name})`));
     out.stderr(`plot written to ${opts.plot}\n`);
@@ -249,7 +249,7 @@ export async function runBenchMatmul(opts: BenchMatmulOptions, out: Output): Pro
   (opts.json ? out.stderr : out.stdout)(describeBackend(info) + '\n');
   if (info.name !== 'wasm') out.stderr(`bench matmul: the fix only exists on wasm; timing ${info.name} as it is\n`);
   if (!opts.json) out.stdout(clockNote(settings.clock) + matmulHeader() + '\n');
-  for (const row of benchMatmul(n, batch, seed, settings)) {
+  for (const row of await benchMatmul(n, batch, seed, settings)) {
     out.stdout((opts.json ? JSON.stringify({ backend: info.name, clock: settings.clock, n, batch, ...row }) : matmulLine(row)) + '\n');
   }
 }

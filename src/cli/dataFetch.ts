@@ -12,9 +12,12 @@ export function registerDataFetch(data: Command): void {
     .command('list')
     .description('Every dataset, built-in or downloadable, with its status here and its size')
     .option('--dir <dir>', DIR_HELP, 'datasets')
-    .action(async (opts: { dir: string }) => {
+    .option('--json', 'one JSON object: the datasets root and a row per dataset')
+    .action(async (opts: { dir: string; json?: boolean }) => {
       const loader = await loaderModule().catch(() => undefined);
-      process.stdout.write(formatStatus(datasetStatus(opts.dir, undefined, loader), opts.dir));
+      const rows = datasetStatus(opts.dir, undefined, loader);
+      if (opts.json) process.stdout.write(JSON.stringify({ root: opts.dir, datasets: rows }) + '\n');
+      else process.stdout.write(formatStatus(rows, opts.dir));
     });
 
   data

@@ -1,10 +1,10 @@
 // `ldr layer`: build one structured matrix and show everything about it, so that its math can
-// be audited from outside (PAPER.md §1–2, issue 2).
+// be audited from outside (docs/method.md §1–2, issue 2).
 //   --json: one JSON object {class, n, rank, paramCount, params, <audit fields>, dense, x, y}
 //   otherwise: a readable summary (operators, parameter count, Stein residual rank).
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
-import { addBackendOption, describeBackend, initBackend } from '../backend';
+import { addBackendOption, describeBackend, initBackend, readableOnHost } from '../backend';
 import type { BackendName } from '../config/schema';
 import { createMatrix } from '../structured/create';
 import { CLASSES, findClass } from '../structured/registry';
@@ -65,7 +65,7 @@ export async function runLayer(opts: LayerOptions, write: (s: string) => void, n
   });
   try {
     if (args.randomParams) randomiseParams(matrix, args.rng.fork());
-    const report = buildReport(matrix, args.batch, args.rng.fork());
+    const report = await buildReport(matrix, args.batch, args.rng.fork());
     write(args.json ? JSON.stringify(report) + '\n' : summary(args.spec, matrix, report));
   } finally {
     matrix.dispose();
@@ -137,11 +137,14 @@ export type LayerReport = {
   computePath: ComputePath;
 } & MatrixAudit;
 
-function buildReport(matrix: StructuredMatrix, batch: number, rng: Rng): LayerReport {
+async function buildReport(matrix: StructuredMatrix, batch: number, rng: Rng): Promise<LayerReport> {
   const x = tf.tensor2d(rng.normalArray(batch * matrix.n), [batch, matrix.n]);
   const y = matrix.apply(x);
   const dense = matrix.toDense();
   try {
+    // Parameters, audits and results are read on the host: asynchronously first, for webgpu
+    // (after the products, since running an op on the device drops the host copy).
+    await readableOnHost([...Object.values(matrix.variables), x, y, dense]);
     return {
       class: matrix.className,
       n: matrix.n,

@@ -7,11 +7,13 @@ import { emitK8s, emitSlurm, type EmitOptions } from '../sweep/emit';
 import { buildGrid, type Grid, type SweepPoint } from '../sweep/points';
 import { formatProgress } from '../sweep/progress';
 import { runPoints, type SweepResult } from '../sweep/runner';
+import { DISK_ERROR_EXIT_CODE } from '../util/atomic';
 import { inShard, parseShard } from '../sweep/shard';
 import { queuedTasks, readSubmissions, slurmDir, submitArray } from '../sweep/slurm';
 import { readSweepFile } from '../sweep/source';
 import { pointState, readOutcome } from '../sweep/state';
-import { formatStatus, pointStatus } from '../sweep/status';
+import { formatStatus, pointStatus, statusJson } from '../sweep/status';
+import { ldrVersion } from '../runs/env';
 import { UserError } from '../util/errors';
 
 interface SweepOptions {
@@ -32,6 +34,8 @@ interface SweepOptions {
   time?: string;
   cpusPerTask?: string;
   jobsPerTask?: string;
+  force?: boolean;
+  json?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -56,7 +60,9 @@ export function registerSweep(program: Command): void {
     .option('--time <limit>', 'with --slurm / --emit slurm: time limit of each task (e.g. 2:00:00); a task killed at the limit resumes on resubmission')
     .option('--cpus-per-task <c>', 'with --slurm / --emit slurm: CPUs of each task (default: --jobs-per-task)')
     .option('--jobs-per-task <j>', 'with --slurm / --emit: points each task runs at once (default 1; same as --jobs there)')
-    .option('--status', 'show each point: done / running / stale / failed / pending, and the Slurm jobs that ran it')
+    .option('--status', 'show each point: done / running / stale / failed / pending, the ldr version that made it, and the Slurm jobs that ran it')
+    .option('--json', 'with --status: one JSON object (points, counts, ldr version) on stdout')
+    .option('--force', 'retrain every point, also those that ended before (e.g. made by an older ldr)')
     .action(async (opts: SweepOptions) => {
       const src = readSweepFile(opts.config);
       const grid = buildGrid(src, opts.set);
@@ -69,7 +75,7 @@ export function registerSweep(program: Command): void {
       const header = `${opts.config}: ${plural(grid.points.length, 'point')}${gridNotes(grid)}${shard ? `; shard ${shard.index}/${shard.count}: ${plural(mine.length, 'point')}` : ''}`;
       if (opts.dryRun) return dryRun(header, mine);
       if (!opts.quiet) process.stderr.write(`${header}\n`);
-      const result = await run(mine, jobs, opts.quiet ?? false);
+      const result = await run(mine, jobs, opts.quiet ?? false, opts.force ?? false);
       finish(result, mine.length);
     });
 }
@@ -105,7 +111,7 @@ function dryRun(header: string, points: SweepPoint[]): void {
   process.stdout.write(`${header}\n${lines.join('\n')}${lines.length ? '\n' : ''}${summary || 'nothing to run'}\n`);
 }
 
-async function run(points: SweepPoint[], jobs: number, quiet: boolean): Promise<SweepResult> {
+async function run(points: SweepPoint[], jobs: number, quiet: boolean, force: boolean): Promise<SweepResult> {
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
@@ -115,11 +121,16 @@ async function run(points: SweepPoint[], jobs: number, quiet: boolean): Promise<
   try {
     return await runPoints(points, {
       jobs,
+      force,
       signal: abort.signal,
+      // Off a terminal (a log file, Slurm's task output) every point's epoch lines, as they come;
+      // on one the progress line says enough, and the lines are in .sweep/logs/.
+      onLine: quiet || tty ? undefined : (p, line) => process.stderr.write(`[${p.index} ${p.runId}] ${line}\n`),
       onProgress: (counts, eta) => {
         if (quiet) return;
         const line = formatProgress(counts, eta);
-        if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+        // Clipped to the terminal's width: a wrapped line cannot be rewritten in place.
+        if (tty) process.stderr.write(`\r\x1b[2K${line.slice(0, Math.max(1, (process.stderr.columns || Infinity) - 1))}`);
         else if (line.replace(/ · ETA.*/, '') !== last.replace(/ · ETA.*/, '')) process.stderr.write(`${line}\n`);
         last = line;
       },
@@ -138,11 +149,20 @@ function finish(result: SweepResult, total: number): void {
   const left = total - result.results.length;
   if (left) parts.push(`${left} not run`);
   process.stdout.write(`sweep: ${parts.join(', ')}\n`);
+  const older = result.results.filter((r) => r.otherVersion);
+  if (older.length) {
+    const versions = [...new Set(older.map((r) => r.otherVersion))].join(', ');
+    process.stderr.write(
+      `ldr sweep: warning: ${plural(older.length, 'point')} ended before were made by ldr ${versions}, not ${ldrVersion()}; ` +
+        `reused as they are — \`ldr sweep --force\` retrains them (${older.map((r) => r.point.runId).slice(0, 5).join(', ')}${older.length > 5 ? ', …' : ''})\n`,
+    );
+  }
   for (const r of result.results.filter((x) => x.outcome === 'diverged')) {
     process.stdout.write(`  diverged  ${r.point.runId}  ${r.point.label}: ${r.message}\n`);
   }
   for (const r of failed) process.stdout.write(`  FAILED    ${r.point.runId}  ${r.point.label}: ${r.message} (log: ${r.log})\n`);
   if (result.interrupted) throw new UserError('sweep interrupted; run the same command again to resume', 130);
+  if (result.diskError) throw new UserError(`sweep stopped, no further point started: ${result.diskError}`, DISK_ERROR_EXIT_CODE);
   if (failed.length) throw new UserError(`${failed.length} of ${total} points failed: ${failed.map((r) => r.point.runId).join(', ')}`, 1);
 }
 
@@ -202,6 +222,10 @@ function submit(opts: SweepOptions, grid: Grid): void {
 /** `--status`: every point's state and the Slurm jobs that ran it, then what squeue still holds. */
 function status(opts: SweepOptions, grid: Grid): void {
   const rows = grid.points.map((p) => pointStatus(p));
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ config: opts.config, ...statusJson(rows), combinations: grid.combinations, excluded: grid.excluded, merged: grid.merged }) + '\n');
+    return;
+  }
   let out = `${opts.config}: ${plural(grid.points.length, 'point')}${gridNotes(grid)}\n${formatStatus(rows)}`;
   if (grid.points.length) {
     const first = grid.points[0].config;

@@ -29,7 +29,9 @@ export function loadYamlConfig<S extends z.ZodType>(
   // After a syntax error the document's structure is a guess: report the syntax only.
   if (source.syntaxProblems.length) throw configError(source.syntaxProblems);
   const problems = applySets(source, sets, schema);
-  const data = source.toJS();
+  const js = source.toJSChecked();
+  if (!js.ok) throw new UserError(`${file}: cannot read the YAML (${js.message})`);
+  const data = js.value;
   const result = schema.safeParse(data, { reportInput: true });
   if (!result.success) problems.push(...issuesToProblems(result.error.issues, source, schema, data));
   if (check) problems.push(...check(data, source));

@@ -1,5 +1,5 @@
 // The experiment file, as a zod schema: the single source of truth for field names,
-// types and defaults. Defaults reproduce the paper's protocol (PAPER.md §5).
+// types and defaults. Defaults reproduce the paper's protocol (docs/method.md §5).
 // YAML keys are snake_case; unknown keys are errors (a typo must never fall back to a default).
 import { z } from 'zod';
 import { datasetSchema, type DatasetConfig } from '../data/schema';
@@ -7,27 +7,29 @@ import { datasetSchema, type DatasetConfig } from '../data/schema';
 // The `dataset:` section is data/'s own (its loaders read it); re-exported for one import site.
 export { datasetSchema, type DatasetConfig };
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const MAX_SEED = 2 ** 32 - 1;
+
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const layerSchema = z
   .object({
-    /** Structured class: canonical name or alias (PAPER.md §2). */
+    /** Structured class: canonical name or alias (docs/method.md §2). */
     class: z.string(),
     /** Displacement rank r (ignored by classes without one). */
     rank: z.number().int().min(1).default(1),
-    /** Add a bias to the structured layer. */
+    /** Add a bias to the structured layer (lstm: the cell's one bias; the structured matrix has none, as the reference). */
     bias: z.boolean().default(true),
     /** toeplitz-like / hankel-like operators: z1 = (Z_1, Z_-1) as in P2, z0 = (Z_0, Z_0) as the reference. */
     operators: z.enum(['z1', 'z0']).default('z1'),
   })
   .strict();
 
-/** The LSTM language model (model.type: lstm; PAPER.md §3, §5). Absent = these defaults. */
+/** The LSTM language model (model.type: lstm; docs/method.md §3, §5). Absent = these defaults. */
 export const lstmSchema = z
   .object({
     /** Hidden size h = embedding size; the structured input-to-hidden matrix is 4h×4h. */
-    hidden: z.number().int().min(1).default(128),
+    hidden: z.number().int().min(1).max(4096) /* the 4h×4h structured matrix must fit in memory */.default(128),
     /** Dropout after the embedding and after the LSTM (seeded masks). */
     dropout: z.number().min(0).lt(1).default(0.2),
     /** Share the decoder's weights with the embedding. */
@@ -64,10 +66,11 @@ export const optimizerSchema = z
 
 export const trainingSchema = z
   .object({
-    batch_size: z.number().int().min(1).default(50),
+    batch_size: z.number().int().min(1).max(65536).default(50),
     epochs: z.number().int().min(1).default(20),
     /** Drives initialisation, shuffling and dropout. */
-    seed: z.number().int().min(0).default(0),
+    // The generator takes 32 bits: a larger seed would silently wrap to another seed's numbers.
+    seed: z.number().int().min(0).max(MAX_SEED).default(0),
     /** Validate (and checkpoint) every N epochs; the last epoch is always validated. */
     eval_every: z.number().int().min(1).default(1),
   })
@@ -76,14 +79,18 @@ export const trainingSchema = z
 export const experimentSchema = z
   .object({
     /** Experiment name: runs go to `<output>/<name>/<run-id>/`. */
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-"'),
+    // Not "." or ".." (they would escape or flatten the output folder), nor hidden (".sweep").
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-"')
+      .refine((n) => !n.startsWith('.'), 'a name that does not start with "."'),
     dataset: datasetSchema,
     model: modelSchema,
     optimizer: optimizerSchema.default(optimizerSchema.parse({})),
     training: trainingSchema.default(trainingSchema.parse({})),
     backend: z.enum(BACKENDS).default('auto'),
     /** Root folder for run folders. */
-    output: z.string().default('results'),
+    output: z.string().refine((s) => s.length > 0, 'a folder (not empty)').default('results'),
   })
   .strict();
 

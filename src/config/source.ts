@@ -34,6 +34,29 @@ export function showValue(value: unknown): string {
   return String(value);
 }
 
+/** Offsets of keys that repeat an earlier key of the same mapping (scalar keys), in document order. */
+function duplicateKeys(root: Node | null): number[] {
+  const out: number[] = [];
+  const stack: (Node | null)[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (isScalar(pair.key)) {
+          if (seen.has(key)) out.push((pair.key as Node).range?.[0] ?? 0);
+          seen.add(key);
+        }
+        stack.push(pair.value as Node | null);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item as Node | null);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
 export class ConfigSource {
   readonly doc: Document.Parsed;
   private readonly lines = new LineCounter();
@@ -46,12 +69,38 @@ export class ConfigSource {
     readonly text: string,
     readonly file: string,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    // yaml's own uniqueKeys check is quadratic in the keys of a mapping (80,000 keys: minutes);
+    // duplicateKeys() below does the same in linear time.
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false });
     for (const err of this.doc.errors) {
       const offset = err.pos[0];
       // yaml's messages can span lines (context frames); keep the first, which says what is wrong.
       const message = err.message.split('\n')[0].replace(/\s*at line \d+, column \d+.*$/, '');
       this.syntaxProblems.push({ where: this.at(offset), field: 'YAML syntax', message, offset });
+    }
+    if (!this.syntaxProblems.length) {
+      for (const offset of duplicateKeys(this.doc.contents as Node | null)) {
+        this.syntaxProblems.push({ where: this.at(offset), field: 'YAML syntax', message: 'Map keys must be unique', offset });
+      }
+    }
+  }
+
+  /** A copy whose document can be changed independently (positions and file stay). */
+  clone(): ConfigSource {
+    const copy = Object.create(ConfigSource.prototype) as ConfigSource;
+    Object.assign(copy, this, { doc: this.doc.clone(), setPaths: [...this.setPaths], syntaxProblems: [...this.syntaxProblems] });
+    return copy;
+  }
+
+  /**
+   * The plain JS value of the document, or a UserError-worthy message: an alias bomb ("billion
+   * laughs") makes yaml refuse to expand it.
+   */
+  toJSChecked(): { ok: true; value: unknown } | { ok: false; message: string } {
+    try {
+      return { ok: true, value: this.doc.toJS() };
+    } catch (err) {
+      return { ok: false, message: (err as Error).message.split('\n')[0] };
     }
   }
 

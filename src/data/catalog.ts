@@ -11,7 +11,7 @@ export interface CatalogEntry {
   /** [height, width, channels] before optional padding. */
   imageShape: [number, number, number];
   classes: number;
-  /** Paper split sizes (PAPER.md §4). */
+  /** Paper split sizes (docs/method.md §4). */
   trainCount: number;
   testCount: number;
 }

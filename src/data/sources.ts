@@ -1,4 +1,4 @@
-// Reads one of the paper's datasets from its original files (PAPER.md §4) into a RawDataset.
+// Reads one of the paper's datasets from its original files (docs/method.md §4) into a RawDataset.
 // Which files: catalog.ts. Split sizes are checked against the catalog, so a file cut short at a
 // line boundary is caught too.
 import * as fs from 'fs';

@@ -1,7 +1,10 @@
-// The CNN of PAPER.md §3 whose last hidden layer is structured (P1's figure data):
+// The CNN of docs/method.md §3 whose last hidden layer is structured (P1's figure data):
 //   image d×d×c → conv 5×5 c→6 pad 2, ReLU → maxpool 2 → conv 5×5 6→16 pad 2, ReLU → maxpool 2
 //   → flatten (n = 16·(d/4)²) → structured n×n + bias → ReLU → dense n→classes (+ bias) → logits.
 // Inputs arrive as flat rows (the datasets' layout, row-major H×W×C) and are reshaped here.
+// The flatten is in (channel, y, x) order, as the reference's `x.view(-1, layer_size)` on NCHW
+// (structured-nets pytorch/models/nets.py, CNN.forward): TF.js computes in NHWC, so the features
+// are transposed first. The order matters: a structured layer is not permutation invariant.
 import * as tf from '@tensorflow/tfjs';
 import { createMatrix } from '../structured/create';
 import type { ClassOptions } from '../structured/types';
@@ -60,14 +63,14 @@ export class CnnModel {
     this.classifierB = uniformVariable(cr, [init.classes], { fanIn: this.n });
   }
 
-  /** The flattened features [b, n] that enter the structured layer. */
+  /** The flattened features [b, n] that enter the structured layer, in (channel, y, x) order. */
   features(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const [h, w, c] = this.init.imageShape;
       const img = tf.reshape(x, [x.shape[0], h, w, c]) as tf.Tensor4D;
       const a1 = tf.maxPool(tf.relu(tf.add(tf.conv2d(img, this.conv1W as tf.Tensor4D, 1, PAD), this.conv1B)) as tf.Tensor4D, 2, 2, 'valid');
       const a2 = tf.maxPool(tf.relu(tf.add(tf.conv2d(a1, this.conv2W as tf.Tensor4D, 1, PAD), this.conv2B)) as tf.Tensor4D, 2, 2, 'valid');
-      return tf.reshape(a2, [x.shape[0], this.n]) as tf.Tensor2D;
+      return tf.reshape(tf.transpose(a2, [0, 3, 1, 2]), [x.shape[0], this.n]) as tf.Tensor2D;
     });
   }
 

@@ -1,9 +1,12 @@
-// The LSTM language model of PAPER.md §3 (P1's LSTM experiment):
+// The LSTM language model of docs/method.md §3 (P1's LSTM experiment), as the reference's
+// structured-nets pytorch/examples/word_language_model (model.py, lstm.py):
 //   token → embedding (size h) → dropout → one LSTM layer of size h → dropout → decoder → logits.
-// The LSTM's input-to-hidden matrix is a structured 4h×4h matrix: the input is zero-padded from h
-// to 4h (emsize = nhid, as the reference) and its output split into the gates i, f, g, o (PyTorch's
-// order); the recurrent matrix W_hh (h → 4h) is dense. Per step:
-//   z = M·[x; 0] + b_ih + W_hhᵀ·h_{t−1} + b_hh;   i, f, g, o = σ(z_i), σ(z_f), tanh(z_g), σ(z_o)
+// The LSTM's input-to-hidden matrix is a structured 4h×4h matrix without a bias of its own: the
+// input is zero-padded from h to 4h (emsize = nhid) and the product split into the gates in the
+// reference's order f, i, o, g (lstm.py LSTMCell.forward). The recurrent matrix W_hh (h → 4h) is
+// dense, initialised to the tiled identity [I I I I], and the cell has one bias, initialised to 0
+// (lstm.py LSTMCell.reset_parameters). Per step:
+//   z = M·[x; 0] + W_hhᵀ·h_{t−1} + b;   f, i, o, g = σ(z_f), σ(z_i), σ(z_o), tanh(z_g)
 //   c_t = f⊙c_{t−1} + i⊙g;   h_t = o⊙tanh(c_t)
 // The structured product does not depend on the recurrence, so it runs once per BPTT window on
 // all T·B inputs stacked as one batch; only the small dense W_hh product is sequential.
@@ -20,7 +23,7 @@ export interface LstmInit {
   hidden: number;
   className: string;
   rank: number;
-  /** Bias of the structured input-to-hidden layer (b_ih). */
+  /** The cell's single bias b (the reference's use_bias); the structured matrix has none of its own. */
   bias?: boolean;
   options?: ClassOptions;
   /** Decoder weights = embedding (transposed). */
@@ -45,11 +48,12 @@ export class LstmLanguageModel {
   readonly vocabSize: number;
   /** [V, h] */
   readonly embedding: tf.Variable;
-  /** The structured 4h×4h input-to-hidden matrix and b_ih. */
+  /** The structured 4h×4h input-to-hidden matrix (no bias). */
   readonly inputLayer: StructuredLayer;
   /** [h, 4h], input-major: z += h_{t−1} · W_hh. */
   readonly recurrentW: tf.Variable;
-  readonly recurrentB: tf.Variable;
+  /** The cell's bias b [4h] (gate order f, i, o, g), or null without one. */
+  readonly cellBias: tf.Variable | null;
   /** [h, V], or null when tied to the embedding. */
   readonly decoderW: tf.Variable | null;
   readonly decoderB: tf.Variable;
@@ -59,13 +63,13 @@ export class LstmLanguageModel {
     this.h = h;
     this.vocabSize = V;
     const matrix = createMatrix(init.className, { n: 4 * h, rank: init.rank, rng: rng.fork(), options: init.options });
-    this.inputLayer = new StructuredLayer(matrix, init.bias ?? true);
-    // The reference's init: encoder and decoder U(±0.1), decoder bias 0; PyTorch's LSTM U(±1/√h).
+    this.inputLayer = new StructuredLayer(matrix, false);
+    // The reference's init: encoder and decoder U(±0.1), decoder bias 0 (model.py init_weights);
+    // W_hh = [I I I I], bias 0 (lstm.py reset_parameters).
     const er = rng.fork();
     this.embedding = uniformVariable(er, [V, h], { bound: 0.1 });
-    const rr = rng.fork();
-    this.recurrentW = uniformVariable(rr, [h, 4 * h], { bound: 1 / Math.sqrt(h) });
-    this.recurrentB = uniformVariable(rr, [4 * h], { bound: 1 / Math.sqrt(h) });
+    this.recurrentW = tf.tidy(() => tf.variable(tf.tile(tf.eye(h), [1, 4]), true));
+    this.cellBias = (init.bias ?? true) ? tf.tidy(() => tf.variable(tf.zeros([4 * h]), true)) : null;
     this.decoderW = init.tieWeights ? null : uniformVariable(rng.fork(), [h, V], { bound: 0.1 });
     this.decoderB = tf.tidy(() => tf.variable(tf.zeros([V]), true));
   }
@@ -86,7 +90,8 @@ export class LstmLanguageModel {
       if (masks.input) x = tf.mul(x, masks.input);
       // The structured product once for the whole window: [T·B, 4h] from inputs zero-padded to 4h.
       const padded = tf.concat([x, tf.zeros([steps * B, 3 * h])], 1) as tf.Tensor2D;
-      const pre = tf.add(this.inputLayer.apply(padded), this.recurrentB).reshape([steps, B, 4 * h]);
+      const structured = this.inputLayer.apply(padded);
+      const pre = (this.cellBias ? tf.add(structured, this.cellBias) : structured).reshape([steps, B, 4 * h]);
       // (tf.unstack's gradient breaks on a single step: the tape hands it one tensor, not a list.)
       const perStep = steps === 1 ? [tf.reshape(pre, [B, 4 * h]) as tf.Tensor2D] : (tf.unstack(pre) as tf.Tensor2D[]);
       let hPrev = state.h;
@@ -94,7 +99,7 @@ export class LstmLanguageModel {
       const outs: tf.Tensor2D[] = [];
       for (let t = 0; t < steps; t++) {
         const z = tf.add(perStep[t], tf.matMul(hPrev, this.recurrentW));
-        const [zi, zf, zg, zo] = tf.split(z, 4, 1);
+        const [zf, zi, zo, zg] = tf.split(z, 4, 1);
         cPrev = tf.add(tf.mul(tf.sigmoid(zf), cPrev), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
         hPrev = tf.mul(tf.sigmoid(zo), tf.tanh(cPrev));
         outs.push(hPrev);
@@ -112,9 +117,8 @@ export class LstmLanguageModel {
   variables(): Record<string, tf.Variable> {
     const vars: Record<string, tf.Variable> = { embedding: this.embedding };
     for (const [k, v] of Object.entries(this.inputLayer.matrix.variables)) vars[`lstm.W_ih.${k}`] = v;
-    if (this.inputLayer.bias) vars['lstm.b_ih'] = this.inputLayer.bias;
     vars['lstm.W_hh'] = this.recurrentW;
-    vars['lstm.b_hh'] = this.recurrentB;
+    if (this.cellBias) vars['lstm.bias'] = this.cellBias;
     if (this.decoderW) vars['decoder.W'] = this.decoderW;
     vars['decoder.b'] = this.decoderB;
     return vars;
@@ -129,7 +133,7 @@ export class LstmLanguageModel {
 
   dispose(): void {
     this.inputLayer.dispose();
-    for (const v of [this.embedding, this.recurrentW, this.recurrentB, this.decoderW, this.decoderB]) v?.dispose();
+    for (const v of [this.embedding, this.recurrentW, this.cellBias, this.decoderW, this.decoderB]) v?.dispose();
   }
 }
 

@@ -1,4 +1,4 @@
-// The single-hidden-layer model of PAPER.md §3 (P1 Table 1):
+// The single-hidden-layer model of docs/method.md §3 (P1 Table 1):
 //   x ∈ ℝⁿ → structured n×n + bias → ReLU → dense n→classes (+ bias) → logits.
 import * as tf from '@tensorflow/tfjs';
 import { createMatrix } from '../structured/create';

@@ -1,5 +1,11 @@
 // How methods are named and ordered in tables and plots: P1 Table 1's order, its names, and
-// its numbers (PAPER.md §6) for --compare-paper.
+// its numbers (docs/method.md §6) for --compare-paper. A method is a class, its rank and, for
+// toeplitz-like / hankel-like, its fixed operators: Table 1 does not say which pair its
+// Toeplitz-like row used, so both readings are separate methods (docs/method.md).
+import { OPERATOR_CLASSES } from '../runs/runId';
+
+/** The fixed operators of toeplitz-like / hankel-like: z1 = (Z₁, Z₋₁), z0 = (Z₀, Z₀). */
+export type Operators = 'z1' | 'z0';
 
 /** Row order of P1 Table 1 (corner variants after their base class). */
 const ORDER = [
@@ -43,16 +49,34 @@ export function datasetOrder(dataset: string): number {
   return i < 0 ? DATASET_ORDER.length : i;
 }
 
-export function className(name: string): string {
-  return DISPLAY[name] ?? name;
+/** A row's operators: null for classes without fixed operators; z1 (the default) when a run did not record them. */
+export function operatorsOf(name: string, operators: Operators | null | undefined): Operators | null {
+  return OPERATOR_CLASSES.has(name) ? (operators ?? 'z1') : null;
 }
 
-/** `LDR-TD (r=1)`, or `Circulant` for a class without a rank. */
-export function methodLabel(name: string, rank: number | null): string {
-  return rank === null ? className(name) : `${className(name)} (r=${rank})`;
+/**
+ * Display name of a class on its operators: `Toeplitz-like (Z₁,Z₋₁)` / `Toeplitz-like (Z₀)` (both
+ * readings of Table 1's row, always named); Hankel-like names only its non-default `(Z₀)`.
+ */
+export function className(name: string, operators: Operators | null = null): string {
+  const base = DISPLAY[name] ?? name;
+  if (operators === null) return base;
+  if (name === 'toeplitz-like') return `${base} ${operators === 'z0' ? '(Z₀)' : '(Z₁,Z₋₁)'}`;
+  return operators === 'z0' ? `${base} (Z₀)` : base;
 }
 
-/** P1 Table 1, SHL test accuracy in % (PAPER.md §6), by dataset then method label. */
+/** `LDR-TD (r=1)`, `Toeplitz-like (Z₀) (r=4)`, or `Circulant` for a class without a rank. */
+export function methodLabel(name: string, rank: number | null, operators: Operators | null = null): string {
+  const c = className(name, operators);
+  return rank === null ? c : `${c} (r=${rank})`;
+}
+
+/** One key per class and operator pair (series of a plot, colours). */
+export function methodKey(name: string, operators: Operators | null): string {
+  return operators === 'z0' ? `${name}@z0` : name;
+}
+
+/** P1 Table 1, SHL test accuracy in % (docs/method.md §6), by dataset then method label. */
 const PAPER_TABLE1: Record<string, Record<string, number>> = {
   'mnist-bg-rot': {
     Unconstrained: 44.08,
@@ -80,7 +104,7 @@ const PAPER_TABLE1: Record<string, Record<string, number>> = {
   },
 };
 
-/** The paper's test accuracy (%) for this SHL method on this dataset, if it reports one. */
+/** The paper's test accuracy (%) for this SHL method on this dataset, if it reports one (both Toeplitz-like readings compare to its one row). */
 export function paperAccuracy(model: string, dataset: string, name: string, rank: number | null): number | null {
   if (model !== 'shl') return null;
   return PAPER_TABLE1[dataset]?.[methodLabel(name, rank)] ?? null;

@@ -1,9 +1,10 @@
 // `ldr report --plot`: test accuracy against hidden-layer parameters (log x), one panel per
-// dataset, one series per class (its ranks as points, error bars = sample std over seeds),
-// the unconstrained layer as a dashed horizontal line — P1's accuracy-vs-compression figure.
+// dataset, one series per class (its ranks as points labelled r=…, error bars = sample std over
+// seeds; the two Toeplitz-like operator pairs are two series), the unconstrained layer as a
+// dashed horizontal line — P1's accuracy-vs-compression figure.
 // Hand-written SVG: no plotting dependency, renders in any browser.
-import { className, classOrder, datasetOrder } from './methods';
-import type { Row } from './select';
+import { className, classOrder, datasetOrder, methodKey, type Operators } from './methods';
+import { variantText, type Row } from './select';
 
 const PANEL_W = 420;
 const PANEL_H = 300;
@@ -15,6 +16,8 @@ const COLORS: Record<string, string> = {
   'ldr-sd': '#1f77b4',
   'ldr-sd-corner': '#aec7e8',
   'toeplitz-like': '#2ca02c',
+  'toeplitz-like@z0': '#98df8a',
+  'hankel-like@z0': '#c5b0d5',
   'hankel-like': '#9467bd',
   'vandermonde-like': '#8c564b',
   fastfood: '#e377c2',
@@ -23,7 +26,7 @@ const COLORS: Record<string, string> = {
 };
 const DENSE_COLOR = '#333333';
 
-function esc(text: string): string {
+export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 const f = (x: number) => (Math.round(x * 10) / 10).toString();
@@ -45,7 +48,7 @@ function panels(all: Row[]): Panel[] {
 }
 
 /** Round-number ticks covering [lo, hi]. */
-function ticks(lo: number, hi: number, count = 5): number[] {
+export function ticks(lo: number, hi: number, count = 5): number[] {
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   // The round step (1, 2 or 5 × 10^k) giving closest to `count` intervals.
@@ -55,13 +58,26 @@ function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-function colorOf(name: string): string {
-  return COLORS[name] ?? '#7f7f7f';
+/** Colour of a method key (methodKey): class, or class@z0. */
+export function colorOf(key: string): string {
+  return COLORS[key] ?? '#7f7f7f';
+}
+
+/** The series of a plot: one per class and operator pair, in Table 1's order (z1 before z0). */
+export interface Series {
+  key: string;
+  name: string;
+  operators: Operators | null;
+}
+
+export function seriesOf(rows: Row[]): Series[] {
+  const m = new Map(rows.map((r) => [methodKey(r.className, r.operators), { key: methodKey(r.className, r.operators), name: r.className, operators: r.operators }]));
+  return [...m.values()].sort((a, b) => classOrder(a.name) - classOrder(b.name) || a.name.localeCompare(b.name) || Number(a.operators === 'z0') - Number(b.operators === 'z0'));
 }
 
 export function renderPlot(rows: Row[]): string {
   const ps = panels(rows).filter((p) => p.rows.length);
-  const classes = [...new Set(ps.flatMap((p) => p.rows.map((r) => r.className)))].sort((a, b) => classOrder(a) - classOrder(b));
+  const classes = seriesOf(ps.flatMap((p) => p.rows));
   const width = Math.max(1, ps.length) * PANEL_W + LEGEND_W;
   const height = PANEL_H;
   const out: string[] = [
@@ -113,10 +129,14 @@ function renderPanel(p: Panel, x0: number): string {
     o.push(`<line x1="${f(x0 + M.left)}" y1="${f(y)}" x2="${f(x0 + M.left + plotW)}" y2="${f(y)}" stroke="${DENSE_COLOR}" stroke-dasharray="6 4"/>`);
     o.push(`<text x="${f(x0 + M.left + plotW - 4)}" y="${f(y - 4)}" text-anchor="end" fill="${DENSE_COLOR}">unconstrained (${d.hiddenParams.toLocaleString('en-US')})</text>`);
   }
+  // One line per class (its ranks); groups of a class that differ in other settings get their own line.
   const byClass = new Map<string, Row[]>();
-  for (const r of points) byClass.set(r.className, [...(byClass.get(r.className) ?? []), r]);
-  for (const [name, rs] of byClass) {
-    const c = colorOf(name);
+  for (const r of points) {
+    const k = `${methodKey(r.className, r.operators)}\u0000${variantText(r)}`;
+    byClass.set(k, [...(byClass.get(k) ?? []), r]);
+  }
+  for (const rs of byClass.values()) {
+    const c = colorOf(methodKey(rs[0].className, rs[0].operators));
     const sorted = [...rs].sort((a, b) => a.hiddenParams - b.hiddenParams);
     if (sorted.length > 1) {
       const pts = sorted.map((r) => `${f(sx(Math.log10(r.hiddenParams)))},${f(sy(100 * r.testAccMean!))}`).join(' ');
@@ -128,23 +148,25 @@ function renderPanel(p: Panel, x0: number): string {
         o.push(`<line x1="${f(x)}" y1="${f(sy(lo(r)))}" x2="${f(x)}" y2="${f(sy(hi(r)))}" stroke="${c}"/>`);
         for (const v of [lo(r), hi(r)]) o.push(`<line x1="${f(x - 3)}" y1="${f(sy(v))}" x2="${f(x + 3)}" y2="${f(sy(v))}" stroke="${c}"/>`);
       }
-      const tip = `${className(name)}${r.rank === null ? '' : ` r=${r.rank}`}: ${(100 * r.testAccMean!).toFixed(2)}%, ${r.hiddenParams} params, lr ${r.lr}, ${r.seeds} seeds`;
+      const tip = `${className(r.className, r.operators)}${r.rank === null ? '' : ` r=${r.rank}`}: ${(100 * r.testAccMean!).toFixed(2)}%, ${r.hiddenParams} params, lr ${r.lr}, ${r.seeds} seeds`;
       o.push(`<circle cx="${f(x)}" cy="${f(sy(100 * r.testAccMean!))}" r="3.5" fill="${c}"><title>${esc(tip)}</title></circle>`);
+      // The rank next to its point: a class's points are its ranks, and the reader wants to know which is which.
+      if (r.rank !== null) o.push(`<text class="rank" x="${f(x + 5)}" y="${f(sy(100 * r.testAccMean!) - 5)}" font-size="9" fill="${c}">r=${r.rank}</text>`);
     }
   }
   o.push('</g>');
   return o.join('\n');
 }
 
-function renderLegend(classes: string[], x: number): string {
+function renderLegend(classes: Series[], x: number): string {
   const o: string[] = ['<g>'];
-  classes.forEach((name, i) => {
+  classes.forEach(({ key, name, operators }, i) => {
     const y = M.top + 8 + i * 18;
     const dense = name === 'unconstrained';
-    const c = dense ? DENSE_COLOR : colorOf(name);
+    const c = dense ? DENSE_COLOR : colorOf(key);
     o.push(`<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${c}" stroke-width="1.5"${dense ? ' stroke-dasharray="6 4"' : ''}/>`);
     if (!dense) o.push(`<circle cx="${x + 11}" cy="${y}" r="3.5" fill="${c}"/>`);
-    o.push(`<text x="${x + 28}" y="${y + 4}">${esc(className(name))}</text>`);
+    o.push(`<text x="${x + 28}" y="${y + 4}">${esc(className(name, operators))}</text>`);
   });
   o.push('</g>');
   return o.join('\n');

@@ -1,8 +1,10 @@
-// Model selection as in the paper (PAPER.md §5): for each (experiment, dataset, model, class,
-// rank), the learning rate with the best mean best-validation accuracy over seeds wins, and
-// its test accuracy is reported as mean ± sample std over those seeds.
+// Model selection as in the paper (docs/method.md): runs are grouped by their whole resolved
+// config except the seed and the lr (so runs that differ in epochs, train_frac, … are never
+// pooled as seeds); in each group the learning rate with the best mean best-validation accuracy
+// over seeds wins, and its test accuracy is reported as mean ± sample std over those seeds.
 import type { RunSummary } from '../runs/types';
-import { classOrder, datasetOrder } from './methods';
+import { classOrder, datasetOrder, operatorsOf, type Operators } from './methods';
+import { groupSettings, type ScannedRun } from './scan';
 
 export interface LrScore {
   lr: number;
@@ -26,6 +28,12 @@ export interface Row {
   model: string;
   className: string;
   rank: number | null;
+  /** toeplitz-like / hankel-like: the fixed operators (a method of its own); null for other classes. */
+  operators: Operators | null;
+  /** dataset.train_frac of the runs (1 for runs that did not record it). */
+  trainFrac: number;
+  /** Training examples the runs used (null when not recorded, e.g. language models). */
+  trainExamples: number | null;
   /** Whole model and structured hidden layer (bias excluded), from the runs' summaries. */
   params: number;
   hiddenParams: number;
@@ -45,6 +53,15 @@ export interface Row {
   lrs: LrScore[];
   /** Present for language-model runs only (their summaries carry `lm`). */
   lm?: LmRowStats;
+  /**
+   * Config fields (dotted paths) in which this group differs from another group with the same
+   * experiment, dataset, model and method, and its values there; empty when nothing collides.
+   */
+  variant: Record<string, unknown>;
+  /** The ldr versions that made the group's runs (env.json; "unknown" where it is missing). */
+  ldrVersions: string[];
+  /** Run folders of the chosen lr (for the learning curves), when read from disk. */
+  runDirs: string[];
 }
 
 export function mean(xs: number[]): number {
@@ -69,20 +86,63 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   return m;
 }
 
+type Input = RunSummary | ScannedRun;
+const asRun = (x: Input): ScannedRun => ('summary' in x ? x : { dir: '', summary: x, config: null, ldrVersion: null });
+
+/** What one row of the report is: experiment, dataset, model, class, rank, operators and training-set size. */
+function methodOf(r: RunSummary): unknown[] {
+  return [r.experiment, r.dataset, r.modelType, r.className, r.rank, operatorsOf(r.className, r.operators), r.trainFrac ?? 1];
+}
+
+/** The table's own key of a run: experiment, dataset, model, method (class, rank, operators), training-set size. */
+const methodKey = (r: RunSummary) => JSON.stringify(methodOf(r));
+/** The group of a run: the method key plus every other setting (seed and lr left out). */
+const groupKey = (r: ScannedRun) => JSON.stringify([methodKey(r.summary), groupSettings(r)]);
+
 /**
- * Runs that share experiment, method, lr and seed but are different runs (different run-ids):
- * the experiment changed settings the table does not show (e.g. epochs), and they get averaged together.
+ * Runs that share group, lr and seed but are different runs (different run-ids, e.g. the same
+ * run copied into two results folders, or made on two backends): they get averaged together.
  */
-export function duplicateSeeds(runs: RunSummary[]): string[] {
-  const groups = groupBy(runs, (r) => JSON.stringify([r.experiment, r.dataset, r.modelType, r.className, r.rank, r.lr, r.seed]));
+export function duplicateSeeds(input: Input[]): string[] {
+  const runs = input.map(asRun);
+  const groups = groupBy(runs, (r) => JSON.stringify([groupKey(r), r.summary.lr, r.summary.seed]));
   return [...groups.values()]
     .filter((g) => g.length > 1)
+    .map((rs) => rs.map((r) => r.summary))
     .map((g) => `${g.length} runs of ${g[0].experiment} share ${g[0].dataset} ${g[0].className}${g[0].rank === null ? '' : ` r=${g[0].rank}`} lr=${g[0].lr} seed=${g[0].seed} (${g.map((r) => r.runId).join(', ')}): they differ in settings the table does not show, and are averaged together`);
 }
 
-export function selectRows(runs: RunSummary[]): Row[] {
-  const groups = groupBy(runs, (r) => JSON.stringify([r.experiment, r.dataset, r.modelType, r.className, r.rank]));
-  const rows = [...groups.values()].map(selectLr);
+/** Groups whose runs were made by more than one ldr version (a warning each). */
+export function mixedVersions(rows: Row[]): string[] {
+  return rows
+    .filter((r) => r.ldrVersions.length > 1)
+    .map((r) => `${r.experiment} ${r.dataset} ${r.className}${r.rank === null ? '' : ` r=${r.rank}`}${variantText(r) ? ` (${variantText(r)})` : ''} mixes runs made by ldr ${r.ldrVersions.join(' and ')}`);
+}
+
+/** `training.epochs=3, dataset.train_frac=0.5`: what sets a row apart from its namesakes. */
+export function variantText(r: Pick<Row, 'variant'>): string {
+  return Object.entries(r.variant)
+    .map(([k, v]) => `${k}=${v === undefined ? '(unset)' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(', ');
+}
+
+export function selectRows(input: Input[]): Row[] {
+  const runs = input.map(asRun);
+  const groups = [...groupBy(runs, groupKey).values()];
+  const rows = groups.map(selectLr);
+  // Fields that tell apart groups of one method key: shown on every row (same columns everywhere).
+  const byMethod = groupBy(groups.map((g, i) => ({ g, i })), ({ g }) => methodKey(g[0].summary));
+  const differing = new Set<string>();
+  for (const same of byMethod.values()) {
+    if (same.length < 2) continue;
+    const settings = same.map(({ g }) => groupSettings(g[0]));
+    const fields = new Set(settings.flatMap((s) => Object.keys(s)));
+    for (const f of fields) if (new Set(settings.map((s) => JSON.stringify(s[f]))).size > 1) differing.add(f);
+  }
+  groups.forEach((g, i) => {
+    const settings = groupSettings(g[0]);
+    rows[i].variant = Object.fromEntries([...differing].sort().map((f) => [f, settings[f]]));
+  });
   return rows.sort(
     (a, b) =>
       a.experiment.localeCompare(b.experiment) ||
@@ -91,14 +151,19 @@ export function selectRows(runs: RunSummary[]): Row[] {
       a.dataset.localeCompare(b.dataset) ||
       classOrder(a.className) - classOrder(b.className) ||
       a.className.localeCompare(b.className) ||
-      (a.rank ?? 0) - (b.rank ?? 0),
+      (a.rank ?? 0) - (b.rank ?? 0) ||
+      variantText(a).localeCompare(variantText(b)) ||
+      Number(a.operators === 'z0') - Number(b.operators === 'z0') ||
+      a.trainFrac - b.trainFrac,
   );
 }
 
-function selectLr(group: RunSummary[]): Row {
-  const byLr = groupBy(group, (r) => String(r.lr));
+function selectLr(runs: ScannedRun[]): Row {
+  const group = runs.map((r) => r.summary);
+  const byLr = groupBy(runs, (r) => String(r.summary.lr));
   const isLm = group[0].lm !== undefined;
   const lrs: LrScore[] = [...byLr.values()]
+    .map((rs) => rs.map((r) => r.summary))
     .map((rs) => ({
       lr: rs[0].lr,
       valMean: mean(rs.map((r) => r.bestValAcc ?? 0)),
@@ -109,7 +174,8 @@ function selectLr(group: RunSummary[]): Row {
   // Best mean validation accuracy (language models: lowest mean validation perplexity); on a tie
   // the smaller lr (the first in ascending order) wins.
   const best = isLm ? lrs.reduce((a, b) => (b.valPpl! < a.valPpl! ? b : a)) : lrs.reduce((a, b) => (b.valMean > a.valMean ? b : a));
-  const chosen = byLr.get(String(best.lr))!;
+  const chosenRuns = byLr.get(String(best.lr))!;
+  const chosen = chosenRuns.map((r) => r.summary);
   const tests = chosen.map((r) => r.testAcc).filter((x): x is number => x !== null);
   const first = chosen[0];
   return {
@@ -118,6 +184,9 @@ function selectLr(group: RunSummary[]): Row {
     model: first.modelType,
     className: first.className,
     rank: first.rank,
+    operators: operatorsOf(first.className, first.operators),
+    trainFrac: first.trainFrac ?? 1,
+    trainExamples: first.trainExamples ?? null,
     params: first.params.total,
     hiddenParams: first.params.structured,
     compression: first.params.structured > 0 ? first.unconstrainedParams / first.params.structured : NaN,
@@ -129,6 +198,9 @@ function selectLr(group: RunSummary[]): Row {
     diverged: chosen.filter((r) => r.status === 'diverged').length,
     lrs,
     ...(isLm ? { lm: lmStats(chosen, best.valPpl!) } : {}),
+    variant: {},
+    ldrVersions: [...new Set(runs.map((r) => r.ldrVersion ?? 'unknown'))].sort(),
+    runDirs: chosenRuns.map((r) => r.dir).filter(Boolean),
   };
 }
 

@@ -1,12 +1,18 @@
 // A run folder is claimed by at most one live process: the file `lock` (JSON: pid, host, start
 // time) created exclusively, its mtime the heartbeat (touched every ~10 s and at each epoch).
-// A claim is stale — and may be taken over — when its pid is gone (same host) or its heartbeat
-// is older than two minutes. `ldr train` exits with LOCK_HELD_EXIT_CODE on a live claim, which
-// `ldr sweep` reads as "running elsewhere".
+// A claim is stale — and may be taken over — on the same host only when its pid is gone (a paused
+// process, e.g. `kill -STOP`, keeps its claim however old its heartbeat), on another host when its
+// heartbeat is older than two minutes (or implausibly far in the future). `ldr train` exits with
+// LOCK_HELD_EXIT_CODE on a live claim, which `ldr sweep` reads as "running elsewhere".
+// Fencing: a process that lost its claim (taken over from another host while it was paused) must
+// not write into the folder again. Every run-folder write (checkpoint, metrics, summary) calls
+// assertClaim(runDir) first, which re-reads `lock` and throws LostClaimError when it is not ours.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeFileAtomic } from '../util/atomic';
+import { ensureDir, writeFileAtomic } from '../util/atomic';
+import { UserError } from '../util/errors';
+import { pidAlive } from '../util/pid';
 
 export const LOCK_FILE = 'lock';
 /** EX_TEMPFAIL: try again later. */
@@ -39,12 +45,18 @@ export function readLock(runDir: string, now = Date.now()): LockStatus {
   let text: string;
   let mtime: number;
   try {
+    const st = fs.lstatSync(file);
+    // A folder, a (dangling) symlink or anything else in place of the lock file names no process:
+    // it is junk that would otherwise block the run forever.
+    if (!st.isFile()) return { state: 'stale', info: null, ageMs: null };
     text = fs.readFileSync(file, 'utf8');
-    mtime = fs.statSync(file).mtimeMs;
+    mtime = st.mtimeMs;
   } catch {
     return { state: 'free', info: null, ageMs: null };
   }
-  const ageMs = Math.max(0, now - mtime);
+  // A heartbeat in the future (clock skew, a touched file) counts by its distance from now, so a
+  // claim cannot stay live for hours because of a wrong mtime.
+  const ageMs = Math.abs(now - mtime);
   let info: LockInfo | null = null;
   try {
     info = JSON.parse(text) as LockInfo;
@@ -59,41 +71,36 @@ export function lockState(runDir: string): LockState {
 }
 
 function isStale(info: LockInfo | null, ageMs: number): boolean {
-  if (ageMs > STALE_MS) return true;
-  if (info && info.host === os.hostname() && !pidAlive(info.pid)) return true;
-  return false;
+  // Same host: the pid decides, whatever the heartbeat says (a SIGSTOPped trainer is alive).
+  if (info && info.host === os.hostname()) return !pidAlive(info.pid);
+  return ageMs > STALE_MS;
 }
 
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return !isZombie(pid);
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+/** Thrown by a write into a run folder whose claim this process has lost. */
+export class LostClaimError extends UserError {
+  constructor(runDir: string, now: LockInfo | null) {
+    const who = now ? `pid ${now.pid} on ${now.host} (started ${now.startedAt})` : 'nobody (the lock is gone)';
+    super(`lost the claim on ${runDir}: it is now held by ${who}; stopping without writing (exit ${LOCK_HELD_EXIT_CODE})`, LOCK_HELD_EXIT_CODE);
+    this.name = 'LostClaimError';
   }
 }
+
+/** The claims this process holds, by resolved run folder (for assertClaim). */
+const held = new Map<string, RunLock>();
 
 /**
- * A killed process whose parent never reaps it (an orphan under a PID 1 that does not wait(),
- * as in many containers) stays a zombie: signal 0 still reaches it, yet it is dead. Linux only;
- * elsewhere (no /proc) a process that answers is taken as alive.
+ * Fencing check before a write into `runDir`: throws LostClaimError when this process claimed the
+ * folder and the claim is no longer its own. A folder this process never claimed is not checked.
  */
-function isZombie(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) S ...": the state follows the last ')' (comm may itself contain parentheses).
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
-  }
+export function assertClaim(runDir: string): void {
+  held.get(path.resolve(runDir))?.verify();
 }
 
 export class RunLock {
   private timer: NodeJS.Timeout | null = null;
   private lastTouch = Date.now();
   private released = false;
+  private lost = false;
 
   constructor(
     readonly runDir: string,
@@ -101,16 +108,37 @@ export class RunLock {
   ) {
     this.timer = setInterval(() => this.touch(), HEARTBEAT_MS);
     this.timer.unref();
+    held.set(path.resolve(runDir), this);
+  }
+
+  /** Whether `lock` still holds this claim (re-read from disk). */
+  owned(): boolean {
+    if (this.lost || this.released) return false;
+    const current = readClaim(this.runDir);
+    if (current && sameClaim(current, this.info)) return true;
+    this.lost = true;
+    return false;
+  }
+
+  /** Throws LostClaimError unless `lock` still holds this claim. */
+  verify(): void {
+    if (!this.owned()) throw new LostClaimError(this.runDir, readClaim(this.runDir));
   }
 
   /** Refresh the heartbeat (cheap: call it as often as you like; it writes at most every HEARTBEAT_MS / 2). */
   heartbeat(): void {
-    if (Date.now() - this.lastTouch >= HEARTBEAT_MS / 2) this.touch();
+    if (Date.now() - this.lastTouch >= HEARTBEAT_MS / 2) {
+      this.touch();
+      // Called from the training loop: a lost claim stops the work now, not only at the next write.
+      if (this.lost) this.verify();
+    }
   }
 
   /** Refresh the heartbeat now. */
   touch(): void {
     if (this.released) return;
+    // Never refresh someone else's claim (ours was taken over while we were paused).
+    if (!this.owned()) return;
     const now = new Date();
     try {
       fs.utimesSync(lockPath(this.runDir), now, now);
@@ -126,7 +154,8 @@ export class RunLock {
     this.released = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    const current = readLock(this.runDir).info;
+    if (held.get(path.resolve(this.runDir)) === this) held.delete(path.resolve(this.runDir));
+    const current = readClaim(this.runDir);
     if (current && sameClaim(current, this.info)) {
       try {
         fs.unlinkSync(lockPath(this.runDir));
@@ -134,6 +163,15 @@ export class RunLock {
         // already gone
       }
     }
+  }
+}
+
+/** The claim written in `lock`, or null (absent, unreadable, not a file). */
+function readClaim(runDir: string): LockInfo | null {
+  try {
+    return JSON.parse(fs.readFileSync(lockPath(runDir), 'utf8')) as LockInfo;
+  } catch {
+    return null;
   }
 }
 
@@ -149,7 +187,7 @@ export type ClaimResult = { ok: true; lock: RunLock; tookOver: LockInfo | null }
  * `lock` exists), so nobody ever reads a half-written claim.
  */
 export function claimLock(runDir: string): ClaimResult {
-  fs.mkdirSync(runDir, { recursive: true });
+  ensureDir(runDir);
   const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
   let tookOver: LockInfo | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -192,7 +230,7 @@ function removeIfStill(runDir: string, stale: LockStatus): boolean {
   }
   let moved: LockInfo | null = null;
   try {
-    moved = JSON.parse(fs.readFileSync(aside, 'utf8')) as LockInfo;
+    if (fs.lstatSync(aside).isFile()) moved = JSON.parse(fs.readFileSync(aside, 'utf8')) as LockInfo;
   } catch {
     // unreadable: it was the stale one only if that one was unreadable too
   }
@@ -204,6 +242,6 @@ function removeIfStill(runDir: string, stale: LockStatus): boolean {
       // someone else claimed meanwhile; their claim stands
     }
   }
-  fs.rmSync(aside, { force: true });
+  fs.rmSync(aside, { force: true, recursive: true });
   return same;
 }

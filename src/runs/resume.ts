@@ -2,17 +2,29 @@
 // it fits the model, and the message for a run another live process holds.
 import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../util/errors';
-import { loadCheckpoint } from './checkpoint';
-import type { RunPaths } from './folder';
+import { DamagedCheckpoint, loadCheckpoint } from './checkpoint';
+import { writeMetrics, type RunPaths } from './folder';
 import { LOCK_HELD_EXIT_CODE, type LockStatus } from './lock';
 
-/** The checkpoint, or a UserError that says how to get past a damaged one. */
-export function readCheckpoint(paths: RunPaths): ReturnType<typeof loadCheckpoint> {
+/**
+ * The newest intact checkpoint, or a UserError that says how to get past a damaged one. A damaged
+ * newer file is reported (`note`, default stderr) and the previous epoch's file used instead.
+ * metrics.jsonl is rewritten from the checkpoint's history, so an epoch whose checkpoint was
+ * saved just before a kill (and whose metrics line was not) is not lost.
+ */
+export function readCheckpoint(paths: RunPaths, note: (line: string) => void = (l) => process.stderr.write(`ldr: ${l}\n`)): ReturnType<typeof loadCheckpoint> {
+  let loaded: ReturnType<typeof loadCheckpoint>;
   try {
-    return loadCheckpoint(paths.checkpoint);
+    loaded = loadCheckpoint(paths.checkpoint);
   } catch (err) {
+    if (!(err instanceof DamagedCheckpoint) && !(err as NodeJS.ErrnoException).code) throw err;
     throw new UserError(`cannot resume from ${paths.checkpoint}: ${(err as Error).message}; use --force to start over`);
   }
+  if (loaded) {
+    for (const why of loaded.skipped) note(`${why}; falling back to ${loaded.file} (epoch ${loaded.state.epoch})`);
+    writeMetrics(paths, loaded.state.metrics);
+  }
+  return loaded;
 }
 
 /** The checkpoint must hold exactly the model's variables (names and sizes), or resuming is meaningless. */

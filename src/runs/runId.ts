@@ -11,7 +11,8 @@ import { canonicalConfigJson } from '../config/print';
 import type { ExperimentConfig } from '../config/schema';
 import { findClass } from '../structured/registry';
 
-const OPERATOR_CLASSES = new Set(['toeplitz-like', 'hankel-like']);
+/** The classes whose fixed displacement operators `model.layer.operators` chooses. */
+export const OPERATOR_CLASSES: ReadonlySet<string> = new Set(['toeplitz-like', 'hankel-like']);
 
 /** The part of a resolved config that identifies a run (see the header). */
 export function runIdentity(cfg: ExperimentConfig): Record<string, unknown> {

@@ -8,11 +8,16 @@
 //   checkpoint/     weights, optimizer state, epoch, PRNG state (resume)
 //   lock            claim of a live process (see lock.ts); absent when nobody runs it
 
-export type RunStatus = 'completed' | 'diverged';
+export const RUN_STATUSES = ['completed', 'diverged'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunEnv {
   backend: string;
   backendReason: string;
+  /** The GPU the run computed on (WebGPU adapter or CUDA device); absent on the CPU. */
+  gpu?: { api: 'webgpu' | 'cuda'; description?: string; name?: string; driver: string | null; [k: string]: unknown };
+  /** e.g. tfjs-node-gpu fell back to the CPU. */
+  backendWarning?: string;
   tfjsVersion: string;
   nodeVersion: string;
   ldrVersion: string;
@@ -22,6 +27,16 @@ export interface RunEnv {
   startedAt: string;
   /** How the structured layer computes at the training batch (src/structured/computePath.ts), e.g. krylov-simd. */
   computePath?: string;
+  /** The command line of the process that started the run (after `node bin/ldr`). */
+  argv?: string[];
+  /** Its working directory (argv's relative paths are relative to it). */
+  cwd?: string;
+  /** Its `--set key=value` overrides, in order. */
+  overrides?: string[];
+  /** When a sweep launched the run: the sweep's command line and overrides. */
+  sweep?: { argv: string[]; overrides: string[] };
+  /** Uncommitted changes in ldr's own git checkout (null outside one). */
+  gitDirty?: boolean | null;
   /** The Slurm job that started the run, when it ran inside one (absent otherwise). */
   slurm?: SlurmJob;
 }
@@ -42,6 +57,10 @@ export interface EpochMetrics {
   valAcc: number | null;
   lr: number;
   seconds: number;
+  /** Global step: optimizer steps (batches) taken up to the end of this epoch. */
+  step?: number;
+  /** When the epoch ended (ISO 8601, UTC). */
+  time?: string;
   /** Language-model runs only (model.type lstm): exp(trainLoss), exp(valLoss), training tokens per second. */
   trainPpl?: number;
   valPpl?: number | null;
@@ -62,6 +81,12 @@ export interface RunSummary {
   className: string;
   /** null for classes without a displacement rank. */
   rank: number | null;
+  /** toeplitz-like / hankel-like only: the fixed operators, z1 = (Z₁, Z₋₁), z0 = (Z₀, Z₀) (absent in older runs = z1). */
+  operators?: 'z1' | 'z0';
+  /** dataset.train_frac of the run (absent in older runs). */
+  trainFrac?: number;
+  /** Image classifiers: training examples actually used (after the validation hold-out and train_frac; absent in older runs). */
+  trainExamples?: number;
   lr: number;
   seed: number;
   epochs: number;

@@ -1,4 +1,4 @@
-// One StructuredMatrix for every Krylov-product class (PAPER.md §1–2):
+// One StructuredMatrix for every Krylov-product class (docs/method.md §1–2):
 //   M = Σ_i K(A, g_i)·K(B, h_i)ᵀ  (optionally with the output reversed: M ← J·M),
 // with generators G, H ∈ ℝ^{r×n} ~ N(0, 1/(r·n)) and the class's two operators.
 import * as tf from '@tensorflow/tfjs';

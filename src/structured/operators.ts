@@ -1,4 +1,4 @@
-// Displacement operators (PAPER.md §1 table): shift Z_f, subdiagonal (+ corner),
+// Displacement operators (docs/method.md §1 table): shift Z_f, subdiagonal (+ corner),
 // tridiagonal (+ corners), diagonal. Each owns its trainable tensors and can show itself
 // three ways: coefficients for the typed-array kernels, a dense matrix built with
 // differentiable tensor ops (the portable path), and the audit JSON. A kind is described once

@@ -1,4 +1,4 @@
-// Dense float64 linear algebra for audits and tests: an operator (PAPER.md §1 table) as a
+// Dense float64 linear algebra for audits and tests: an operator (docs/method.md §1 table) as a
 // dense matrix, the Stein residual M − A M Bᵀ, and the numerical rank of a matrix.
 // Matrices are row-major number[][] (what `ldr layer --json` prints).
 import { asTridiagonal, type OperatorJson } from './operators';

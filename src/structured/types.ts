@@ -1,10 +1,10 @@
 // The contract every structured class implements. A class is one file exporting a
-// `ClassSpec`; `registry.ts` lists them. See ../../../shared/PAPER.md §1–2.
+// `ClassSpec`; `registry.ts` lists them. See docs/method.md §1–2.
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/random';
 import type { OperatorJson } from './operators';
 
-/** Canonical class names (PAPER.md §2). */
+/** Canonical class names (docs/method.md §2). */
 export type ClassName =
   | 'unconstrained'
   | 'low-rank'
@@ -18,7 +18,7 @@ export type ClassName =
   | 'ldr-td'
   | 'ldr-td-corner';
 
-/** Class-specific options (all optional; defaults follow PAPER.md). */
+/** Class-specific options (all optional; defaults follow docs/method.md). */
 export interface ClassOptions {
   /** toeplitz-like / hankel-like: 'z1' = (Z_1, Z_-1) as in P2 (default), 'z0' = (Z_0, Z_0) as the reference's `t`. */
   operators?: 'z1' | 'z0';
@@ -125,11 +125,11 @@ export interface StructuredMatrix {
 
 export interface ClassSpec {
   name: ClassName;
-  /** Short names accepted everywhere (PAPER.md §2), e.g. ['sd']. */
+  /** Short names accepted everywhere (docs/method.md §2), e.g. ['sd']. */
   aliases: string[];
   /** Whether `rank` means anything for this class (sweeps ignore rank otherwise). */
   hasRank: boolean;
-  /** Parameter count of one square n×n block at rank r, bias excluded (PAPER.md §2 formula). */
+  /** Parameter count of one square n×n block at rank r, bias excluded (docs/method.md §2 formula). */
   paramCount(n: number, rank: number): number;
   /** Build one square n×n matrix. Rectangular shapes are handled by stack.ts. */
   create(init: MatrixInit & { m?: undefined }): StructuredMatrix;

@@ -2,13 +2,15 @@
 // whose summary.json exists is skipped; one claimed by a live process elsewhere (its run
 // lock, or `ldr train` exiting with 75) is retried later, so that two sweeps on one results
 // folder split the work and the sweep ends only when every point has ended; a failing
-// point is recorded and the others go on.
+// point is recorded and the others go on. Each child's output (one line per epoch) is appended
+// to `.sweep/logs/<run-id>.log` as it comes, so a log shows where a running point is.
 import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from '../util/atomic';
-import { slurmJob } from '../runs/env';
+import { DISK_ERROR_EXIT_CODE, writeFileAtomic } from '../util/atomic';
+import { ldrVersion, slurmJob, SWEEP_ARGV_ENV } from '../runs/env';
 import { LOCK_HELD_EXIT_CODE, lockState } from '../runs/lock';
 import type { SweepPoint } from './points';
 import { Progress, type ProgressCounts } from './progress';
@@ -22,6 +24,8 @@ export interface PointResult {
   outcome: Outcome;
   /** True when this sweep ran it (false: finished before, or by another process). */
   ranHere: boolean;
+  /** For points that ended before: the ldr version that made them (env.json), when it is not this one. */
+  otherVersion?: string;
   message: string;
   log?: string;
 }
@@ -33,12 +37,18 @@ export interface RunOptions {
   /** Starts the child for a point (tests may substitute a stand-in). */
   launch?: (point: SweepPoint, configFile: string) => ChildProcess;
   onProgress?: (counts: ProgressCounts, etaSeconds: number | null) => void;
+  /** Each complete line a child prints (its epoch lines), as it comes. */
+  onLine?: (point: SweepPoint, line: string) => void;
+  /** Retrain every point, also those that ended before (`ldr train --force`). */
+  force?: boolean;
   signal?: AbortSignal;
 }
 
 export interface SweepResult {
   results: PointResult[];
   interrupted: boolean;
+  /** Set when a point stopped on a full (or unwritable) disk: no further point was started. */
+  diskError: string | null;
 }
 
 const LDR_BIN = path.resolve(__dirname, '..', '..', 'bin', 'ldr');
@@ -46,10 +56,19 @@ const LOG_LIMIT = 256 * 1024;
 /** What `ldr train` prints when the run had ended before it started (src/cli/train.ts). */
 const ALREADY_ENDED = /^already ended \(use --force/m;
 
-export function launchTrain(_point: SweepPoint, configFile: string): ChildProcess {
-  return spawn(process.execPath, [LDR_BIN, 'train', '--config', configFile, '--quiet'], {
+export function launchTrain(_point: SweepPoint, configFile: string, opts: { force?: boolean } = {}): ChildProcess {
+  // Not --quiet: off a TTY `ldr train` prints one line per epoch (to the log). The child's
+  // env.json records the sweep's own command line.
+  return spawn(process.execPath, [LDR_BIN, 'train', '--config', configFile, ...(opts.force ? ['--force'] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, [SWEEP_ARGV_ENV]: JSON.stringify(process.argv.slice(2)) },
   });
+}
+
+/** The ldr version recorded in a run folder's env.json when it differs from the running one (null: same or unknown). */
+export function otherLdrVersion(runDir: string): string | null {
+  const v = readRunEnv(runDir)?.ldrVersion;
+  return v && v !== ldrVersion() ? v : null;
 }
 
 /** Write the resolved config of a point where its child reads it (atomically; same content → same file). */
@@ -70,12 +89,16 @@ interface Ended {
 export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise<SweepResult> {
   const jobs = Math.max(1, opts.jobs);
   const pollMs = opts.pollMs ?? 2000;
-  const launch = opts.launch ?? launchTrain;
+  const launch = opts.launch ?? ((p: SweepPoint, file: string) => launchTrain(p, file, { force: opts.force }));
+  // With --force a point is retrained once per sweep, then counts as ended.
+  const forced = new Set<string>();
   const progress = new Progress(points.length, jobs);
   const results: PointResult[] = [];
   const waiting = points.map((point) => ({ point, notBefore: 0 }));
   const running = new Map<string, { child: ChildProcess; ended: Promise<Ended> }>();
   const elsewhere = new Set<string>();
+  // A full disk fails every later point the same way: stop starting new ones.
+  let diskError: string | null = null;
   const report = () => opts.onProgress?.(progress.counts(running.size, elsewhere.size), progress.eta(running.size));
   const finish = (r: PointResult) => {
     elsewhere.delete(r.point.runId);
@@ -88,7 +111,7 @@ export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise
   try {
     report();
     while (waiting.length || running.size) {
-      const aborted = opts.signal?.aborted ?? false;
+      const aborted = (opts.signal?.aborted ?? false) || diskError !== null;
       const now = Date.now();
       for (let k = 0; !aborted && k < waiting.length && running.size < jobs; ) {
         const item = waiting[k];
@@ -98,16 +121,18 @@ export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise
         }
         waiting.splice(k, 1);
         const { point } = item;
-        const summary = readSummary(point.runDir);
+        const summary = opts.force && !forced.has(point.runId) ? null : readSummary(point.runDir);
         if (summary) {
           recordMissingOutcome(point, summary);
-          finish({ point, outcome: 'finished-before', ranHere: false, message: summary.status });
+          const other = otherLdrVersion(point.runDir);
+          finish({ point, outcome: 'finished-before', ranHere: false, message: summary.status, ...(other ? { otherVersion: other } : {}) });
         } else if (lockState(point.runDir) === 'live') {
           elsewhere.add(point.runId);
           waiting.push({ point, notBefore: now + pollMs });
         } else {
           elsewhere.delete(point.runId);
-          running.set(point.runId, start(point, launch));
+          forced.add(point.runId);
+          running.set(point.runId, start(point, launch, opts.onLine));
         }
       }
       report();
@@ -130,6 +155,7 @@ export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise
       }
       if (opts.signal?.aborted && !readSummary(ended.point.runDir)) continue; // interrupted: resumes next time
       const r = classify(ended);
+      if (ended.code === DISK_ERROR_EXIT_CODE && r.outcome === 'failed') diskError = lastLine(ended.output).replace(/^ldr: /, '');
       if (r.ranHere) progress.took(ended.seconds);
       finish(r);
     }
@@ -137,26 +163,64 @@ export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise
     opts.signal?.removeEventListener('abort', onAbort);
   }
   report();
-  return { results, interrupted: opts.signal?.aborted ?? false };
+  return { results, interrupted: opts.signal?.aborted ?? false, diskError };
 }
 
-function start(point: SweepPoint, launch: NonNullable<RunOptions['launch']>): { child: ChildProcess; ended: Promise<Ended> } {
+export function logFile(point: SweepPoint): string {
+  return path.resolve(sweepDir(point), 'logs', `${point.runId}.log`);
+}
+
+function start(point: SweepPoint, launch: NonNullable<RunOptions['launch']>, onLine?: RunOptions['onLine']): { child: ChildProcess; ended: Promise<Ended> } {
   const file = writePointConfig(point);
   const slurm = slurmJob();
-  writeStart(point, { runId: point.runId, host: os.hostname(), pid: process.pid, at: new Date().toISOString(), ...(slurm ? { slurm } : {}) });
+  const at = new Date().toISOString();
+  writeStart(point, { runId: point.runId, host: os.hostname(), pid: process.pid, at, ...(slurm ? { slurm } : {}) });
+  // Appended, never truncated: attempts (resumes) follow one another, and a second sweep that
+  // raced for the same point adds its few lines instead of clobbering the running one's log.
+  const log = logFile(point);
+  fs.mkdirSync(path.dirname(log), { recursive: true });
+  let fd: number | null = fs.openSync(log, 'a');
+  const append = (text: string) => {
+    if (fd === null) return;
+    try {
+      fs.writeSync(fd, text);
+    } catch {
+      // A full disk must not stop the sweep: the log is a convenience, the run folder is the record.
+    }
+  };
+  append(`# ${at} ldr sweep (pid ${process.pid} on ${os.hostname()}${slurm ? `, slurm ${slurm.jobId}` : ''}) starts ${point.runId}: ${point.label}\n`);
   const t0 = Date.now();
   const child = launch(point, file);
   let output = '';
+  let partial = '';
   const keep = (chunk: Buffer) => {
-    output += chunk.toString();
+    const text = chunk.toString();
+    append(text);
+    output += text;
     if (output.length > LOG_LIMIT) output = output.slice(-LOG_LIMIT);
+    if (onLine) {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) onLine(point, l);
+    }
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  const close = () => {
+    if (fd !== null) fs.closeSync(fd);
+    fd = null;
+  };
   const ended = new Promise<Ended>((resolve) => {
     // A child that cannot be started emits 'error' (and maybe no 'close'): that point failed.
-    child.on('error', (err) => resolve({ point, code: null, signal: null, output: `${output}\n${err.message}\n`, seconds: (Date.now() - t0) / 1000 }));
-    child.on('close', (code, signal) => resolve({ point, code, signal, output, seconds: (Date.now() - t0) / 1000 }));
+    child.on('error', (err) => {
+      append(`${err.message}\n`);
+      close();
+      resolve({ point, code: null, signal: null, output: `${output}\n${err.message}\n`, seconds: (Date.now() - t0) / 1000 });
+    });
+    child.on('close', (code, signal) => {
+      close();
+      resolve({ point, code, signal, output, seconds: (Date.now() - t0) / 1000 });
+    });
   });
   return { child, ended };
 }
@@ -170,7 +234,7 @@ function recordMissingOutcome(point: SweepPoint, summary: RunSummary): void {
   if (readOutcome(point)) return;
   const start = readStart(point);
   const slurm = start?.slurm ?? readRunEnv(point.runDir)?.slurm;
-  const log = path.resolve(sweepDir(point), 'logs', `${point.runId}.log`);
+  const log = logFile(point);
   writeOutcome(point, {
     ...(slurm ? { slurm } : {}),
     runId: point.runId,
@@ -194,8 +258,7 @@ function classify(e: Ended): PointResult {
     // Another process finished it between our look and the child's claim: `ldr train` trained nothing.
     return { point, outcome: 'finished-before', ranHere: false, message: summary.status };
   }
-  const log = path.resolve(sweepDir(point), 'logs', `${point.runId}.log`);
-  writeFileAtomic(log, e.output);
+  const log = logFile(point);
   let outcome: OutcomeRecord['outcome'];
   let message: string;
   if (summary) {

@@ -27,7 +27,9 @@ export function readSweepFile(file: string): SweepSource {
 export function parseSweepText(text: string, file: string): SweepSource {
   const source = new ConfigSource(text, file);
   if (source.syntaxProblems.length) throw configError(source.syntaxProblems);
-  const data = source.toJS() as unknown;
+  const js = source.toJSChecked();
+  if (!js.ok) throw new UserError(`${file}: cannot read the YAML (${js.message})`);
+  const data = js.value;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new UserError(`${file}:1:1 (top level): expected an experiment with a sweep: section`);
   }

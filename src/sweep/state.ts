@@ -5,15 +5,18 @@ import * as path from 'path';
 import type { RunEnv, RunStatus, RunSummary, SlurmJob } from '../runs/types';
 import { writeJsonAtomic } from '../util/atomic';
 import { lockState } from '../runs/lock';
+import { parseSummary } from '../runs/folder';
 import type { SweepPoint } from './points';
 
 export type PointState = RunStatus | 'running' | 'failed' | 'pending';
 
 /** The summary of a finished run, or null (absent, or not yet readable). */
 export function readSummary(runDir: string): RunSummary | null {
+  const file = path.join(runDir, 'summary.json');
   try {
-    const s = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as RunSummary;
-    return s && (s.status === 'completed' || s.status === 'diverged') ? s : null;
+    // The same judgement as `ldr train` (src/runs/folder.ts): a damaged summary has not ended, so the
+    // point is launched and its `ldr train` fails with the file name and what to do.
+    return parseSummary(file, fs.readFileSync(file, 'utf8'));
   } catch {
     return null;
   }

@@ -3,7 +3,7 @@
 // env.json (who started the run) and the sweep's start and outcome records.
 import * as fs from 'fs';
 import * as path from 'path';
-import { slurmJobLabel } from '../runs/env';
+import { ldrVersion, slurmJobLabel } from '../runs/env';
 import { readLock } from '../runs/lock';
 import type { SlurmJob } from '../runs/types';
 import type { SweepPoint } from './points';
@@ -21,6 +21,8 @@ export interface PointStatus {
   /** Slurm jobs that started, last launched or ended this point ("123_4"), oldest first. */
   jobs: string[];
   detail: string;
+  /** The ldr version that started the run (env.json), null before it started. */
+  ldrVersion: string | null;
 }
 
 export function pointStatus(point: SweepPoint, now = Date.now()): PointStatus {
@@ -28,7 +30,8 @@ export function pointStatus(point: SweepPoint, now = Date.now()): PointStatus {
   const start = readStart(point);
   const outcome = readOutcome(point);
   const jobs = unique([env?.slurm, start?.slurm, outcome?.slurm]);
-  const status = (state: StatusState, detail: string): PointStatus => ({ point, state, jobs, detail });
+  const version = env?.ldrVersion ?? null;
+  const status = (state: StatusState, detail: string): PointStatus => ({ point, state, jobs, detail, ldrVersion: version });
 
   const summary = readSummary(point.runDir);
   if (summary) {
@@ -59,13 +62,42 @@ export function countStates(rows: PointStatus[]): Map<StatusState, number> {
 }
 
 export function formatStatus(rows: PointStatus[]): string {
+  const current = ldrVersion();
   const lines = rows.map((r) => {
     const jobs = r.jobs.length ? `  slurm ${r.jobs.join(',')}` : '';
     const detail = r.detail ? `  (${r.detail})` : '';
-    return `${String(r.point.index).padStart(4)}  ${r.state.padEnd(8)}  ${r.point.runId}  ${r.point.label}${jobs}${detail}`;
+    // Only another version is worth a word on every line; the totals name this one.
+    const version = r.ldrVersion && r.ldrVersion !== current ? `  ldr ${r.ldrVersion}` : '';
+    return `${String(r.point.index).padStart(4)}  ${r.state.padEnd(8)}  ${r.point.runId}  ${r.point.label}${version}${jobs}${detail}`;
   });
   const totals = [...countStates(rows)].map(([state, n]) => `${n} ${state}`).join(', ');
-  return `${lines.join('\n')}${lines.length ? '\n' : ''}${rows.length} point${rows.length === 1 ? '' : 's'}: ${totals || 'none'}\n`;
+  const older = rows.filter((r) => r.ldrVersion && r.ldrVersion !== current);
+  const versions = [...new Set(older.map((r) => r.ldrVersion))].join(', ');
+  const started = rows.filter((r) => r.ldrVersion).length;
+  const note = older.length
+    ? `${older.length} made by ldr ${versions}, not this ldr ${current}: \`ldr sweep --force\` retrains them\n`
+    : started
+      ? `made by ldr ${current} (this version)\n`
+      : '';
+  return `${lines.join('\n')}${lines.length ? '\n' : ''}${rows.length} point${rows.length === 1 ? '' : 's'}: ${totals || 'none'}\n${note}`;
+}
+
+/** `--status --json`: every point with its state, and the totals. */
+export function statusJson(rows: PointStatus[]): Record<string, unknown> {
+  return {
+    ldrVersion: ldrVersion(),
+    counts: Object.fromEntries(countStates(rows)),
+    points: rows.map((r) => ({
+      index: r.point.index,
+      runId: r.point.runId,
+      label: r.point.label,
+      runDir: r.point.runDir,
+      state: r.state,
+      detail: r.detail,
+      ldrVersion: r.ldrVersion,
+      slurmJobs: r.jobs,
+    })),
+  };
 }
 
 /** Epochs in metrics.jsonl: those of the last checkpoint (folder.ts rewrites it whole each epoch). */

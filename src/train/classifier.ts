@@ -1,4 +1,4 @@
-// The image classifier's part of training (SHL and CNN, PAPER.md §3, §5): each epoch a seeded
+// The image classifier's part of training (SHL and CNN, docs/method.md §3, §5): each epoch a seeded
 // shuffle of the training split cut into minibatches, softmax cross-entropy, accuracy on the
 // validation and test splits, and the learning rate times `lr_decay` after every epoch. The loop
 // itself (resume, steps, divergence, best weights) is loop.ts.

@@ -31,6 +31,7 @@ export async function runClassifierExperiment(cfg: ExperimentConfig, opts: RunOp
       const summary: RunSummary = {
         ...summaryCore(session, result, { structured: counts.structured, total: counts.total }),
         bestValAcc: result.bestValAcc,
+        trainExamples: data.train.count,
         unconstrainedParams: model.hidden.matrix.m * model.hidden.matrix.n,
         computePath,
       };

@@ -31,14 +31,14 @@ export function sliceSplit(split: Split, features: number, start: number, end: n
 }
 
 /** Mean loss and accuracy of the model on a whole split, in chunks of `batchSize` rows. */
-export function evaluate(
+export async function evaluate(
   model: TrainableModel,
   split: Split,
   features: number,
   batchSize = 1000,
   /** Called after each chunk (long evaluations keep the run's lock heartbeat alive with it). */
   onChunk?: () => void,
-): { loss: number; acc: number } {
+): Promise<{ loss: number; acc: number }> {
   if (split.count === 0) return { loss: NaN, acc: NaN };
   let lossSum = 0;
   let correct = 0;
@@ -49,7 +49,7 @@ export function evaluate(
       const logits = model.logits(x);
       return tf.stack([tf.mul(crossEntropy(logits, y), end - start), correctCount(logits, y)]);
     });
-    const [l, c] = stats.dataSync();
+    const [l, c] = await stats.data();
     stats.dispose();
     lossSum += l;
     correct += c;

@@ -1,4 +1,4 @@
-// The language model's part of training (PAPER.md §5, as the reference's word_language_model): the training
+// The language model's part of training (docs/method.md §5, as the reference's word_language_model): the training
 // stream cut into B parallel streams, truncated BPTT windows of T tokens, hidden state carried
 // across the windows of an epoch (detached: gradients stop at the window) and reset to zero at
 // each epoch start; SGD with gradient-norm clipping; lr ÷ `lr_stall_divisor` whenever the
@@ -53,7 +53,13 @@ export function windows(rows: number, bptt: number): { start: number; len: numbe
 }
 
 /** Mean loss and next-word accuracy over a whole stream, state carried across windows, no dropout. */
-export function evaluateLm(model: LstmLanguageModel, tokens: Int32Array, bptt: number, batch = EVAL_BATCH, onChunk?: () => void): { loss: number; acc: number; tokens: number } {
+export async function evaluateLm(
+  model: LstmLanguageModel,
+  tokens: Int32Array,
+  bptt: number,
+  batch = EVAL_BATCH,
+  onChunk?: () => void,
+): Promise<{ loss: number; acc: number; tokens: number }> {
   const { data, rows } = batchify(tokens, batch);
   let state = model.zeroState(batch);
   let lossSum = 0;
@@ -67,7 +73,7 @@ export function evaluateLm(model: LstmLanguageModel, tokens: Int32Array, bptt: n
       return { stats: tf.stack([sparseCrossEntropy(out.logits, targets), correctCount(out.logits, targets)]), h: out.state.h, c: out.state.c };
     });
     const next: LstmState = { h: h as tf.Tensor2D, c: cell as tf.Tensor2D };
-    const [l, c] = stats.dataSync();
+    const [l, c] = await stats.data();
     stats.dispose();
     disposeState(state);
     state = next;

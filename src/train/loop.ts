@@ -1,4 +1,4 @@
-// The training loop of every model (PAPER.md §5), read top to bottom: restore a checkpointed state
+// The training loop of every model (docs/method.md §5), read top to bottom: restore a checkpointed state
 // or start fresh; each epoch draw the batches (seeded), take one optimizer step per batch, stop at
 // the first non-finite loss (status "diverged"), validate every `eval_every` epochs (and at the
 // last), keep the best-validation weights, set the next epoch's learning rate, hand a snapshot to
@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig, TrainingConfig } from '../config/schema';
 import type { EpochMetrics } from '../runs/types';
+import { readableOnHost } from '../backend/hostRead';
 import { Rng } from '../util/random';
 import { correctCount } from './evaluate';
 import { createOptimizer, gradsByName, type Optimizer } from './optimizer';
@@ -61,7 +62,7 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
       let b = 0;
       for (const batch of batches) {
         b++;
-        const { loss, right } = step(task, optimizer, vars, batch);
+        const { loss, right } = await step(task, optimizer, vars, batch);
         task.afterStep?.(batch);
         if (!Number.isFinite(loss)) {
           divergedAt = `loss became ${loss} at epoch ${epoch}, ${task.batchName} ${b} of ${count} (lr ${lr})`;
@@ -86,9 +87,12 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
       }
 
       const validate = epoch % training.eval_every === 0 || epoch === training.epochs;
-      const val = validate ? task.evaluate('val', hooks?.onEvalChunk) : null;
+      const val = validate ? await task.evaluate('val', hooks?.onEvalChunk) : null;
       const improved = val !== null && (best === null || task.improves(val, best));
-      if (val && improved) best = { epoch, valAcc: val.acc, valLoss: val.loss, weights: getWeights(vars) };
+      if (val && improved) {
+        await readableOnHost(Object.values(vars));
+        best = { epoch, valAcc: val.acc, valLoss: val.loss, weights: getWeights(vars) };
+      }
       optimizer.lr = task.nextLr(lr, val, improved);
       const epochSeconds = (performance.now() - t0) / 1000;
       seconds += epochSeconds;
@@ -100,6 +104,8 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
         valAcc: val ? val.acc : null,
         lr,
         seconds: epochSeconds,
+        step: epoch * count,
+        time: new Date().toISOString(),
         rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20),
         tensors: tf.memory().numTensors,
       };
@@ -115,14 +121,16 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
         metrics: [...metrics],
         seconds,
       });
+      // snapshot() reads synchronously; the webgpu backend needs an asynchronous read first.
+      await readableOnHost([...Object.values(vars), ...optimizer.stateTensors()]);
       await hooks?.onEpochEnd?.(m, snapshot);
     }
 
-    // The reported number: test loss and accuracy of the best-validation weights (PAPER.md §5).
+    // The reported number: test loss and accuracy of the best-validation weights (docs/method.md §5).
     let test: Evaluation | null = null;
     if (best) {
       setWeights(vars, best.weights);
-      test = task.evaluate('test', hooks?.onEvalChunk);
+      test = await task.evaluate('test', hooks?.onEvalChunk);
     }
     return {
       status: divergedAt ? 'diverged' : 'completed',
@@ -141,8 +149,8 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
 }
 
 /** One optimizer step on a batch; returns its loss and correct count, both from before the step. */
-function step<Batch>(task: TrainTask<Batch>, optimizer: Optimizer, vars: Record<string, tf.Variable>, batch: Batch): { loss: number; right: number } {
-  return tf.tidy(() => {
+async function step<Batch>(task: TrainTask<Batch>, optimizer: Optimizer, vars: Record<string, tf.Variable>, batch: Batch): Promise<{ loss: number; right: number }> {
+  const { stats, grads } = tf.tidy(() => {
     let logits: tf.Tensor2D | null = null;
     let labels: tf.Tensor1D | null = null;
     const { value, grads } = tf.variableGrads(() => {
@@ -155,11 +163,17 @@ function step<Batch>(task: TrainTask<Batch>, optimizer: Optimizer, vars: Record<
     // Kept tensors escape every tidy: release them by hand.
     (logits as tf.Tensor2D | null)?.dispose();
     (labels as tf.Tensor1D | null)?.dispose();
-    const [loss, correct] = tf.stack([value, right]).dataSync();
-    // A non-finite loss stops the run before it poisons the weights.
-    if (Number.isFinite(loss)) optimizer.step(gradsByName(vars, grads));
-    return { loss, right: correct };
+    return { stats: tf.stack([value, right]), grads: gradsByName(vars, grads) };
   });
+  try {
+    // Asynchronous: the webgpu backend has no synchronous read in Node (backend/hostRead.ts).
+    const [loss, correct] = await stats.data();
+    // A non-finite loss stops the run before it poisons the weights.
+    if (Number.isFinite(loss)) tf.tidy(() => optimizer.step(grads));
+    return { loss, right: correct };
+  } finally {
+    tf.dispose([stats, ...Object.values(grads)]);
+  }
 }
 
 /** Host copies of every variable, by name. */

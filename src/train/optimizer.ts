@@ -24,6 +24,8 @@ export interface Optimizer {
   /** Number of steps taken so far. */
   readonly steps: number;
   getState(): OptimizerState;
+  /** The state's tensors (the trainer makes them host-readable before getState on webgpu). */
+  stateTensors(): tf.Tensor[];
   setState(state: OptimizerState): void;
   dispose(): void;
 }
@@ -117,6 +119,10 @@ class SlotOptimizer implements Optimizer {
     const out: Record<string, tf.Tensor> = {};
     for (const n of names) out[n] = tf.mul(grads[n], scale);
     return out;
+  }
+
+  stateTensors(): tf.Tensor[] {
+    return Object.values(this.slots).flatMap((byVar) => Object.values(byVar));
   }
 
   getState(): OptimizerState {

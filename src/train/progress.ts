@@ -1,5 +1,7 @@
-// What `ldr train` shows while it trains: on a TTY a progress bar per epoch (batches, loss,
-// ETA) rewritten in place, then one line per epoch; elsewhere (logs, pipes) only the line.
+// What `ldr train` shows while it trains (on stderr: stdout is for results): on a TTY a progress
+// bar per epoch (batches, loss, ETA) rewritten in place and clipped to the terminal's width (a
+// wrapped line cannot be rewritten, and would stack up), then one line per epoch; elsewhere
+// (logs, pipes, a sweep's child) only the line.
 import type { EpochMetrics } from '../runs/types';
 
 export interface Progress {
@@ -15,12 +17,14 @@ export interface ProgressOptions {
   quiet?: boolean;
   /** Defaults to stream.isTTY. */
   tty?: boolean;
+  /** Terminal width for the bar; defaults to stream.columns (read at every redraw: it follows resizes). */
+  columns?: number;
 }
 
 const BAR_WIDTH = 24;
 const REDRAW_MS = 100;
 
-export function createProgress(stream: NodeJS.WritableStream & { isTTY?: boolean }, opts: ProgressOptions): Progress {
+export function createProgress(stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, opts: ProgressOptions): Progress {
   const tty = opts.tty ?? Boolean(stream.isTTY);
   const width = String(opts.epochs).length;
   let epoch = 0;
@@ -42,13 +46,11 @@ export function createProgress(stream: NodeJS.WritableStream & { isTTY?: boolean
       const now = Date.now();
       if (now - lastDraw < REDRAW_MS && b < batches) return;
       lastDraw = now;
-      const done = Math.round((BAR_WIDTH * b) / batches);
       // The first batches include warm-up (kernel compilation): no ETA from them.
       const eta = b < 3 ? '--' : `${(((now - t0) / 1000 / b) * (batches - b)).toFixed(0)}s`;
-      const bar = '█'.repeat(done) + '░'.repeat(BAR_WIDTH - done);
-      stream.write(
-        `\r\x1b[2Kepoch ${String(epoch).padStart(width)}/${opts.epochs} ${bar} ${b}/${batches}  loss ${loss.toFixed(4)}  ETA ${eta}`,
-      );
+      const head = `epoch ${String(epoch).padStart(width)}/${opts.epochs} `;
+      const tail = ` ${b}/${batches}  loss ${loss.toFixed(4)}  ETA ${eta}`;
+      stream.write(`\r\x1b[2K${barLine(head, tail, b / batches, opts.columns ?? stream.columns)}`);
       barShown = true;
     },
     epochEnd(m, isBest) {
@@ -62,6 +64,18 @@ export function createProgress(stream: NodeJS.WritableStream & { isTTY?: boolean
       stream.write(text + '\n');
     },
   };
+}
+
+/**
+ * `head` + bar + `tail` in at most columns − 1 characters (the last column would wrap on some
+ * terminals): the bar shrinks first (to nothing), then the line is cut.
+ */
+export function barLine(head: string, tail: string, fraction: number, columns?: number): string {
+  const room = columns && columns > 0 ? columns - 1 : Infinity;
+  const barWidth = Math.max(0, Math.min(BAR_WIDTH, room - head.length - tail.length));
+  const done = Math.round(barWidth * Math.min(1, Math.max(0, fraction)));
+  const line = head + '█'.repeat(done) + '░'.repeat(barWidth - done) + tail;
+  return line.length > room ? line.slice(0, room) : line;
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;

@@ -4,12 +4,13 @@
 import * as fs from 'fs';
 import type * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/schema';
-import { saveCheckpoint, type LoadedCheckpoint } from '../runs/checkpoint';
+import { rememberShapes, saveCheckpoint, type LoadedCheckpoint } from '../runs/checkpoint';
 import { collectEnv } from '../runs/env';
 import { clearRun, readSummary, runPaths, writeConfig, writeEnv, writeMetrics, type RunPaths } from '../runs/folder';
 import { claimLock, LOCK_HELD_EXIT_CODE, type RunLock } from '../runs/lock';
 import { assertResumable, lockHeldMessage, readCheckpoint } from '../runs/resume';
-import { runIdOf } from '../runs/runId';
+import { OPERATOR_CLASSES, runIdOf } from '../runs/runId';
+import { writeTensorboard } from '../runs/tensorboard';
 import type { EpochMetrics, RunStatus, RunSummary } from '../runs/types';
 import { findClass } from '../structured/registry';
 import { UserError } from '../util/errors';
@@ -66,6 +67,7 @@ export async function inRunFolder(cfg: ExperimentConfig, opts: RunOptions, body:
 /** The checkpoint to resume from (checked against the model's variables), or null for a fresh start; writes env.json. */
 export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable>, computePath?: string): LoadedCheckpoint | null {
   const { cfg, opts, paths, progress } = s;
+  rememberShapes(paths.checkpoint, vars);
   const checkpoint = readCheckpoint(paths);
   if (checkpoint) {
     assertResumable(paths, checkpoint.state.weights, vars);
@@ -102,6 +104,7 @@ export function sessionHooks(s: RunSession, showEpoch: (m: EpochMetrics, isBest:
       const state = snapshot();
       saveCheckpoint(paths.checkpoint, state, opts.backend.name);
       writeMetrics(paths, state.metrics);
+      writeTensorboard(paths.dir, state.metrics);
       lock.touch();
       showEpoch(m, state.best?.epoch === m.epoch);
       await opts.hooks?.onEpochEnd?.(m, () => state);
@@ -127,6 +130,8 @@ export function summaryCore(
     modelType: cfg.model.type,
     className: spec?.name ?? layer.class,
     rank: spec && !spec.hasRank ? null : layer.rank,
+    ...(OPERATOR_CLASSES.has(spec?.name ?? layer.class) ? { operators: layer.operators } : {}),
+    trainFrac: cfg.dataset.train_frac,
     lr: cfg.optimizer.lr,
     seed: cfg.training.seed,
     epochs: cfg.training.epochs,

@@ -51,7 +51,7 @@ export interface TrainTask<Batch> {
   /** After the last step of an epoch, or the step that diverged. */
   endEpoch?(): void;
   /** Loss and accuracy of the current weights on the validation or the test split. */
-  evaluate(split: 'val' | 'test', onChunk?: () => void): Evaluation;
+  evaluate(split: 'val' | 'test', onChunk?: () => void): Promise<Evaluation>;
   /** Whether a validation result beats the best so far (higher accuracy; the LM: lower loss). */
   improves(val: Evaluation, best: BestWeights): boolean;
   /** The next epoch's learning rate from this epoch's (`val` null on epochs without validation). */

@@ -53,6 +53,27 @@ describe('corpus', () => {
     expect(Array.from(c.test)).toEqual([0, 6, 3]);
   });
 
+  it('reads WikiText-2 as fetched (wiki.*.tokens) or in the reference\'s layout (train.txt, valid.txt, test.txt), blank lines as <eos>', () => {
+    const text = { train: ' = Title = \n\n the cat , sat \n', valid: ' the dog \n', test: '\n a cat \n' };
+    const fetched = path.join(tmp, 'fetched');
+    const reference = path.join(tmp, 'reference');
+    fs.mkdirSync(path.join(fetched, 'wikitext-2'), { recursive: true });
+    fs.mkdirSync(path.join(reference, 'wikitext-2'), { recursive: true });
+    for (const split of ['train', 'valid', 'test'] as const) {
+      fs.writeFileSync(path.join(fetched, 'wikitext-2', `wiki.${split}.tokens`), text[split]);
+      fs.writeFileSync(path.join(reference, 'wikitext-2', `${split}.txt`), text[split]);
+    }
+    const a = loadCorpus({ name: 'wikitext-2', path: fetched, train_frac: 1 });
+    const b = loadCorpus({ name: 'wikitext-2', path: reference, train_frac: 1 });
+    expect(a.vocab.words).toEqual(['=', 'Title', EOS, 'the', 'cat', ',', 'sat', 'dog', 'a']);
+    expect(Array.from(a.train)).toEqual([0, 1, 0, 2, 2, 3, 4, 5, 6, 2]);
+    expect(Array.from(a.test)).toEqual([2, 8, 4, 2]);
+    expect(b.vocab.words).toEqual(a.vocab.words);
+    for (const split of ['train', 'valid', 'test'] as const) expect(Array.from(b[split])).toEqual(Array.from(a[split]));
+    // Neither layout: the error names the fetched layout's file.
+    expect(() => loadCorpus({ name: 'wikitext-2', path: path.join(tmp, 'none'), train_frac: 1 })).toThrow(/wiki\.train\.tokens: not found/);
+  });
+
   it('batchify: B contiguous streams side by side (row i, column b = token b·rows + i); windows cover rows with targets one ahead', () => {
     const tokens = Int32Array.from({ length: 23 }, (_, i) => i);
     const { data, rows } = batchify(tokens, 4);

@@ -8,7 +8,9 @@ export type Mode =
   | 'drop-once' // first request: headers + half the body, then the socket is destroyed
   | 'drop-always' // every request: socket destroyed before any answer
   | 'drop-headers' // every request: headers with Content-Length, then the socket is destroyed
-  | 'no-range'; // always answers 200 with the whole file
+  | 'no-range' // always answers 200 with the whole file
+  | 'endless' // 200 without Content-Length, the body repeated without end (stops by itself after 64 MiB)
+  | 'drip'; // 200 with Content-Length, then one byte every 100 ms (stops by itself after 200 bytes)
 
 export interface Route {
   body: Buffer;
@@ -67,6 +69,37 @@ export async function startServer(): Promise<TestServer> {
     if (mode === 'drop-once' && count === 1) {
       res.writeHead(200, { 'content-length': body.length });
       res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => req.socket.destroy(), 20));
+      return;
+    }
+    if (mode === 'endless') {
+      res.writeHead(200);
+      let sent = 0;
+      const more = (): void => {
+        while (sent < 64 * 1024 * 1024 && !res.destroyed) {
+          sent += body.length;
+          if (!res.write(body)) {
+            res.once('drain', more);
+            return;
+          }
+        }
+        res.end();
+      };
+      more();
+      return;
+    }
+    if (mode === 'drip') {
+      res.writeHead(200, { 'content-length': body.length });
+      let i = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || i >= Math.min(200, body.length)) {
+          clearInterval(timer);
+          res.destroy();
+          return;
+        }
+        res.write(body.subarray(i, i + 1));
+        i++;
+      }, 100);
+      res.on('close', () => clearInterval(timer));
       return;
     }
     const m = /^bytes=(\d+)-$/.exec(range ?? '');

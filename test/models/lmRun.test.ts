@@ -34,7 +34,7 @@ output: ${output}
 ${extra}`;
 }
 
-const stable = (m: EpochMetrics) => ({ ...m, seconds: 0, tokensPerSecond: 0, rssMB: 0, tensors: 0 });
+const stable = (m: EpochMetrics) => ({ ...m, seconds: 0, tokensPerSecond: 0, rssMB: 0, tensors: 0, time: '' });
 const stableSummary = (s: RunSummary) => ({ ...s, wallSeconds: 0, peakRssMB: 0, lm: { ...s.lm!, tokensPerSecond: 0 } });
 
 describe('ldr train, model.type lstm', () => {

@@ -20,10 +20,9 @@ function denseReference(model: LstmLanguageModel, ids: number[], T: number, B: n
   const h = model.h;
   const V = model.vocabSize;
   const M = model.inputLayer.matrix.toDense().arraySync() as number[][]; // 4h × 4h
-  const bIh = model.inputLayer.bias ? Array.from(model.inputLayer.bias.dataSync()) : new Array(4 * h).fill(0);
+  const bias = model.cellBias ? Array.from(model.cellBias.dataSync()) : new Array(4 * h).fill(0);
   const E = model.embedding.arraySync() as number[][];
   const Whh = model.recurrentW.arraySync() as number[][]; // [h][4h]
-  const bHh = Array.from(model.recurrentB.dataSync());
   const D = model.decoderW ? (model.decoderW.arraySync() as number[][]) : null; // [h][V]
   const bD = Array.from(model.decoderB.dataSync());
   let hs = Array.from({ length: B }, () => new Array(h).fill(0));
@@ -36,7 +35,7 @@ function denseReference(model: LstmLanguageModel, ids: number[], T: number, B: n
       const xPadded = [...E[ids[t * B + b]], ...new Array(3 * h).fill(0)]; // h → 4h with zeros
       const z = new Array(4 * h).fill(0);
       for (let r = 0; r < 4 * h; r++) {
-        let s = bIh[r] + bHh[r];
+        let s = bias[r];
         for (let k = 0; k < 4 * h; k++) s += M[r][k] * xPadded[k];
         for (let k = 0; k < h; k++) s += Whh[k][r] * hs[b][k];
         z[r] = s;
@@ -44,7 +43,8 @@ function denseReference(model: LstmLanguageModel, ids: number[], T: number, B: n
       const hb: number[] = [];
       const cb: number[] = [];
       for (let j = 0; j < h; j++) {
-        const i = sigmoid(z[j]), f = sigmoid(z[h + j]), g = Math.tanh(z[2 * h + j]), o = sigmoid(z[3 * h + j]);
+        // The reference's gate order: f, i, o, g.
+        const f = sigmoid(z[j]), i = sigmoid(z[h + j]), o = sigmoid(z[2 * h + j]), g = Math.tanh(z[3 * h + j]);
         cb.push(f * cs[b][j] + i * g);
         hb.push(o * Math.tanh(cb[j]));
       }
@@ -84,7 +84,7 @@ describe('LSTM language model', () => {
   });
 
   for (const [className, tie] of [['unconstrained', false], ['ldr-sd', false], ['toeplitz-like', true]] as const) {
-    it(`padding h → 4h and the i, f, g, o split match a dense LSTM by hand (${className}${tie ? ', tied decoder' : ''})`, () => {
+    it(`padding h → 4h and the f, i, o, g split match a dense LSTM by hand (${className}${tie ? ', tied decoder' : ''})`, () => {
       const model = lm(className, { tie, h: 3, V: 7 });
       // Make every parameter matter: non-zero biases and a non-trivial structured matrix.
       tf.tidy(() => {
@@ -110,10 +110,61 @@ describe('LSTM language model', () => {
     });
   }
 
+  it('initialises as the reference: W_hh = [I I I I], one zero bias, no bias on the structured input matrix', () => {
+    const h = 3;
+    const before = tf.memory().numTensors;
+    const m = lm('toeplitz-like', { h, V: 5, rank: 2 });
+    // Nothing but the variables themselves is left behind by the constructor.
+    expect(tf.memory().numTensors - before).toBe(Object.keys(m.variables()).length);
+    const whh = m.recurrentW.arraySync() as number[][];
+    expect(whh.length).toBe(h);
+    for (let k = 0; k < h; k++) for (let col = 0; col < 4 * h; col++) expect(whh[k][col], `W_hh[${k}][${col}]`).toBe(col % h === k ? 1 : 0);
+    expect(Array.from(m.cellBias!.dataSync())).toEqual(new Array(4 * h).fill(0));
+    expect(m.inputLayer.bias).toBeNull();
+    expect(Object.keys(m.variables()).filter((k) => !k.startsWith('lstm.W_ih.'))).toEqual(['embedding', 'lstm.W_hh', 'lstm.bias', 'decoder.W', 'decoder.b']);
+    m.dispose();
+    // layer.bias false: the cell has no bias at all.
+    const nb = new LstmLanguageModel({ vocabSize: 5, hidden: h, className: 'unconstrained', rank: 1, bias: false, rng: new Rng(1) });
+    expect(nb.cellBias).toBeNull();
+    expect(Object.keys(nb.variables())).not.toContain('lstm.bias');
+    nb.dispose();
+  });
+
+  it('splits the pre-activations in the gate order f, i, o, g', () => {
+    // h = 1, no input or recurrent contribution: z = b = [b_f, b_i, b_o, b_g], from c₀ = 0 one step gives
+    // c₁ = σ(b_i)·tanh(b_g) and h₁ = σ(b_o)·tanh(c₁).
+    const m = lm('unconstrained', { h: 1, V: 3 });
+    const [bf, bi, bo, bg] = [-1, 2, 0.5, 0.7];
+    tf.tidy(() => {
+      for (const v of Object.values(m.inputLayer.matrix.variables)) v.assign(tf.zerosLike(v));
+      m.recurrentW.assign(tf.zerosLike(m.recurrentW));
+      m.cellBias!.assign(tf.tensor1d([bf, bi, bo, bg]));
+    });
+    const s0 = m.zeroState(1);
+    const out = m.forward(tf.tensor1d([1], 'int32'), 1, s0);
+    const c1 = sigmoid(bi) * Math.tanh(bg);
+    expect(out.state.c.dataSync()[0]).toBeCloseTo(c1, 6);
+    expect(out.state.h.dataSync()[0]).toBeCloseTo(sigmoid(bo) * Math.tanh(c1), 6);
+    out.logits.dispose();
+    disposeState(out.state);
+    disposeState(s0);
+    m.dispose();
+  });
+
+  it('evaluates with 10 parallel streams by default, as the reference (main.py eval_batch_size = 10)', async () => {
+    const m = lm('ldr-sd', { h: 3, V: 9 });
+    const stream = Int32Array.from({ length: 203 }, (_, i) => (i * 5 + 3) % 9);
+    const byDefault = await evaluateLm(m, stream, 7);
+    expect(byDefault.tokens).toBe((Math.floor(203 / 10) - 1) * 10);
+    expect(byDefault.loss).toBe((await evaluateLm(m, stream, 7, 10)).loss);
+    m.dispose();
+  });
+
   it('counts parameters: structured 4h×4h alone, and the whole model', () => {
     const m = lm('ldr-sd', { h: 8, V: 20 });
     expect(m.paramCounts().structured).toBe(2 * 32 + 2 * 31);
-    const expectTotal = 20 * 8 + (2 * 32 + 2 * 31) + 32 + 8 * 32 + 32 + 8 * 20 + 20;
+    // embedding, structured W_ih (no bias of its own), W_hh, the cell's one bias, decoder W and b.
+    const expectTotal = 20 * 8 + (2 * 32 + 2 * 31) + 8 * 32 + 32 + 8 * 20 + 20;
     expect(m.paramCounts().total).toBe(expectTotal);
     const tied = lm('ldr-sd', { h: 8, V: 20, tie: true });
     expect(tied.paramCounts().total).toBe(expectTotal - 8 * 20);
@@ -121,8 +172,12 @@ describe('LSTM language model', () => {
     tied.dispose();
   });
 
-  it('state carries across windows: two windows of T with the state passed on = one window of 2T; evaluation resets it', () => {
+  it('state carries across windows: two windows of T with the state passed on = one window of 2T; evaluation resets it', async () => {
     const model = lm('ldr-sd', { h: 4, V: 9 });
+    // Away from the init (W_hh = [I I I I], zero bias), so that the carried state visibly matters.
+    tf.tidy(() => {
+      for (const v of Object.values(model.variables())) v.assign(tf.add(v, tf.randomUniform(v.shape, -0.3, 0.3, 'float32', 7)));
+    });
     const B = 3;
     const ids = Array.from({ length: 6 * B }, (_, i) => (i * 5 + 2) % 9);
     const s0 = model.zeroState(B);
@@ -136,9 +191,9 @@ describe('LSTM language model', () => {
     expect(tf.max(tf.abs(tf.sub(fresh.logits, second.logits))).dataSync()[0]).toBeGreaterThan(1e-3);
     // evaluateLm: the same loss whatever the window length (state carried), and again on a second call (reset).
     const stream = Int32Array.from({ length: 61 }, (_, i) => (i * 7 + 1) % 9);
-    const a = evaluateLm(model, stream, 4, 3);
-    const b = evaluateLm(model, stream, 100, 3);
-    const c = evaluateLm(model, stream, 4, 3);
+    const a = await evaluateLm(model, stream, 4, 3);
+    const b = await evaluateLm(model, stream, 100, 3);
+    const c = await evaluateLm(model, stream, 4, 3);
     expect(a.loss).toBeCloseTo(b.loss, 5);
     expect(c.loss).toBe(a.loss);
     for (const o of [whole, first, second, fresh]) {

@@ -1,4 +1,4 @@
-// Every class of the registry against its math (PAPER.md §1–2): forward = X·denseᵀ, the
+// Every class of the registry against its math (docs/method.md §1–2): forward = X·denseᵀ, the
 // dense form = the class's definition, the Stein identity, finite-difference gradients,
 // exact parameter counts, the LDR-SD/TD = Toeplitz-like(Z_0) cross-check, no tensor leaks.
 // LDR_TEST_CLASSES=unconstrained,low-rank,… limits the run to some classes.
@@ -30,7 +30,7 @@ const SPECS = CLASSES.filter((s) => !only || only.includes(s.name));
 const SIZES = [8, 13, 16];
 
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(n));
-/** PAPER.md §2's parameter column, written out independently of the classes. */
+/** docs/method.md §2's parameter column, written out independently of the classes. */
 const FORMULA: Record<ClassName, (n: number, r: number) => number> = {
   unconstrained: (n) => n * n,
   'low-rank': (n, r) => 2 * r * n,
@@ -128,7 +128,7 @@ describe.each(CASES.map((c) => [label(c), c] as const))('%s', (_, c) => {
   });
   afterAll(() => m.dispose());
 
-  it('has the PAPER.md parameter count, equal to the sum of its variable sizes', () => {
+  it('has the docs/method.md parameter count, equal to the sum of its variable sizes', () => {
     const sizes = Object.values(m.variables).reduce((s, v) => s + v.size, 0);
     expect(m.paramCount()).toBe(FORMULA[c.spec.name](c.n, c.r));
     expect(c.spec.paramCount(c.n, c.r)).toBe(FORMULA[c.spec.name](c.n, c.r));
@@ -192,7 +192,7 @@ describe.each(CASES.map((c) => [label(c), c] as const))('%s', (_, c) => {
     mat.dispose();
   });
 
-  if (!NOT_KRYLOV.has(c.spec.name)) it('has the PAPER.md operators; corners trainable exactly in the -corner classes', () => {
+  if (!NOT_KRYLOV.has(c.spec.name)) it('has the docs/method.md operators; corners trainable exactly in the -corner classes', () => {
     const mat = build(c, 6);
     randomise(mat, new Rng(14)); // every trainable entry becomes non-zero
     const audit = mat.audit();
@@ -260,7 +260,7 @@ describe.each(SPECS.flatMap((spec) => [2, 3].map((n) => ({ spec, n }))))('$spec.
   });
 });
 
-describe('initialisation (PAPER.md §2)', () => {
+describe('initialisation (docs/method.md §2)', () => {
   const n = 256;
   const r = 2;
   const stats = (a: ArrayLike<number>) => {

@@ -1,6 +1,6 @@
 // The seven Krylov-product classes through their ClassSpec: parameter counts and names,
 // dense form against a float64 reference rebuilt from the audit JSON alone, the Stein
-// identity, the class relations of PAPER.md §1–2, and gradients on both Krylov paths.
+// identity, the class relations of docs/method.md §1–2, and gradients on both Krylov paths.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hankelLike } from '../../src/structured/classes/hankelLike';
@@ -30,7 +30,7 @@ function randomize(m: StructuredMatrix, rng: Rng, s = 0.5): void {
   for (const v of Object.values(m.variables)) v.assign(tf.tensor(rng.uniformArray(v.size, -s, s), v.shape));
 }
 
-/** The operator's matrix from its audit JSON, by the PAPER.md §1 table. */
+/** The operator's matrix from its audit JSON, by the docs/method.md §1 table. */
 function operatorMatrix(op: OperatorJson, n: number): Dense {
   const a: Dense = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   if (op.kind === 'diagonal') op.diag.forEach((d, j) => (a[j][j] = d));
@@ -82,7 +82,7 @@ function referenceDense(audit: Audit, n: number): Dense {
 }
 
 describe('Krylov-product classes', () => {
-  it('paramCount = PAPER.md formula = sum of variable sizes, with stable names', () => {
+  it('paramCount = docs/method.md formula = sum of variable sizes, with stable names', () => {
     const formula: Record<string, (n: number, r: number) => number> = {
       'toeplitz-like': (n, r) => 2 * r * n,
       'hankel-like': (n, r) => 2 * r * n,
@@ -202,7 +202,7 @@ describe('Krylov-product classes', () => {
     x.dispose();
   });
 
-  it('audits name the operators of PAPER.md §2', () => {
+  it('audits name the operators of docs/method.md §2', () => {
     const kinds = (spec: ClassSpec, options?: ClassOptions) => {
       const m = build(spec, 6, 1, 1, options);
       const ops = (m.audit() as unknown as Audit).operators;

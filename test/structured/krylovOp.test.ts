@@ -1,5 +1,5 @@
 // The Krylov-product core: typed-array kernels against a float64 reference built straight
-// from PAPER.md §1's operator table, the adjoint recursion against TF.js autodiff of the
+// from docs/method.md §1's operator table, the adjoint recursion against TF.js autodiff of the
 // doubling path, the WebAssembly SIMD kernels against the JS ones, and the whole op (all
 // three paths) against finite differences and each other.
 import * as tf from '@tensorflow/tfjs';
@@ -33,7 +33,7 @@ function krylovProduct(path: KrylovPath, x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
 
 type Dense = number[][];
 
-/** The operator matrix entry by entry from the PAPER.md §1 table (float64). */
+/** The operator matrix entry by entry from the docs/method.md §1 table (float64). */
 function tableMatrix(op: OperatorJson, n: number): Dense {
   const a: Dense = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   switch (op.kind) {
@@ -93,7 +93,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('displacement operators', () => {
-  it('dense(), toJson() and the kernels all agree with the PAPER.md table', () => {
+  it('dense(), toJson() and the kernels all agree with the docs/method.md table', () => {
     for (const n of [2, 3, 8]) {
       const ops = operators(n, new Rng(n));
       for (const [name, op] of Object.entries(ops)) {
@@ -114,7 +114,7 @@ describe('displacement operators', () => {
     }
   });
 
-  it('initialise as PAPER.md §1 says', () => {
+  it('initialise as docs/method.md §1 says', () => {
     const n = 6;
     const sd = subdiagonalOperator(n, { corner: true }).toJson();
     expect(sd).toEqual({ kind: 'subdiagonal', subdiag: [1, 1, 1, 1, 1], corner: 0 });

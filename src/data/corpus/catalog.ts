@@ -8,6 +8,8 @@ export interface CorpusEntry {
   description: string;
   /** train, valid, test files (relative to `<dataset.path>/<name>/`); empty for built-in corpora. */
   files: [string, string, string] | [];
+  /** Another accepted layout of the same files, read when the first train file is absent. */
+  altFiles?: [string, string, string];
 }
 
 export const CORPORA: readonly CorpusEntry[] = [
@@ -28,6 +30,8 @@ export const CORPORA: readonly CorpusEntry[] = [
     builtin: false,
     description: 'WikiText-2 (Merity et al. 2016), tokenised, <eos> at each line end',
     files: ['wiki.train.tokens', 'wiki.valid.tokens', 'wiki.test.tokens'],
+    // The reference's copy (structured-nets pytorch/examples/word_language_model/data/wikitext-2/).
+    altFiles: ['train.txt', 'valid.txt', 'test.txt'],
   },
 ];
 

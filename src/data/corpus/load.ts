@@ -1,6 +1,7 @@
 // loadCorpus: the token streams of a language-model experiment (model.type lstm). Built-in
 // `tiny-grammar` is generated; `ptb` and `wikitext-2` are read from `<dataset.path>/<name>/`
-// (put there by `ldr data fetch`). `train_frac` < 1 keeps only the start of the training stream.
+// (put there by `ldr data fetch`; WikiText-2 also as the reference's train.txt / valid.txt /
+// test.txt). `train_frac` < 1 keeps only the start of the training stream.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DatasetConfig } from '../schema';
@@ -23,7 +24,9 @@ export function loadCorpus(cfg: Pick<DatasetConfig, 'name' | 'path' | 'train_fra
   let texts: { train: string; valid: string; test: string };
   if (entry.builtin) texts = grammarTexts();
   else {
-    const [train, valid, test] = entry.files.map((f) => readText(path.join(cfg.path, entry.name, f), entry.name));
+    const dir = path.join(cfg.path, entry.name);
+    const files = entry.altFiles && !fs.existsSync(path.join(dir, entry.files[0]!)) && fs.existsSync(path.join(dir, entry.altFiles[0])) ? entry.altFiles : entry.files;
+    const [train, valid, test] = files.map((f) => readText(path.join(dir, f), entry.name));
     texts = { train, valid, test };
   }
   // Ids in order of first appearance over train, valid, test (as the reference's Dictionary).

@@ -11,11 +11,12 @@ import { extractGz } from './gz';
 import { downloadToPart, type DownloadOptions } from './http';
 import { datasetDir, downloadsDir, extractDir, isExtractDirOf, manifestPath, sizeOf } from './layout';
 import { datasetConfig, loaderModule } from './loader';
+import { claimFetch } from './lock';
 import { readManifest, writeManifest, type Manifest, type ManifestDownload } from './manifest';
 import { consoleReporter, formatBytes, type Reporter } from './progress';
 import { localFiles, mirrorUrl, selectSources } from './resolve';
-import type { ExtractedFile } from './sink';
-import { SOURCES, targetFiles, type DatasetSource, type Download } from './sources';
+import { DEFAULT_EXTRACT_LIMIT, ExtractBudget, type ExtractedFile } from './sink';
+import { downloadLimit, SOURCES, targetFiles, type DatasetSource, type Download } from './sources';
 import { extractTarGz, memberPath, wantedKey } from './tar';
 import { extractZipEntry, listZip, type ZipEntry } from './zip';
 import { CATALOG } from '../catalog';
@@ -64,9 +65,11 @@ export async function fetchDatasets(name: string, opts: FetchOptions): Promise<v
 }
 
 async function fetchOne(source: DatasetSource, opts: FetchOptions): Promise<void> {
+  const release = claimFetch(opts.root, source.name);
   try {
     await fetchSteps(source, opts);
   } finally {
+    release();
     // A failed first fetch leaves no empty download folders behind (a .part or .bad stays).
     removeIfEmpty(downloadsDir(opts.root, source.name));
     removeIfEmpty(path.join(opts.root, '.downloads'));
@@ -171,6 +174,7 @@ async function obtain(
     report.info(`${source.name}: downloading ${url}${resumeAt > 0 ? ` (resuming at ${formatBytes(resumeAt)})` : ''}${d.bytes ? `, ${formatBytes(d.bytes)}` : ''}`);
     try {
       await downloadToPart(url, part, {
+        maxBytes: downloadLimit(d),
         ...opts.http,
         onProgress: (done, total) => report.progress(d.file, done, total ?? d.bytes),
         onRetry: (reason, attempt, delayMs) => {
@@ -222,6 +226,18 @@ function setAsideUnhashed(err: unknown, checked: { file: string; info: ManifestD
 
 /** A user's own file (`--from`): checked in place, never moved or renamed. */
 async function checkLocal(file: string, d: Download): Promise<ManifestDownload> {
+  // A device or a pipe (--from /dev/zero) would be hashed forever; a file of the wrong size needs no hashing.
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (err) {
+    throw new UserError(`--from ${file}: ${(err as Error).message}`);
+  }
+  if (!st.isFile()) throw new UserError(`--from ${file}: not a regular file (expected ${d.file})`);
+  if (d.bytes !== undefined && st.size !== d.bytes) {
+    throw new UserError(`size mismatch for ${d.file}: expected ${d.bytes} bytes, got ${st.size} (--from ${file}; nothing extracted)`);
+  }
+  if (st.size > downloadLimit(d)) throw new UserError(`--from ${file}: ${st.size} bytes, more than ${downloadLimit(d)} expected for ${d.file}`);
   try {
     return await checkDownload(file, d, `file:${path.resolve(file)}`);
   } catch (err) {
@@ -232,11 +248,12 @@ async function checkLocal(file: string, d: Download): Promise<ManifestDownload> 
 
 async function extractDownload(file: string, d: Download, outDir: string): Promise<ExtractedFile[]> {
   const wanted = d.members;
+  const budget = new ExtractBudget(file, d.maxExtractedBytes ?? DEFAULT_EXTRACT_LIMIT);
   let out: ExtractedFile[];
   if (d.kind === 'gz') {
-    out = [await extractGz(file, wanted[''], outDir)];
+    out = [await extractGz(file, wanted[''], outDir, budget)];
   } else if (d.kind === 'tar.gz') {
-    out = await extractTarGz(file, wanted, outDir);
+    out = await extractTarGz(file, wanted, outDir, budget);
   } else {
     out = [];
     const matches = new Map<string, ZipEntry[]>();
@@ -246,7 +263,7 @@ async function extractDownload(file: string, d: Download, outDir: string): Promi
     }
     for (const [key, entries] of matches) {
       if (entries.length > 1) throw new UserError(`${file}: more than one member matches ${key} (${entries.map((e) => e.name).join(', ')})`);
-      out.push(await extractZipEntry(file, entries[0], wanted[key], outDir));
+      out.push(await extractZipEntry(file, entries[0], wanted[key], outDir, budget));
     }
   }
   const got = new Set(out.map((f) => f.path));

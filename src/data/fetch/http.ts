@@ -11,8 +11,15 @@ export interface DownloadOptions {
   maxAttempts?: number;
   /** First backoff delay; doubled after each failure, capped at 30 s. */
   backoffMs?: number;
-  /** A connection silent this long is dropped and retried. */
+  /**
+   * A connection that brings fewer than `minBytesPerWindow` bytes in this long (silent, or
+   * dripping) is dropped and retried; such stalls count towards `maxAttempts` even when they
+   * brought a few bytes.
+   */
   idleTimeoutMs?: number;
+  minBytesPerWindow?: number;
+  /** The file may not grow past this many bytes (its expected size): more is an error, not retried. */
+  maxBytes?: number;
   /** Called as bytes arrive: bytes in the file so far, total size when the server said it. */
   onProgress?: (done: number, total: number | undefined) => void;
   /** Called before a retry, with the reason (for a one-line notice). */
@@ -23,6 +30,8 @@ const MAX_REDIRECTS = 10;
 
 /** An HTTP answer that will not get better by asking again (404, 403, …). */
 class FatalHttpError extends Error {}
+/** A connection too slow to finish: retried, but never reset the attempt count. */
+class StallError extends Error {}
 
 /** Bring `url` into `partFile` (appending to what it already holds); resolves when complete. */
 export async function downloadToPart(url: string, partFile: string, opts: DownloadOptions = {}): Promise<void> {
@@ -41,8 +50,8 @@ export async function downloadToPart(url: string, partFile: string, opts: Downlo
         throw new UserError(err.message);
       }
       // Attempts that brought new bytes do not count towards the limit: a flaky but working
-      // connection still finishes a large file.
-      if (sizeOf(partFile) > before) {
+      // connection still finishes a large file. A stall does (a server dripping bytes never ends).
+      if (sizeOf(partFile) > before && !(err instanceof StallError)) {
         failures = 0;
         delay = opts.backoffMs ?? 1000;
       }
@@ -93,6 +102,11 @@ async function attempt(url: string, partFile: string, opts: DownloadOptions): Pr
     }
     let start = 0;
     let total: number | undefined;
+    const tooLarge = (n: number) => {
+      res.destroy();
+      fs.rmSync(partFile, { force: true });
+      return new UserError(`${current}: the server sends ${n} bytes or more, but the file has ${opts.maxBytes} (stopped; nothing kept)`, 1);
+    };
     if (status === 206) {
       const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(res.headers['content-range'] ?? ''));
       if (!range || Number(range[1]) !== offset) {
@@ -107,7 +121,8 @@ async function attempt(url: string, partFile: string, opts: DownloadOptions): Pr
       const len = res.headers['content-length'];
       total = len === undefined ? undefined : Number(len);
     }
-    await receive(res, partFile, start, total, opts);
+    if (opts.maxBytes !== undefined && total !== undefined && total > opts.maxBytes) throw tooLarge(total);
+    await receive(res, partFile, start, total, opts, tooLarge);
     return;
   }
   throw new FatalHttpError(`too many redirects (more than ${MAX_REDIRECTS}) from ${url}`);
@@ -120,19 +135,37 @@ function receive(
   start: number,
   total: number | undefined,
   opts: DownloadOptions,
+  tooLarge: (n: number) => Error,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const out = fs.createWriteStream(partFile, start === 0 ? { flags: 'w' } : { flags: 'r+', start });
     let done = start;
     let settled = false;
+    const windowMs = opts.idleTimeoutMs ?? 30_000;
+    const minBytes = opts.minBytesPerWindow ?? 1024;
+    let windowStart = done;
+    const stall = setInterval(() => {
+      if (done - windowStart < minBytes) fail(new StallError(`only ${done - windowStart} bytes in ${windowMs / 1000} s after ${done} bytes (too slow)`));
+      windowStart = done;
+    }, windowMs);
     const fail = (err: Error) => {
       if (settled) return;
       settled = true;
+      clearInterval(stall);
       res.destroy();
       // Close the file before rejecting so the next attempt sees every byte written so far.
       out.end(() => reject(err));
     };
     res.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      if (opts.maxBytes !== undefined && done + chunk.length > opts.maxBytes) {
+        settled = true;
+        clearInterval(stall);
+        res.destroy();
+        out.destroy();
+        out.once('close', () => reject(tooLarge(done + chunk.length)));
+        return;
+      }
       done += chunk.length;
       if (!out.write(chunk)) {
         res.pause();
@@ -148,11 +181,13 @@ function receive(
       writeError ??= err;
       if (settled) return;
       settled = true;
+      clearInterval(stall);
       res.destroy();
       reject(diskError(err));
     });
     res.on('end', () => {
       if (settled) return;
+      clearInterval(stall);
       if (!res.complete || (total !== undefined && done !== total)) {
         fail(new Error(`connection dropped after ${done} of ${total ?? '?'} bytes`));
         return;

@@ -13,6 +13,31 @@ export interface ExtractedFile {
   sha256: string;
 }
 
+/**
+ * The most bytes the members of one download may expand to, together and each (a decompression
+ * bomb stops here instead of filling the disk). Shared by the sinks of one extraction.
+ */
+export class ExtractBudget {
+  used = 0;
+  constructor(
+    readonly archive: string,
+    readonly limit: number,
+  ) {}
+
+  take(target: string, memberBytes: number, chunk: number): void {
+    this.used += chunk;
+    if (memberBytes > this.limit || this.used > this.limit) {
+      throw new UserError(
+        `${this.archive}: ${memberBytes > this.limit ? `member ${target}` : 'the members'} expand past ${this.limit} bytes, the limit for this download ` +
+          '(a damaged archive or a decompression bomb); nothing extracted',
+      );
+    }
+  }
+}
+
+/** No archive ldr knows expands past this unless its source says so (sources.ts maxExtractedBytes). */
+export const DEFAULT_EXTRACT_LIMIT = 4 * 1024 ** 3;
+
 export class FileSink {
   private readonly out: fs.WriteStream;
   private readonly hash = crypto.createHash('sha256');
@@ -22,6 +47,7 @@ export class FileSink {
   constructor(
     private readonly file: string,
     private readonly target: string,
+    private readonly budget: ExtractBudget = new ExtractBudget(file, DEFAULT_EXTRACT_LIMIT),
   ) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.out = fs.createWriteStream(file);
@@ -30,6 +56,7 @@ export class FileSink {
 
   async write(chunk: Buffer): Promise<void> {
     this.check();
+    this.budget.take(this.target, this.bytes + chunk.length, chunk.length);
     this.bytes += chunk.length;
     this.hash.update(chunk);
     if (!this.out.write(chunk)) await once(this.out, 'drain').catch((err) => (this.failure ??= err));

@@ -28,6 +28,12 @@ export interface Download {
   sha256?: string;
   sha1?: string;
   /**
+   * The most bytes its members may expand to (each, and all together): a bound well above the real
+   * size (rows × numbers × characters per number for the .amat text), so that a decompression bomb
+   * stops early. Absent: DEFAULT_EXTRACT_LIMIT (sink.ts).
+   */
+  maxExtractedBytes?: number;
+  /**
    * Archive member → file under `<datasets>/<name>/`. A member is matched by its path inside the
    * archive, ignoring a leading `./`; `gz` downloads have exactly one member, named ''.
    */
@@ -41,6 +47,7 @@ export interface DatasetSource {
 }
 
 const MB = 1024 * 1024;
+const GB = 1024 * MB;
 const LAROCHELLE = 'http://www.iro.umontreal.ca/~lisa/icml2007data';
 const NORB = 'https://cs.nyu.edu/~ylclab/data/norb-v1.0';
 
@@ -75,7 +82,8 @@ const NORB_SHA1: Record<string, string> = {
 function norbDownload(key: string): Download {
   const split = key.startsWith('training') ? 'norb-5x46789x9x18x6x2x108x108' : 'norb-5x01235x9x18x6x2x108x108';
   const target = `${split}-${key}.mat`;
-  return { url: `${NORB}/${target}.gz`, file: `${target}.gz`, kind: 'gz', sha1: NORB_SHA1[key], members: { '': target } };
+  // The largest file (a testing -dat) holds 29,160 pairs of 108×108 bytes: 680 MB.
+  return { url: `${NORB}/${target}.gz`, file: `${target}.gz`, kind: 'gz', sha1: NORB_SHA1[key], maxExtractedBytes: GB, members: { '': target } };
 }
 
 const CIFAR_BATCHES = ['data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4', 'data_batch_5', 'test_batch'];
@@ -91,6 +99,7 @@ export const SOURCES: readonly DatasetSource[] = [
         approxBytes: 115 * MB, // skdata's REMOTE_SIZE
         kind: 'zip',
         sha1: '902bb7e96136dd76e9f2924d7fdb9eb832f7bc33',
+        maxExtractedBytes: 2 * GB, // 62,000 rows × 785 numbers as text: under 1 GB
         members: {
           'mnist_all_background_images_rotation_normalized_train_valid.amat':
             'mnist_all_background_images_rotation_normalized_train_valid.amat',
@@ -110,6 +119,7 @@ export const SOURCES: readonly DatasetSource[] = [
         approxBytes: 304 * MB, // skdata's REMOTE_SIZE
         kind: 'tar.gz',
         sha1: '2d2cfa47c4aa51cc7a8fd1e52abadc7df4b7bfbd',
+        maxExtractedBytes: GB, // one variation file of 62,000 rows × 785 numbers as text
         members: { 'mnist_noise_variations_all_1.amat': 'mnist_noise_variations_all_1.amat' },
       },
     ],
@@ -124,6 +134,7 @@ export const SOURCES: readonly DatasetSource[] = [
         approxBytes: Math.round(2.7 * MB), // skdata's REMOTE_SIZE
         kind: 'zip',
         sha1: 'b8d456b1f83bea5efebe76a47a9535adc4b72586',
+        maxExtractedBytes: GB, // 51,200 rows × 785 numbers as text: under 700 MB
         members: { 'rectangles_train.amat': 'rectangles_train.amat', 'rectangles_test.amat': 'rectangles_test.amat' },
       },
     ],
@@ -137,6 +148,7 @@ export const SOURCES: readonly DatasetSource[] = [
         file: 'cifar-10-binary.tar.gz',
         kind: 'tar.gz',
         bytes: 170052171,
+        maxExtractedBytes: 256 * MB, // 6 batches × 30,730,000 bytes
         sha256: 'c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd',
         members: Object.fromEntries(
           CIFAR_BATCHES.map((b) => [`cifar-10-batches-bin/${b}.bin`, `cifar-10-batches-bin/${b}.bin`]),
@@ -158,6 +170,7 @@ export const SOURCES: readonly DatasetSource[] = [
         file: 'simple-examples.tgz',
         kind: 'tar.gz',
         bytes: 34869662,
+        maxExtractedBytes: 64 * MB, // the three text files: about 6 MB
         members: {
           'simple-examples/data/ptb.train.txt': 'ptb.train.txt',
           'simple-examples/data/ptb.valid.txt': 'ptb.valid.txt',
@@ -176,6 +189,7 @@ export const SOURCES: readonly DatasetSource[] = [
         file: 'wikitext-2-v1.zip',
         kind: 'zip',
         sha256: '92675f1d63015c1c8b51f1656a52d5bdbc33aafa60cc47a218a66e7ee817488c',
+        maxExtractedBytes: 64 * MB, // the three token files: about 13 MB
         members: {
           'wikitext-2/wiki.train.tokens': 'wiki.train.tokens',
           'wikitext-2/wiki.valid.tokens': 'wiki.valid.tokens',
@@ -189,6 +203,14 @@ export const SOURCES: readonly DatasetSource[] = [
 /** Files a source puts under `<datasets>/<name>/`, in table order. */
 export function targetFiles(source: DatasetSource): string[] {
   return source.downloads.flatMap((d) => Object.values(d.members));
+}
+
+/** Downloads of unknown size stop here unless the table gives a rough size (then 2× that). */
+export const DEFAULT_MAX_DOWNLOAD = 2 * GB;
+
+/** The most bytes a download may have: its exact size when known, else a bound from its rough size. */
+export function downloadLimit(d: Download): number {
+  return d.bytes ?? (d.approxBytes !== undefined ? 2 * d.approxBytes : DEFAULT_MAX_DOWNLOAD);
 }
 
 /** How a download is checked: the strongest recorded evidence. */

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { UserError } from '../../util/errors';
-import { ExtractedFile, FileSink } from './sink';
+import { DEFAULT_EXTRACT_LIMIT, ExtractBudget, ExtractedFile, FileSink } from './sink';
 
 const BLOCK = 512;
 
@@ -50,7 +50,15 @@ function checksumOk(header: Buffer): boolean {
  * Extract the members of `wanted` (member path → target under `outDir`); returns what was written.
  * Members of `wanted` absent from the archive are simply not in the result (the caller reports them).
  */
-export async function extractTarGz(archive: string, wanted: Record<string, string>, outDir: string): Promise<ExtractedFile[]> {
+export async function extractTarGz(
+  archive: string,
+  wanted: Record<string, string>,
+  outDir: string,
+  budget: ExtractBudget = new ExtractBudget(archive, DEFAULT_EXTRACT_LIMIT),
+): Promise<ExtractedFile[]> {
+  // Members that are skipped still pass through gunzip: bound the whole stream too (CPU time).
+  const scanLimit = 4 * budget.limit;
+  let scanned = 0;
   const input = fs.createReadStream(archive, { highWaterMark: 1 << 20 });
   const gunzip = zlib.createGunzip();
   input.on('error', (err) => gunzip.destroy(err));
@@ -68,6 +76,8 @@ export async function extractTarGz(archive: string, wanted: Record<string, strin
 
   try {
     for await (const chunk of gunzip) {
+      scanned += (chunk as Buffer).length;
+      if (scanned > scanLimit) throw new UserError(`${archive}: expands past ${scanLimit} bytes (a damaged archive or a decompression bomb); nothing extracted`);
       buf = buf.length === 0 ? (chunk as Buffer) : Buffer.concat([buf, chunk as Buffer]);
       while (!ended) {
         if (remaining > 0) {
@@ -118,7 +128,7 @@ export async function extractTarGz(archive: string, wanted: Record<string, strin
           if (seen.has(key)) throw new UserError(`${archive}: more than one member matches ${key} (${seen.get(key)}, ${name})`);
           seen.set(key, name);
           const target = wanted[key];
-          sink = new FileSink(path.join(outDir, target), target);
+          sink = new FileSink(path.join(outDir, target), target, budget);
           if (size === 0) {
             written.push(await sink.close());
             sink = undefined;

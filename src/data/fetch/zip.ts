@@ -7,7 +7,7 @@ import * as zlib from 'zlib';
 import { Readable } from 'stream';
 import { UserError } from '../../util/errors';
 import { crc32 } from './crc32';
-import { ExtractedFile, FileSink } from './sink';
+import { ExtractBudget, ExtractedFile, FileSink } from './sink';
 
 export interface ZipEntry {
   name: string;
@@ -108,7 +108,12 @@ function applyZip64Extra(entry: ZipEntry, extra: Buffer): void {
 }
 
 /** Write one member to `outDir/target`, checking its size and CRC-32. */
-export async function extractZipEntry(file: string, entry: ZipEntry, target: string, outDir: string): Promise<ExtractedFile> {
+export async function extractZipEntry(file: string, entry: ZipEntry, target: string, outDir: string, budget?: ExtractBudget): Promise<ExtractedFile> {
+  // The central directory's size is checked before anything is inflated (a lying one is caught by
+  // the budget while inflating, and by the size check at the end).
+  if (budget && entry.size > budget.limit) {
+    throw new UserError(`${file}: member ${entry.name} says it expands to ${entry.size} bytes, past ${budget.limit}, the limit for this download; nothing extracted`);
+  }
   if (entry.flags & 1) throw new UserError(`${file}: member ${entry.name} is encrypted`);
   if (entry.method !== 0 && entry.method !== 8) {
     throw new UserError(`${file}: member ${entry.name} uses compression method ${entry.method} (only stored and deflate are supported)`);
@@ -133,7 +138,7 @@ export async function extractZipEntry(file: string, entry: ZipEntry, target: str
     raw.pipe(inflate);
     source = inflate;
   }
-  const sink = new FileSink(path.join(outDir, target), target);
+  const sink = new FileSink(path.join(outDir, target), target, budget);
   let crc = 0;
   try {
     for await (const chunk of source) {
@@ -142,6 +147,7 @@ export async function extractZipEntry(file: string, entry: ZipEntry, target: str
     }
   } catch (err) {
     sink.abort();
+    raw.destroy();
     if (err instanceof UserError) throw err;
     throw new UserError(`${file}: cannot decompress ${entry.name} (${(err as Error).message})`);
   }

@@ -1,4 +1,4 @@
-// The Krylov product Y = X·Mᵀ, M = Σ_i K(A, g_i)·K(B, h_i)ᵀ (PAPER.md §1), as one op.
+// The Krylov product Y = X·Mᵀ, M = Σ_i K(A, g_i)·K(B, h_i)ᵀ (docs/method.md §1), as one op.
 //
 // With the Krylov rows KA (row i·n+k = A^k g_i) and KB (row i·n+k = B^k h_i), both (r·n)×n:
 //   Mᵀ = KBᵀ·KA, so  Tᵀ = KB·Xᵀ  (r·n × b),  Y = T·KA.

@@ -1,4 +1,4 @@
-// Typed-array loops behind the Krylov product on the cpu and wasm backends (PAPER.md §1):
+// Typed-array loops behind the Krylov product on the cpu and wasm backends (docs/method.md §1):
 // the reference the WebAssembly SIMD version (krylovSimd.ts) is tested against, and the
 // fallback where WebAssembly SIMD is missing.
 // A Krylov matrix is stored by rows: row k of block i is A^k g_i, so each step reads one

@@ -1,4 +1,4 @@
-// Fast matrix-vector products y = M x for a fixed structured matrix (PAPER.md §2 "Fast
+// Fast matrix-vector products y = M x for a fixed structured matrix (docs/method.md §2 "Fast
 // multiplication"), built from the same description `ldr layer --json` prints. Preparing a
 // product is done once per weight value (it may precompute); the returned function is the
 // quasi-linear-time product:

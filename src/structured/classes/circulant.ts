@@ -1,4 +1,4 @@
-// circulant (c): M[i][j] = c[(i − j) mod n], c ~ N(0, 1/n); n parameters (PAPER.md §2).
+// circulant (c): M[i][j] = c[(i − j) mod n], c ~ N(0, 1/n); n parameters (docs/method.md §2).
 // Training path: Y = X Mᵀ row by row as circular convolutions y = c ⊛ x, by real FFTs over
 // typed arrays in one custom op (accel/fft.ts): O(b n log n) instead of a dense n×n product
 // (circulant-fft). Backends other than cpu and wasm gather the n×n matrix with tensor ops

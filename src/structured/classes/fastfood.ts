@@ -1,4 +1,4 @@
-// fastfood (f): M = diag(S)·H·diag(G)·Π·H·diag(B) (PAPER.md §2), H the unnormalised
+// fastfood (f): M = diag(S)·H·diag(G)·Π·H·diag(B) (docs/method.md §2), H the unnormalised
 // Walsh–Hadamard matrix in Sylvester order, (Πv)[i] = v[P[i]] for a fixed random permutation P.
 // Trainable: S, G, B. Init: G ~ N(0, 1), B uniform in {±1}, S_i = sqrt(χ²_N sample)/‖G‖₂.
 //

@@ -1,4 +1,4 @@
-// Hankel-like (PAPER.md §2): M = J·M_toeplitz-like (J reverses the output). 2rn parameters.
+// Hankel-like (docs/method.md §2): M = J·M_toeplitz-like (J reverses the output). 2rn parameters.
 import { KrylovMatrix } from '../krylovMatrix';
 import type { ClassSpec, MatrixInit } from '../types';
 import { toeplitzShifts } from './toeplitzLike';

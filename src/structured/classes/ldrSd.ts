@@ -1,4 +1,4 @@
-// LDR-SD (PAPER.md §2): Krylov product with learned subdiagonal operators A and B
+// LDR-SD (docs/method.md §2): Krylov product with learned subdiagonal operators A and B
 // (s = 1 at init), without corners: 2rn + 2(n−1) parameters; with a learned corner in
 // each (init 0), ldr-sd-corner: 2n(r+1).
 import { KrylovMatrix } from '../krylovMatrix';

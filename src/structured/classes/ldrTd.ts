@@ -1,4 +1,4 @@
-// LDR-TD (PAPER.md §2): Krylov product with learned tridiagonal operators A and B
+// LDR-TD (docs/method.md §2): Krylov product with learned tridiagonal operators A and B
 // (subdiag 1, diag 0, superdiag 0 at init), without corners: 2rn + 2(3n−2) parameters;
 // with two learned corners in each (init 0), ldr-td-corner: 2n(r+3).
 import { KrylovMatrix } from '../krylovMatrix';

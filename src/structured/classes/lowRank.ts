@@ -1,5 +1,5 @@
 // low-rank (lr): M = Gᵀ H with G (r×m), H (r×n), both ~ N(0, 1/(r n)); r(m+n) parameters
-// (2rn when square, PAPER.md §2). Natively rectangular.
+// (2rn when square, docs/method.md §2). Natively rectangular.
 // Forward Y = (X Hᵀ) G: two thin plain products; the only explicit transpose is of H (r×n, cheap).
 import * as tf from '@tensorflow/tfjs';
 import type { ClassSpec, ComputePath, MatrixInit, StructuredMatrix } from '../types';

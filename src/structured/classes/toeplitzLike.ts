@@ -1,4 +1,4 @@
-// Toeplitz-like (PAPER.md §2): Krylov product with A = Z_1, B = Z_−1 (P2's class), or
+// Toeplitz-like (docs/method.md §2): Krylov product with A = Z_1, B = Z_−1 (P2's class), or
 // A = B = Z_0 with `operators: 'z0'` (the reference's `t`). 2rn parameters.
 import { KrylovMatrix } from '../krylovMatrix';
 import { shiftOperator } from '../operators';

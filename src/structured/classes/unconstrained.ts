@@ -1,4 +1,4 @@
-// unconstrained (u): a dense weight, M = W (m×n), W ~ N(0, 1/n); m·n parameters (PAPER.md §2).
+// unconstrained (u): a dense weight, M = W (m×n), W ~ N(0, 1/n); m·n parameters (docs/method.md §2).
 // Natively rectangular. The variable stores W itself and the training path is
 // Y = X·Wᵀ (matMul with transposeB): on wasm, src/backend's matmul fix runs it as (W·Xᵀ)ᵀ, which
 // packs the small Xᵀ instead of re-packing the freshly updated n×n weight every step, and never

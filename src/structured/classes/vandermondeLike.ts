@@ -1,4 +1,4 @@
-// Vandermonde-like (PAPER.md §2): Krylov product with A = diag(d), d ~ U(−0.7, 0.7) learned,
+// Vandermonde-like (docs/method.md §2): Krylov product with A = diag(d), d ~ U(−0.7, 0.7) learned,
 // B = Z_0. 2rn + n parameters.
 import { KrylovMatrix } from '../krylovMatrix';
 import { diagonalOperator, shiftOperator } from '../operators';
