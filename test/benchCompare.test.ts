@@ -37,7 +37,7 @@ describe('the floor of a step', () => {
     // a·bᵀ: 3×5·5×7; its gradient for b, dYᵀ·a: 7×3·3×5; and the batched 2×(4×6·6×3).
     expect(shapes.map(key).sort()).toEqual(['1×1:3x5x7', '1×1:7x3x5', '1×2:4x6x3'].sort());
     const before = tf.memory().numTensors;
-    expect(timeProducts(shapes, new Rng(1), { repeats: 1, warmup: 0, budgetMs: 100 })).toBeGreaterThan(0);
+    expect(await timeProducts(shapes, new Rng(1), { repeats: 1, warmup: 0, budgetMs: 100 })).toBeGreaterThan(0);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([a, b, c, d]);
   });

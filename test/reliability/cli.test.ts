@@ -37,7 +37,7 @@ const onlyRunDir = (output: string, name: string): string => {
   return path.join(output, name, id);
 };
 const summaryNumbers = (dir: string): Record<string, unknown> => {
-  const { wallSeconds: _w, ...rest } = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  const { wallSeconds: _w, peakRssMB: _p, ...rest } = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
   return rest;
 };
 
