@@ -47,7 +47,7 @@ const state = (epoch: number): TrainState => ({
 });
 
 const numbers = (s: RunSummary) => {
-  const { wallSeconds: _w, ...rest } = s;
+  const { wallSeconds: _w, peakRssMB: _p, ...rest } = s;
   return rest;
 };
 
