@@ -1,6 +1,5 @@
 // Helpers for assembling small WebAssembly modules byte by byte (no wasm toolchain needed).
-// Used by backend/kernels/sgdMomentumSimd.ts. (structured/accel/krylovWasmModule.ts has its own
-// copy of the same few helpers.)
+// Used by backend/kernels/sgdMomentumSimd.ts and structured/accel/krylovWasmModule.ts.
 export const I32 = 0x7f;
 export const F32 = 0x7d;
 export const V128 = 0x7b;

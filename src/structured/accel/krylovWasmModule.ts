@@ -13,33 +13,11 @@
 // contracting operator (Vandermonde-like: |d| < 0.7) underflow into subnormals, which are
 // many times slower to compute with, here and in every matmul that reads them.
 
-const I32 = 0x7f;
-const V128 = 0x7b;
+import {
+  code, f32x4Add, f32x4Mul, funcType as funcTypeOf, I32, i32Add, localGet as get, localSet as set, loop, name, section, simd, uleb,
+  V128, v128Load as load, v128Store as store, vec,
+} from '../../util/wasmBytes';
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(Buffer.from(s, 'utf8'))];
-
-// Instructions.
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const i32Add = [0x6a];
-const simd = (op: number) => [0xfd, ...uleb(op)];
-const load = (offset = 0) => [...simd(0x00), 0, ...uleb(offset)];
-const store = (offset = 0) => [...simd(0x0b), 0, ...uleb(offset)];
-const f32x4Add = simd(0xe4);
-const f32x4Mul = simd(0xe6);
 const v128Zero = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 const FLT_MIN = [0x00, 0x00, 0x80, 0x00]; // 2^−126, little-endian
 /** The vector on the stack with its subnormal lanes set to 0 (uses local `tmp`). */
@@ -55,7 +33,6 @@ const next16 = (i: number, nbytes: number) => [
   ...get(i), 0x41, ...uleb(16), ...i32Add, ...set(i),
   ...get(i), ...get(nbytes), 0x49 /* i32.lt_u */, 0x0d, 0 /* br_if 0 */,
 ];
-const loop = (body: number[]) => [0x03, 0x40, ...body, 0x0b];
 
 function stepBody(): number[] {
   const [srcM4, dst, cs, cd, ct, nbytes, i, tmp] = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -99,11 +76,8 @@ function adjointBody(): number[] {
   ];
 }
 
-const funcType = (params: number) => [0x60, ...vec(new Array(params).fill([I32])), 0];
-const code = (locals: number[][], body: number[]) => {
-  const fn = [...vec(locals), ...body, 0x0b];
-  return [...uleb(fn.length), ...fn];
-};
+/** A function type of `params` i32 parameters and no results. */
+const funcType = (params: number) => funcTypeOf(new Array<number>(params).fill(I32));
 
 /** The module's bytes: memory "memory", functions "step" and "adjoint". */
 export function krylovWasmBytes(): Uint8Array {
