@@ -143,15 +143,12 @@ export function krylovProductKernels(
   const backwardsFunc = (dy: tf.Tensor, saved: tf.Tensor[]): LazyGrads => {
     const [xs, Tt, KA, KB] = saved as tf.Tensor2D[];
     const dY = dy as tf.Tensor2D;
-    // Each gradient function runs in its own tidy, so shared results are memoised as arrays.
-    let dTt: Float32Array | null = null;
-    const dTtTensor = (): tf.Tensor2D => {
-      if (!dTt) {
-        const t = tf.matMul(KA, tf.transpose(dY));
-        dTt = t.dataSync() as Float32Array;
-      }
-      return tf.tensor2d(dTt, [r * n, x.shape[0]]);
-    };
+    // dTᵀ feeds dX and ∂KB. Each gradient function runs in its own tidy, so it is computed here,
+    // in the backward pass's scope (which disposes it), rather than memoised as a host array
+    // (a read-back and re-upload of r·n·b floats, and fresh host memory, every step). Only a
+    // layer whose H and B are all frozen and whose input needs no gradient computes it in vain.
+    const dTt = tf.matMul(KA, tf.transpose(dY)) as tf.Tensor2D; // (r·n)×b
+    const dTtTensor = (): tf.Tensor2D => dTt;
     let gradA: { dV: Float32Array; grads: OperatorGrads } | null = null;
     // ∂K read in place (readNoCopy): rowsBackward copies it into its own memory before the
     // backend allocates again.
