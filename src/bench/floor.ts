@@ -52,17 +52,26 @@ export async function recordProducts(run: () => tf.Tensor | tf.Tensor[] | void):
   return [...byKey.values()];
 }
 
-/** Σ count × median time of a plain product of each shape (operands fixed across runs). */
-export async function timeProducts(shapes: ProductShape[], rng: Rng, opts: TimingOptions): Promise<number> {
-  let total = 0;
-  for (const s of shapes) {
+/** One plain product per shape, with fixed operands (dispose them with `dispose`). */
+export function productRuns(shapes: ProductShape[], rng: Rng): { runs: { count: number; run: () => tf.Tensor }[]; dispose: () => void } {
+  const operands: tf.Tensor[] = [];
+  const runs = shapes.map((s) => {
     const a = tf.tensor(rng.normalArray(s.batch * s.m * s.k), s.batch === 1 ? [s.m, s.k] : [s.batch, s.m, s.k]);
     const b = tf.tensor(rng.normalArray(s.batch * s.k * s.n), s.batch === 1 ? [s.k, s.n] : [s.batch, s.k, s.n]);
-    try {
-      total += s.count * (await timeMedian(() => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), opts)).medianMs;
-    } finally {
-      tf.dispose([a, b]);
-    }
+    operands.push(a, b);
+    return { count: s.count, run: () => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D) };
+  });
+  return { runs, dispose: () => tf.dispose(operands) };
+}
+
+/** Σ count × median time of a plain product of each shape (operands fixed across runs). */
+export async function timeProducts(shapes: ProductShape[], rng: Rng, opts: TimingOptions): Promise<number> {
+  const { runs, dispose } = productRuns(shapes, rng);
+  try {
+    let total = 0;
+    for (const p of runs) total += p.count * (await timeMedian(p.run, opts)).medianMs;
+    return total;
+  } finally {
+    dispose();
   }
-  return total;
 }

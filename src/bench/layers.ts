@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { getClass } from '../structured/registry';
 import type { ComputePath } from '../structured/types';
 import { Rng } from '../util/random';
-import { timeMedian, type TimingOptions } from './timing';
-import { KRYLOV_ROWS_PATHS, recordProducts, timeProducts, TRANSFORM_PATHS } from './floor';
+import { timeInterleaved, timeMedian, type TimingOptions } from './timing';
+import { KRYLOV_ROWS_PATHS, productRuns, recordProducts, TRANSFORM_PATHS } from './floor';
 import { layerWorkload, shlWorkload, type Shape } from './workloads';
 
 export interface LayerBenchOptions extends TimingOptions {
@@ -93,13 +93,21 @@ export async function benchLayerPoint(point: { className: string; n: number; ran
     }
     const shl = shlWorkload(shape, new Rng(opts.seed + 1));
     try {
-      const step = await timeMedian(shl.step, opts);
-      row.shlStepMs = step.medianMs;
-      runs.push(step.runs);
-      // The floor, in the same process right after the step.
-      const products = await recordProducts(shl.step);
-      row.productsMs = round(await timeProducts(products, new Rng(opts.seed + 2), opts));
-      if (shl.krylovBuild) row.krylovBuildMs = (await timeMedian(shl.krylovBuild, opts)).medianMs;
+      // The step and its floor timed in turns (timing.ts: timeInterleaved), so that their ratio
+      // holds on a busy machine.
+      const products = productRuns(await recordProducts(shl.step), new Rng(opts.seed + 2));
+      try {
+        const named: Record<string, () => tf.Tensor | tf.Tensor[]> = { step: shl.step };
+        products.runs.forEach((p, i) => (named[`product${i}`] = p.run));
+        if (shl.krylovBuild) named.krylovBuild = shl.krylovBuild;
+        const t = await timeInterleaved(named, opts, FLOOR_BLOCKS);
+        row.shlStepMs = t.step.medianMs;
+        runs.push(...Object.values(t).map((x) => x.runs));
+        row.productsMs = round(products.runs.reduce((sum, p, i) => sum + p.count * t[`product${i}`].medianMs, 0));
+        if (shl.krylovBuild) row.krylovBuildMs = t.krylovBuild.medianMs;
+      } finally {
+        products.dispose();
+      }
       const layerPart = TRANSFORM_PATHS.has(shl.computePath) ? (row.forwardBackwardMs ?? 0) : 0;
       const buildPart = KRYLOV_ROWS_PATHS.has(shl.computePath) ? (row.krylovBuildMs ?? 0) : 0;
       row.floorMs = round(row.productsMs + buildPart + layerPart);
@@ -117,3 +125,6 @@ export async function benchLayerPoint(point: { className: string; n: number; ran
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/** Rounds of the step-and-floor timing (each result is the best round's median). */
+const FLOOR_BLOCKS = 3;

@@ -38,6 +38,43 @@ export async function timeMedian(run: () => tf.Tensor | tf.Tensor[] | void, opts
   return { medianMs: roundMs(median(times)), runs: times.length };
 }
 
+/**
+ * Several computations timed in turns, so that a busy machine slows them alike: `blocks` rounds,
+ * each timing every computation in turn like timeMedian (warm-up in the first round only, the
+ * time budget shared out over the rounds); each result is the smallest of its rounds' medians.
+ * Ratios of these (a step to its floor) hold up where absolute times move with the load.
+ */
+export async function timeInterleaved(
+  runs: Record<string, () => tf.Tensor | tf.Tensor[] | void>,
+  opts: TimingOptions,
+  blocks: number,
+): Promise<Record<string, Timing>> {
+  const medians: Record<string, number[]> = {};
+  const counts: Record<string, number> = {};
+  for (const [name, run] of Object.entries(runs)) {
+    for (let i = 0; i < opts.warmup; i++) await timeOnce(run, opts.clock);
+    medians[name] = [];
+    counts[name] = Infinity;
+  }
+  const blockBudget = opts.budgetMs / Math.max(1, blocks);
+  for (let b = 0; b < Math.max(1, blocks); b++) {
+    for (const [name, run] of Object.entries(runs)) {
+      const times: number[] = [];
+      let spent = 0;
+      while (times.length < opts.repeats && (times.length < 3 || spent < blockBudget)) {
+        const ms = await timeOnce(run, opts.clock);
+        times.push(ms);
+        spent += ms;
+      }
+      medians[name].push(median(times));
+      counts[name] = Math.min(counts[name], times.length);
+    }
+  }
+  const out: Record<string, Timing> = {};
+  for (const name of Object.keys(runs)) out[name] = { medianMs: roundMs(Math.min(...medians[name])), runs: counts[name] };
+  return out;
+}
+
 /** One timed run (ms); what it returns is disposed after the clock stops. */
 export async function timeOnce(run: () => tf.Tensor | tf.Tensor[] | void, clock: 'wall' | 'cpu' = 'wall'): Promise<number> {
   const now = clock === 'cpu' ? cpuNow : () => performance.now();

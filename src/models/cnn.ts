@@ -77,7 +77,7 @@ export class CnnModel {
   /** Logits [b, classes] for flat inputs [b, h·w·c]. */
   logits(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const hid = tf.relu(this.hidden.apply(this.features(x)));
+      const hid = this.hidden.applyRelu(this.features(x));
       return tf.add(tf.matMul(hid, this.classifierW), this.classifierB);
     });
   }

@@ -44,7 +44,7 @@ export class ShlModel {
   /** Logits [b, classes] for inputs [b, n]. */
   logits(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const h = tf.relu(this.hidden.apply(x));
+      const h = this.hidden.applyRelu(x);
       return tf.add(tf.matMul(h, this.classifierW), this.classifierB);
     });
   }

@@ -2,6 +2,7 @@
 // input-to-hidden matrix): a structured matrix of src/structured plus an optional bias.
 import * as tf from '@tensorflow/tfjs';
 import type { StructuredMatrix } from '../structured/types';
+import { biasRelu } from './biasRelu';
 
 /** A structured matrix plus an optional bias: y = x Mᵀ + b. */
 export class StructuredLayer {
@@ -16,6 +17,10 @@ export class StructuredLayer {
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const y = this.matrix.apply(x);
     return this.bias ? tf.add(y, this.bias) : y;
+  }
+  /** relu(x Mᵀ + b), the bias and ReLU fused into one pass where the backend allows (biasRelu.ts). */
+  applyRelu(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => biasRelu(this.matrix.apply(x), this.bias as tf.Tensor1D | null));
   }
   /** Trainable tensors by name: the matrix's, then the bias. */
   variables(): Record<string, tf.Variable> {

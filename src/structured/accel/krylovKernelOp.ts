@@ -15,7 +15,10 @@
 // ../krylovDoubling.ts.
 import * as tf from '@tensorflow/tfjs';
 import { krylovRows, krylovRowsBackward } from './krylovKernels';
-import { krylovRowsBackwardSimd, krylovRowsSimd } from './krylovSimd';
+import {
+  heapKernelsServe, heapScratchFloats, krylovRowsBackwardInHeap, krylovRowsBackwardSimd, krylovRowsInHeap, krylovRowsSimd,
+  type HeapMemory,
+} from './krylovSimd';
 import type { DisplacementOperator, OperatorCoeffs, OperatorGrads } from '../operators';
 import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
 import { readNoCopy } from './hostData';
@@ -27,9 +30,57 @@ export function krylovRowsKernels(build: KernelBuild, A: DisplacementOperator, V
   return rowsTensor(build, A.coeffs(), V.dataSync(), V.shape[0]).tensor;
 }
 
+// The wasm backend's members the heap binding uses (as tfjs-backend-wasm 4.22's own kernels do).
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
+  wasm: { asm?: { memory?: HeapMemory } };
+}
+
+/** The wasm backend and its heap where the heap binding serves size n (simd path), else null. */
+function heapFor(path: KernelBuild, n: number): { backend: WasmHeapBackend; memory: HeapMemory } | null {
+  if (path !== 'simd' || !heapEnabled || tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as WasmHeapBackend;
+  const memory = backend.wasm?.asm?.memory;
+  return heapKernelsServe(memory, n) ? { backend, memory } : null;
+}
+
+/** Float offset of a tensor's data on the heap (valid until the next allocation). */
+const floatOffset = (backend: WasmHeapBackend, t: tf.TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset / 4;
+
+/** Runs `use` with a scratch area of the heap binding (float offset), freed afterwards. */
+function withScratch<T>(backend: WasmHeapBackend, n: number, use: (scratch: number) => T): T {
+  const scratch = backend.makeOutput([heapScratchFloats(n)], 'float32');
+  try {
+    return use(floatOffset(backend, scratch));
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+}
+
+let heapEnabled = true;
+/** Turn the heap binding off (tests compare it with the copying one). */
+export function setKrylovHeapBinding(on: boolean): void {
+  heapEnabled = on;
+}
+
 /** Krylov rows as a tensor; `rows` keeps the JS path's array for its backward. */
 function rowsTensor(path: KernelBuild, co: OperatorCoeffs, V: ArrayLike<number>, r: number) {
   const n = co.n;
+  const heap = heapFor(path, n);
+  if (heap) {
+    // Written in place into the output tensor: no copy of r·n² floats.
+    const { backend, memory } = heap;
+    const info = backend.makeOutput([r * n, n], 'float32');
+    try {
+      withScratch(backend, n, (scratch) => krylovRowsInHeap(memory, co, V, r, floatOffset(backend, info), scratch));
+    } catch (err) {
+      backend.disposeData(info.dataId);
+      throw err;
+    }
+    return { tensor: tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor2D, rows: null };
+  }
   if (path === 'js') {
     const rows = krylovRows(co, V, r);
     return { tensor: tf.tensor2d(rows, [r * n, n]), rows };
@@ -92,21 +143,27 @@ export function krylovProductKernels(
   const backwardsFunc = (dy: tf.Tensor, saved: tf.Tensor[]): LazyGrads => {
     const [xs, Tt, KA, KB] = saved as tf.Tensor2D[];
     const dY = dy as tf.Tensor2D;
-    // Each gradient function runs in its own tidy, so shared results are memoised as arrays.
-    let dTt: Float32Array | null = null;
-    const dTtTensor = (): tf.Tensor2D => {
-      if (!dTt) {
-        const t = tf.matMul(KA, tf.transpose(dY));
-        dTt = t.dataSync() as Float32Array;
-      }
-      return tf.tensor2d(dTt, [r * n, x.shape[0]]);
-    };
+    // dTᵀ feeds dX and ∂KB. Each gradient function runs in its own tidy, so it is computed here,
+    // in the backward pass's scope (which disposes it), rather than memoised as a host array
+    // (a read-back and re-upload of r·n·b floats, and fresh host memory, every step). Only a
+    // layer whose H and B are all frozen and whose input needs no gradient computes it in vain.
+    const dTt = tf.matMul(KA, tf.transpose(dY)) as tf.Tensor2D; // (r·n)×b
+    const dTtTensor = (): tf.Tensor2D => dTt;
     let gradA: { dV: Float32Array; grads: OperatorGrads } | null = null;
     // ∂K read in place (readNoCopy): rowsBackward copies it into its own memory before the
     // backend allocates again.
-    const backA = () => (gradA ??= rowsBackward(coA, gA, rowsA, readNoCopy(tf.matMul(Tt, dY)), r));
+    // On the heap binding both K (saved) and ∂K are read where they lie.
+    const heap = heapFor(path, n);
+    const back = (co: OperatorCoeffs, V: ArrayLike<number>, rows: Float32Array | null, K: tf.Tensor, dK: tf.Tensor) => {
+      if (!heap) return rowsBackward(co, V, rows, readNoCopy(dK), r);
+      const { backend, memory } = heap;
+      return withScratch(backend, n, (scratch) =>
+        krylovRowsBackwardInHeap(memory, co, r, floatOffset(backend, K), floatOffset(backend, dK), scratch),
+      );
+    };
+    const backA = () => (gradA ??= back(coA, gA, rowsA, KA, tf.matMul(Tt, dY)));
     let gradB: { dV: Float32Array; grads: OperatorGrads } | null = null;
-    const backB = () => (gradB ??= rowsBackward(coB, hB, rowsB, readNoCopy(tf.matMul(dTtTensor(), xs)), r));
+    const backB = () => (gradB ??= back(coB, hB, rowsB, KB, tf.matMul(dTtTensor(), xs)));
 
     const grads: LazyGrads = {
       0: () => tf.matMul(tf.transpose(dTtTensor()), KB),

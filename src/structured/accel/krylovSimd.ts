@@ -3,27 +3,28 @@
 // and the backward runs ~4x faster than in JS. Every operator is
 // handled as a tridiagonal (zero coefficients where it has none); corners are applied here.
 //
-// The module's memory is scratch space laid out afresh by every call, so nothing survives
-// between calls: the forward returns a view the caller copies at once, and the backward
-// recomputes the rows it needs (cheaper than keeping a copy of them).
+// Two bindings of the same loops:
+//   own memory   the module's memory is scratch space laid out afresh by every call, so nothing
+//                survives between calls: the forward returns a view the caller copies at once,
+//                and the backward recomputes the rows it needs (cheaper than keeping a copy);
+//   heap         (the wasm backend, n a multiple of 4) the module imports the backend's heap and
+//                works on tensors where they lie: the forward writes the rows straight into the
+//                output tensor, the backward reads the saved rows and ∂K in place, with only a
+//                small scratch tensor of its own. Same loops, same order: bit-identical results,
+//                minus two n²-float copies and one rebuild of the rows per operator and step.
 import { krylovWasmBytes } from './krylovWasmModule';
+import { WebAssemblyApi } from '../../util/wasmBytes';
 import { asTridiagonal, type OperatorCoeffs, type OperatorGrads } from '../operators';
 
-// The project's type libraries (ES2022 + node) do not declare WebAssembly: the part used here.
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-interface Exports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+interface Loops {
   step(srcM4: number, dst: number, cs: number, cd: number, ct: number, nbytes: number): void;
   adjoint(
     u: number, dk: number, lamM4: number, next: number,
     cs2: number, cd: number, ct2: number, gs: number, gd: number, gt: number, nbytes: number,
   ): void;
+}
+interface Exports extends Loops {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
 }
 
 let instance: Exports | null | undefined;
@@ -68,6 +69,10 @@ class Layout {
     if (large) this.large.push([start, floats]);
     return start;
   }
+  /** Floats taken so far (from float 0). */
+  extent(): number {
+    return this.top + 16;
+  }
   /** Grow the memory to fit, zero what must read as zero, and return a view. */
   memory(ex: Exports): Float32Array {
     const bytes = this.top * 4 + 64;
@@ -86,7 +91,7 @@ class Layout {
 
 /** All r blocks of rows at float offset K (row i·n + k = A^k v_i); coefficients already in memory. */
 function fillRows(
-  ex: Exports, mem: Float32Array, L: Layout, co: { ur: number; ll: number },
+  ex: Loops, mem: Float32Array, L: Layout, co: { ur: number; ll: number },
   V: ArrayLike<number>, r: number, K: number, cs: number, cd: number, ct: number,
 ): void {
   const n = L.n;
@@ -125,33 +130,36 @@ export function krylovRowsSimd(op: OperatorCoeffs, V: ArrayLike<number>, r: numb
   return mem.subarray(K, K + r * n * n);
 }
 
-/** Backward of krylovRowsSimd: ∂L/∂V (r×n) and ∂L/∂θ, for dK = ∂L/∂K in the rows layout. */
-export function krylovRowsBackwardSimd(
-  op: OperatorCoeffs,
-  V: ArrayLike<number>,
-  dK: Float32Array,
-  r: number,
-): { dV: Float32Array; grads: OperatorGrads } {
-  const ex = wasm();
-  if (!ex) throw new Error('WebAssembly SIMD is not available');
-  const n = op.n;
-  const L = new Layout(n);
+/** Float offsets of the small per-call buffers (coefficients, λ, gradient accumulators). */
+interface SmallBuffers {
+  cs: number; cd: number; ct: number; cs2: number; ct2: number;
+  gs: number; gd: number; gt: number; lam: number; next: number;
+}
+
+function takeSmall(L: Layout): SmallBuffers {
   const [cs, cd, ct, cs2, ct2] = [L.take(L.pad), L.take(L.pad), L.take(L.pad), L.take(L.pad), L.take(L.pad)];
   const [gs, gd, gt] = [L.take(L.pad), L.take(L.pad), L.take(L.pad)];
-  let lam = L.take(L.pad);
-  let next = L.take(L.pad);
-  const K = L.take(r * n * n, true);
-  const D = L.take(r * n * n, true);
-  const mem = L.memory(ex);
-  const co = asTridiagonal(op, n);
-  mem.set(co.s, cs + 1);
-  mem.set(co.d, cd);
-  mem.set(co.t, ct);
-  mem.set(co.s, cs2); // cs2[j] = s[j], 0 at n−1
-  mem.set(co.t, ct2 + 1); // ct2[j] = t[j−1], 0 at 0
-  fillRows(ex, mem, L, co, V, r, K, cs, cd, ct);
-  mem.set(dK, D);
+  const [lam, next] = [L.take(L.pad), L.take(L.pad)];
+  return { cs, cd, ct, cs2, ct2, gs, gd, gt, lam, next };
+}
 
+/** Coefficients into their (zeroed) buffers, in the layouts the two loops read. */
+function setCoefficients(mem: Float32Array, b: SmallBuffers, co: ReturnType<typeof asTridiagonal>): void {
+  mem.set(co.s, b.cs + 1); // cs[j] = s[j−1]
+  mem.set(co.d, b.cd);
+  mem.set(co.t, b.ct); // ct[j] = t[j], 0 at n−1
+  mem.set(co.s, b.cs2); // cs2[j] = s[j], 0 at n−1
+  mem.set(co.t, b.ct2 + 1); // ct2[j] = t[j−1], 0 at 0
+}
+
+/** The adjoint recursion over rows K and ∂K = D (float offsets in `mem`), accumulators zeroed. */
+function adjointRows(
+  ex: Loops, mem: Float32Array, L: Layout, op: OperatorCoeffs, co: ReturnType<typeof asTridiagonal>,
+  b: SmallBuffers, r: number, K: number, D: number,
+): { dV: Float32Array; grads: OperatorGrads } {
+  const n = L.n;
+  const { cs2, cd, ct2, gs, gd, gt } = b;
+  let { lam, next } = b;
   let gUr = 0;
   let gLl = 0;
   const dV = new Float32Array(r * n);
@@ -184,4 +192,114 @@ export function krylovRowsBackwardSimd(
     lowerLeft: has.tri ? gLl : 0,
   };
   return { dV, grads };
+}
+
+/** Backward of krylovRowsSimd: ∂L/∂V (r×n) and ∂L/∂θ, for dK = ∂L/∂K in the rows layout. */
+export function krylovRowsBackwardSimd(
+  op: OperatorCoeffs,
+  V: ArrayLike<number>,
+  dK: Float32Array,
+  r: number,
+): { dV: Float32Array; grads: OperatorGrads } {
+  const ex = wasm();
+  if (!ex) throw new Error('WebAssembly SIMD is not available');
+  const n = op.n;
+  const L = new Layout(n);
+  const b = takeSmall(L);
+  const K = L.take(r * n * n, true);
+  const D = L.take(r * n * n, true);
+  const mem = L.memory(ex);
+  const co = asTridiagonal(op, n);
+  setCoefficients(mem, b, co);
+  fillRows(ex, mem, L, co, V, r, K, b.cs, b.cd, b.ct);
+  mem.set(dK, D);
+  return adjointRows(ex, mem, L, op, co, b, r, K, D);
+}
+
+// ---- The heap binding -------------------------------------------------------------------------
+
+/** The wasm backend's memory, as the module imports it. */
+export interface HeapMemory {
+  buffer: ArrayBuffer;
+}
+
+const heapInstances = new WeakMap<object, Loops | null>();
+
+/** The loops bound to `memory` (the wasm backend's heap), or null where WebAssembly SIMD is missing. */
+function heapLoops(memory: HeapMemory): Loops | null {
+  let loops = heapInstances.get(memory);
+  if (loops === undefined) {
+    try {
+      const W = WebAssemblyApi;
+      const bytes = krylovWasmBytes(true);
+      loops = W?.validate(bytes) ? (new W.Instance(new W.Module(bytes), { env: { memory } }).exports as Loops) : null;
+    } catch {
+      loops = null;
+    }
+    heapInstances.set(memory, loops);
+  }
+  return loops;
+}
+
+/** Whether the heap binding serves size n on this memory (n a multiple of 4: no lane overruns). */
+export function heapKernelsServe(memory: HeapMemory | undefined, n: number): memory is HeapMemory {
+  return memory !== undefined && n % 4 === 0 && n >= 4 && heapLoops(memory) !== null;
+}
+
+/** Floats of scratch the heap binding needs for size n (at any float offset). */
+export function heapScratchFloats(n: number): number {
+  const L = new Layout(n);
+  takeSmall(L);
+  return L.extent() + 4; // + up to 3 floats to align the start to 16 bytes
+}
+
+/** The small buffers laid out in the scratch area at float offset `scratch`, zeroed. */
+function heapSmall(mem: Float32Array, n: number, scratch: number): { L: Layout; b: SmallBuffers } {
+  const L = new Layout(n);
+  const b = takeSmall(L);
+  const base = (scratch + 3) & ~3; // 16-byte aligned
+  mem.fill(0, scratch, scratch + heapScratchFloats(n));
+  for (const k of Object.keys(b) as (keyof SmallBuffers)[]) b[k] += base;
+  return { L, b };
+}
+
+/**
+ * Krylov rows written straight into the heap at float offset K (r·n·n floats, a tensor's data),
+ * with the scratch area at float offset `scratch` (heapScratchFloats(n) floats). n % 4 = 0
+ * (heapKernelsServe). No allocation may happen during the call (it would detach the views).
+ */
+export function krylovRowsInHeap(memory: HeapMemory, op: OperatorCoeffs, V: ArrayLike<number>, r: number, K: number, scratch: number): void {
+  const ex = heapLoops(memory);
+  if (!ex || op.n % 4 !== 0) throw new Error('krylovRowsInHeap: needs WebAssembly SIMD and n a multiple of 4');
+  const n = op.n;
+  const mem = new Float32Array(memory.buffer);
+  const { L, b } = heapSmall(mem, n, scratch);
+  const co = asTridiagonal(op, n);
+  setCoefficients(mem, b, co);
+  // The first step reads one float before row 0 (times the zero coefficient cs[0]): the word
+  // before the tensor is the allocator's, so it reads as 0 for the call and is put back after.
+  const before = mem[K - 1];
+  mem[K - 1] = 0;
+  try {
+    fillRows(ex, mem, L, co, V, r, K, b.cs, b.cd, b.ct);
+  } finally {
+    mem[K - 1] = before;
+  }
+}
+
+/**
+ * Backward of krylovRowsInHeap from the rows at float offset K (as it wrote them) and ∂L/∂K at
+ * float offset D, both read in place and left unchanged; scratch as for krylovRowsInHeap.
+ */
+export function krylovRowsBackwardInHeap(
+  memory: HeapMemory, op: OperatorCoeffs, r: number, K: number, D: number, scratch: number,
+): { dV: Float32Array; grads: OperatorGrads } {
+  const ex = heapLoops(memory);
+  if (!ex || op.n % 4 !== 0) throw new Error('krylovRowsBackwardInHeap: needs WebAssembly SIMD and n a multiple of 4');
+  const n = op.n;
+  const mem = new Float32Array(memory.buffer);
+  const { L, b } = heapSmall(mem, n, scratch);
+  const co = asTridiagonal(op, n);
+  setCoefficients(mem, b, co);
+  return adjointRows(ex, mem, L, op, co, b, r, K, D);
 }

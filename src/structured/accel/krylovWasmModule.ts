@@ -79,15 +79,24 @@ function adjointBody(): number[] {
 /** A function type of `params` i32 parameters and no results. */
 const funcType = (params: number) => funcTypeOf(new Array<number>(params).fill(I32));
 
-/** The module's bytes: memory "memory", functions "step" and "adjoint". */
-export function krylovWasmBytes(): Uint8Array {
+/**
+ * The module's bytes: functions "step" and "adjoint", and either its own memory (exported as
+ * "memory") or, with `importMemory`, the memory imported as env.memory (the wasm backend's heap,
+ * so the loops read and write tensors where they lie).
+ */
+export function krylovWasmBytes(importMemory = false): Uint8Array {
+  const memorySections = importMemory
+    ? section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])) // import memory, min 0, no max
+    : [];
+  const ownMemory = importMemory ? [] : section(5, vec([[0x00, 1]])); // memory: min 1 page, grown on demand
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([funcType(6), funcType(11)])),
+    ...memorySections,
     ...section(3, vec([[0], [1]])),
-    ...section(5, vec([[0x00, 1]])), // memory: min 1 page, grown on demand
+    ...ownMemory,
     ...section(7, vec([
-      [...name('memory'), 0x02, 0],
+      ...(importMemory ? [] : [[...name('memory'), 0x02, 0]]),
       [...name('step'), 0x00, 0],
       [...name('adjoint'), 0x00, 1],
     ])),
