@@ -1,6 +1,7 @@
 // Where the fast training paths beat explicit Krylov rows on the cpu and wasm backends: the
 // crossovers measured in docs/benchmarks.md (the tables live there). computePath.ts asks these.
 import { isPowerOfTwo } from './fft';
+import { fftWasmAvailable } from './fftWasm';
 
 /**
  * shift-fft for toeplitz-like / hankel-like. The FFT path's transforms have size n for n a power
@@ -28,4 +29,15 @@ function subdiagDcMaxBatch(n: number, rank: number, corner: boolean): number {
 
 export function subdiagDcWins(n: number, rank: number, batch: number, corner: boolean): boolean {
   return batch <= subdiagDcMaxBatch(n, rank, corner);
+}
+
+/** How the fast matrix-vector products (products.ts) run. */
+export type FastProductEngine = 'wasm-simd' | 'js';
+
+/**
+ * WebAssembly SIMD where the runtime has it: the same results bit for bit as the JS loops, 2–4x
+ * faster (docs/benchmarks.md, "Fast products against NumPy"); the JS loops otherwise.
+ */
+export function fastProductEngine(): FastProductEngine {
+  return fftWasmAvailable() ? 'wasm-simd' : 'js';
 }

@@ -12,6 +12,8 @@ import type { ClassName, MatrixAudit } from '../types';
 import { prepareCirculantProduct, prepareShiftKrylovProduct } from './shiftKrylov';
 import { fwht } from './fwht';
 import { type KrylovSumPlan, planSubdiagCornerKrylovSum, planSubdiagKrylovSum } from './subdiagKrylov';
+import { planSubdiagKrylovSumWasm, prepareShiftKrylovProductWasm } from './productsWasm';
+import { type FastProductEngine, fastProductEngine } from './policy';
 
 export type Matvec = (x: Float64Array) => Float64Array;
 
@@ -23,25 +25,27 @@ export type MatrixDescription = {
 } & MatrixAudit;
 
 /** A plan for K(A, g_i), i < r, when A is a subdiagonal operator (with or without corner). */
-function subdiagPlan(op: OperatorJson, gens: Float64Array[]): KrylovSumPlan | null {
+function subdiagPlan(op: OperatorJson, gens: Float64Array[], engine: FastProductEngine): KrylovSumPlan | null {
   if (op.kind !== 'subdiagonal') return null;
   const s = Float64Array.from(op.subdiag);
-  return op.corner === 0 ? planSubdiagKrylovSum(s, gens) : planSubdiagCornerKrylovSum(s, op.corner, gens);
+  const plain = engine === 'wasm-simd' ? (c: ArrayLike<number>, g: ArrayLike<number>[]) => planSubdiagKrylovSumWasm(c, g)! : planSubdiagKrylovSum;
+  return op.corner === 0 ? plain(s, gens) : planSubdiagCornerKrylovSum(s, op.corner, gens, plain);
 }
 
-export function fastMatvec(desc: MatrixDescription): Matvec | null {
+/** The fast product of a matrix, or null for classes without one; `engine` defaults to policy.ts's choice. */
+export function fastMatvec(desc: MatrixDescription, engine: FastProductEngine = fastProductEngine()): Matvec | null {
   if (desc.operators) {
     const { A, B } = desc.operators;
     const G = desc.G.map((g) => Float64Array.from(g));
     const H = desc.H.map((h) => Float64Array.from(h));
     const reverse = (y: Float64Array) => (desc.reverseOutput === true ? y.reverse() : y);
     if (A.kind === 'shift' && B.kind === 'shift') {
-      const product = prepareShiftKrylovProduct(A.f, B.f, G, H);
+      const product = (engine === 'wasm-simd' ? prepareShiftKrylovProductWasm(A.f, B.f, G, H) : null) ?? prepareShiftKrylovProduct(A.f, B.f, G, H);
       return (x) => reverse(product(x));
     }
     // Σ_i K(A, g_i) K(B, h_i)ᵀ x, the per-block transforms shared by the ranks.
-    const pa = subdiagPlan(A, G);
-    const pb = subdiagPlan(B, H);
+    const pa = subdiagPlan(A, G, engine);
+    const pb = subdiagPlan(B, H, engine);
     if (!pa || !pb) return null;
     return (x) => reverse(pa.mulSum(pb.mulTAll(x)));
   }
