@@ -12,10 +12,18 @@ import type { ClassName, MatrixAudit } from '../types';
 import { prepareCirculantProduct, prepareShiftKrylovProduct } from './shiftKrylov';
 import { fwht } from './fwht';
 import { type KrylovSumPlan, planSubdiagCornerKrylovSum, planSubdiagKrylovSum } from './subdiagKrylov';
-import { planSubdiagKrylovSumWasm, prepareShiftKrylovProductWasm } from './productsWasm';
+import { planSubdiagKrylovSumWasm, prepareShiftKrylovProductWasm, readOut } from './productsWasm';
 import { type FastProductEngine, fastProductEngine } from './policy';
 
-export type Matvec = (x: Float64Array) => Float64Array;
+/** y = M x; into `out` (length n) when given, which saves allocating y (costly at large n). */
+export type Matvec = (x: Float64Array, out?: Float64Array) => Float64Array;
+
+/** y into `out` when given (the JS products allocate their result). */
+const into = (y: Float64Array, out?: Float64Array): Float64Array => {
+  if (!out) return y;
+  out.set(y);
+  return out;
+};
 
 /** The parts of a layer description the fast products need (a subset of `ldr layer --json`). */
 export type MatrixDescription = {
@@ -40,21 +48,33 @@ export function fastMatvec(desc: MatrixDescription, engine: FastProductEngine = 
     const H = desc.H.map((h) => Float64Array.from(h));
     const reverse = (y: Float64Array) => (desc.reverseOutput === true ? y.reverse() : y);
     if (A.kind === 'shift' && B.kind === 'shift') {
-      const product = (engine === 'wasm-simd' ? prepareShiftKrylovProductWasm(A.f, B.f, G, H) : null) ?? prepareShiftKrylovProduct(A.f, B.f, G, H);
-      return (x) => reverse(product(x));
+      const wasm = engine === 'wasm-simd' ? prepareShiftKrylovProductWasm(A.f, B.f, G, H) : null;
+      if (wasm) return (x, out) => reverse(wasm(x, out));
+      const product = prepareShiftKrylovProduct(A.f, B.f, G, H);
+      return (x, out) => reverse(into(product(x), out));
+    }
+    if (engine === 'wasm-simd' && A.kind === 'subdiagonal' && B.kind === 'subdiagonal' && A.corner === 0 && B.corner === 0) {
+      // Σ_i K(A, g_i) K(B, h_i)ᵀ x without leaving module memory between the two halves.
+      const pa = planSubdiagKrylovSumWasm(Float64Array.from(A.subdiag), G)!;
+      const pb = planSubdiagKrylovSumWasm(Float64Array.from(B.subdiag), H)!;
+      return (x, out) => reverse(readOut(pa.mulSumPtrs(pb.mulTAllPtrs(x)), desc.n, out));
     }
     // Σ_i K(A, g_i) K(B, h_i)ᵀ x, the per-block transforms shared by the ranks.
     const pa = subdiagPlan(A, G, engine);
     const pb = subdiagPlan(B, H, engine);
     if (!pa || !pb) return null;
-    return (x) => reverse(pa.mulSum(pb.mulTAll(x)));
+    return (x, out) => reverse(into(pa.mulSum(pb.mulTAll(x)), out));
   }
-  if (desc.permutation) return fastfoodMatvec(desc.params, desc.permutation, desc.n);
+  if (desc.permutation) {
+    const product = fastfoodMatvec(desc.params, desc.permutation, desc.n);
+    return (x, out) => into(product(x), out);
+  }
   if (desc.G) {
     const G = desc.G.map((g) => Float64Array.from(g));
     const H = desc.H.map((h) => Float64Array.from(h));
-    return (x) => {
-      const y = new Float64Array(G[0].length);
+    return (x, out) => {
+      const y = out ?? new Float64Array(G[0].length);
+      y.fill(0);
       for (let i = 0; i < G.length; i++) {
         let t = 0;
         const h = H[i];
@@ -66,7 +86,10 @@ export function fastMatvec(desc: MatrixDescription, engine: FastProductEngine = 
     };
   }
   // M[i][j] = c[(i − j) mod n] is K(Z_1, c).
-  if (desc.className === 'circulant') return prepareCirculantProduct(Float64Array.from(desc.params.c as number[]));
+  if (desc.className === 'circulant') {
+    const product = prepareCirculantProduct(Float64Array.from(desc.params.c as number[]));
+    return (x, out) => into(product(x), out);
+  }
   return null;
 }
 

@@ -32,10 +32,32 @@ function putVec(ptr: number, src: ArrayLike<number>): void {
   else for (let i = 0; i < src.length; i++) v[ptr / 8 + i] = src[i];
 }
 
-const getVec = (ptr: number, n: number): Float64Array => mem().slice(ptr / 8, ptr / 8 + n);
+/**
+ * n doubles at ptr, into `out` when given. A fresh large Float64Array costs more than the whole
+ * product at n ≥ 2^13 (V8 allocates it outside the heap: ~130 µs for 16384 doubles here), so
+ * callers that multiply repeatedly pass their own output.
+ */
+export function readOut(ptr: number, n: number, out?: Float64Array): Float64Array {
+  const src = mem().subarray(ptr / 8, ptr / 8 + n);
+  if (out) {
+    out.set(src);
+    return out;
+  }
+  const y = new Float64Array(n);
+  y.set(src);
+  return y;
+}
+
+/** A KrylovSumPlan whose products can also stay in module memory (pointers valid until the plan's next call). */
+export interface WasmKrylovSumPlan extends KrylovSumPlan {
+  /** Byte offsets of u_i = K(A, g_i)ᵀ x, every i. */
+  mulTAllPtrs(x: ArrayLike<number>): number[];
+  /** Byte offset of y = Σ_i K(A, g_i) z_i, z_i at byte offsets zs[i] (in module memory, length ≥ n). */
+  mulSumPtrs(zs: number[]): number;
+}
 
 /** planSubdiagKrylovSum (subdiagKrylov.ts) with its products in WebAssembly SIMD; null without SIMD. */
-export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<number>[]): KrylovSumPlan | null {
+export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<number>[]): WasmKrylovSumPlan | null {
   const e = fftWasmExports();
   if (!e) return null;
   const layout = subdiagLayout(s, gens);
@@ -95,21 +117,18 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
   let fwd: Direction | null = null;
   let bwd: Direction | null = null;
 
-  const mulSum = (zs: ArrayLike<number>[]): Float64Array => {
+  const mulSumPtrs = (zv: number[]): number => {
     const { spectra, coef } = (fwd ??= upload(forwardSpectra(layout), forwardLeafCoefs(layout, s, gens)));
     const y = outputs[0];
     mem().fill(0, y / 8, y / 8 + n);
-    for (let g = 0; g < r; g++) {
-      putVec(inputs[g], zs[g]);
-      e.leavesFwd(leavesPtr, leavesEnd, coef[g], inputs[g], y);
-    }
+    for (let g = 0; g < r; g++) e.leavesFwd(leavesPtr, leavesEnd, coef[g], zv[g], y);
     for (const sc of scratch.values()) sc.len = -1;
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
       const len = b.hi - b.lo;
       const sc = scratch.get(b.N)!;
       if (sc.len !== len) {
-        for (let g = 0; g < r; g++) rfftW(inputs[g], 8, len, b.N, sc.specs[g]);
+        for (let g = 0; g < r; g++) rfftW(zv[g], 8, len, b.N, sc.specs[g]);
         sc.len = len;
       }
       const bins = pairBytes(b.N / 2 + 1);
@@ -127,10 +146,14 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
         e.muladd(y + 8 * b.mid, qPtr[k], sc.w + 8 * (b.mid - b.lo), 8 * m);
       }
     }
-    return getVec(y, n);
+    return y;
+  };
+  const mulSum = (zs: ArrayLike<number>[]): Float64Array => {
+    zs.forEach((z, g) => putVec(inputs[g], z));
+    return readOut(mulSumPtrs(inputs), n);
   };
 
-  const mulTAll = (x: ArrayLike<number>): Float64Array[] => {
+  const mulTAllPtrs = (x: ArrayLike<number>): number[] => {
     const { spectra, coef } = (bwd ??= upload(transposedSpectra(layout), transposedLeafCoefs(layout, s, gens)));
     const xv = inputs[0];
     putVec(xv, x);
@@ -162,11 +185,12 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
         if (count > 0) e.add(outputs[g] + 8, sc.w, 0, pairBytes(count));
       }
     }
-    return outputs.map((u) => getVec(u, n));
+    return outputs;
   };
+  const mulTAll = (x: ArrayLike<number>): Float64Array[] => mulTAllPtrs(x).map((u) => readOut(u, n));
   // The region lives as long as either product can run (both close over `outputs`).
   releaseWith(outputs, region);
-  return { mulSum, mulTAll };
+  return { mulSum, mulTAll, mulSumPtrs, mulTAllPtrs };
 }
 
 /**
@@ -175,7 +199,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
  */
 export function prepareShiftKrylovProductWasm(
   fA: number, fB: number, G: ArrayLike<number>[], H: ArrayLike<number>[],
-): ((x: ArrayLike<number>) => Float64Array) | null {
+): ((x: ArrayLike<number>, out?: Float64Array) => Float64Array) | null {
   const e = fftWasmExports();
   const n = G[0].length;
   if (!e || !hasFoldedConv(n, fA) || !hasFoldedConv(n, fB)) return null;
@@ -203,7 +227,7 @@ export function prepareShiftKrylovProductWasm(
     putVec(u, h);
     cb.forward(u, hs[i]);
   });
-  const product = (x: ArrayLike<number>): Float64Array => {
+  const product = (x: ArrayLike<number>, out?: Float64Array): Float64Array => {
     putVec(xv, x);
     cb.forward(xv, xs, true);
     const v = mem();
@@ -218,7 +242,7 @@ export function prepareShiftKrylovProductWasm(
       e.cmuladd(acc.re, acc.im, gs[i].re, gs[i].im, ta.re, ta.im, ba);
     }
     ca.inverse(acc, u);
-    return getVec(u, n);
+    return readOut(u, n, out);
   };
   releaseWith(gs, region); // `product` closes over gs
   return product;
