@@ -14,16 +14,17 @@ interface Exports {
   radix2(re: number, im: number, nbytes: number): void;
   r4q1(re: number, im: number, nbytes: number, sg: number): void;
   r4(re: number, im: number, nbytes: number, Q: number, tw: number, sg: number): void;
-  pack(x: number, stride: number, zr: number, zi: number, pairs: number): void;
+  pack(x: number, stride: number, zr: number, zi: number, rev: number, pairs: number): void;
+  permute(sr: number, si: number, dr: number, di: number, rev: number, mbytes: number): void;
   split(zr: number, zi: number, hbytes: number, c: number, s: number, re: number, im: number): void;
-  merge(Xr: number, Xi: number, hbytes: number, c: number, s: number, zr: number, zi: number): void;
+  merge(Xr: number, Xi: number, hbytes: number, c: number, s: number, zr: number, zi: number, rev: number): void;
   unpack(zr: number, zi: number, out: number, hbytes: number, scale: number): void;
   cmul(ar: number, ai: number, br: number, bi: number, or: number, oi: number, nbytes: number): void;
   cmuladd(cr: number, ci: number, ar: number, ai: number, br: number, bi: number, nbytes: number): void;
   muladd(y: number, a: number, b: number, nbytes: number): void;
   mul(y: number, a: number, b: number, nbytes: number): void;
   add(y: number, a: number, b: number, nbytes: number): void;
-  twist(lo: number, hi: number, stride: number, re: number, im: number, mbytes: number, cos: number, sin: number): void;
+  twist(lo: number, hi: number, stride: number, re: number, im: number, mbytes: number, cos: number, sin: number, rev: number): void;
   untwist(zr: number, zi: number, lo: number, hi: number, stride: number, mbytes: number, cos: number, sin: number, scale: number): void;
   leavesFwd(leaves: number, leavesEnd: number, coef: number, z: number, y: number): void;
   leavesT(leaves: number, leavesEnd: number, coef: number, x: number, u: number): void;
@@ -155,6 +156,8 @@ export class Arena {
 // --- complex FFT ------------------------------------------------------------------------------
 interface Tables {
   m: number;
+  /** The bit-reversal permutation as byte offsets (i32). */
+  rev: number;
   sw: number;
   swEnd: number;
   radix2First: boolean;
@@ -183,6 +186,8 @@ function tablesFor(m: number): Tables {
   for (let q = radix2First ? 2 : 1; 4 * q <= m; q *= 4) quarters.push(q);
   const sw = alloc(4 * pairs.length);
   memI32().set(pairs, sw / 4);
+  const revPtr = alloc(4 * m);
+  memI32().set(Array.from(rev, (r) => 8 * r), revPtr / 4);
   const passes = quarters.map((q) => {
     const fwd = alloc(8 * 6 * q);
     const inv = alloc(8 * 6 * q);
@@ -211,17 +216,23 @@ function tablesFor(m: number): Tables {
     v[c / 8 + k] = Math.cos((-2 * Math.PI * k) / N);
     v[s / 8 + k] = Math.sin((-2 * Math.PI * k) / N);
   }
-  t = { m, sw, swEnd: sw + 4 * pairs.length, radix2First, passes, zr, zi, c, s };
+  t = { m, rev: revPtr, sw, swEnd: sw + 4 * pairs.length, radix2First, passes, zr, zi, c, s };
   tables.set(m, t);
   return t;
 }
 
-/** Unnormalised in-place DFT of m complex doubles (re, im byte offsets), as fft.ts's transform. */
-export function cfft(re: number, im: number, m: number, inverse: boolean): void {
+/** The bit-reversal table of size m (byte offsets, i32), for inputs written already permuted. */
+export const bitReversal = (m: number): number => tablesFor(m).rev;
+
+/**
+ * Unnormalised in-place DFT of m complex doubles (re, im byte offsets), as fft.ts's transform;
+ * `permuted`: the input is already in bit-reversed order (written through bitReversal(m)).
+ */
+export function cfft(re: number, im: number, m: number, inverse: boolean, permuted = false): void {
   if (m <= 1) return;
   const e = ex();
   const t = tablesFor(m);
-  if (t.swEnd > t.sw) e.swap(re, im, t.sw, t.swEnd);
+  if (!permuted && t.swEnd > t.sw) e.swap(re, im, t.sw, t.swEnd);
   if (t.radix2First) e.radix2(re, im, 8 * m);
   const sg = inverse ? -1 : 1;
   for (const p of t.passes) {
@@ -250,17 +261,17 @@ export function rfftW(x: number, stride: number, len: number, N: number, out: WS
   const h = N / 2;
   const t = tablesFor(h);
   const pairs = len >> 1;
-  if (pairs > 0) e.pack(x, stride, t.zr, t.zi, pairs);
   const v = mem();
   const zr = t.zr / 8;
   const zi = t.zi / 8;
-  if (len & 1) {
-    v[zr + pairs] = v[(x + (len - 1) * stride) / 8];
-    v[zi + pairs] = 0;
+  // Positions are bit-reversed: the zero padding is scattered, so clear everything first.
+  if (2 * pairs < N) {
+    v.fill(0, zr, zr + h);
+    v.fill(0, zi, zi + h);
   }
-  v.fill(0, zr + ((len + 1) >> 1), zr + h);
-  v.fill(0, zi + pairs + (len & 1), zi + h);
-  cfft(t.zr, t.zi, h, false);
+  if (pairs > 0) e.pack(x, stride, t.zr, t.zi, t.rev, pairs);
+  if (len & 1) v[zr + memI32()[t.rev / 4 + pairs] / 8] = v[(x + (len - 1) * stride) / 8];
+  cfft(t.zr, t.zi, h, false, true);
   const re = out.re / 8;
   const im = out.im / 8;
   v[re] = v[zr] + v[zi];
@@ -275,7 +286,7 @@ export function irfftW(X: WSpectrum, N: number, out: number): void {
   const e = ex();
   const h = N / 2;
   const t = tablesFor(h);
-  e.merge(X.re, X.im, 8 * h, t.c, t.s, t.zr, t.zi);
-  cfft(t.zr, t.zi, h, true);
+  e.merge(X.re, X.im, 8 * h, t.c, t.s, t.zr, t.zi, t.rev);
+  cfft(t.zr, t.zi, h, true, true);
   e.unpack(t.zr, t.zi, out, 8 * h, 1 / h);
 }

@@ -189,15 +189,33 @@ function r4Fn(): Fn {
   };
 }
 
-/** pack(x, stride, zr, zi, pairs): zr[j] = x(2j), zi[j] = x(2j+1), x(k) at x + k·stride. */
+/**
+ * pack(x, stride, zr, zi, rev, pairs): zr[rev j] = x(2j), zi[rev j] = x(2j+1), x(k) at x + k·stride,
+ * rev = the bit-reversal permutation as byte offsets (i32): the FFT's first step folded in.
+ */
 function packFn(): Fn {
-  const [x, stride, zr, zi, pairs, j] = [0, 1, 2, 3, 4, 5];
+  const [x, stride, zr, zi, rev, pairs, j, r] = [0, 1, 2, 3, 4, 5, 6, 7];
   return {
-    name: 'pack', params: [I32, I32, I32, I32, I32], locals: [[1, I32]],
+    name: 'pack', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]],
     body: whileLt(j, pairs, [
-      ...get(zr), ...get(x), ...f64Load(), ...f64Store(), ...bump(zr, 8), ...bumpBy(x, stride),
-      ...get(zi), ...get(x), ...f64Load(), ...f64Store(), ...bump(zi, 8), ...bumpBy(x, stride),
+      ...get(rev), ...i32Load(), ...set(r), ...bump(rev, 4),
+      ...addr(zr, r), ...get(x), ...f64Load(), ...f64Store(), ...bumpBy(x, stride),
+      ...addr(zi, r), ...get(x), ...f64Load(), ...f64Store(), ...bumpBy(x, stride),
       ...bump(j, 1),
+    ]),
+  };
+}
+
+/** permute(sr, si, dr, di, rev, mbytes): d[rev k] = s[k] (re and im). */
+function permuteFn(): Fn {
+  const [sr, si, dr, di, rev, mb, o, r] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return {
+    name: 'permute', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]],
+    body: whileLt(o, mb, [
+      ...get(rev), ...i32Load(), ...set(r), ...bump(rev, 4),
+      ...addr(dr, r), ...addr(sr, o), ...f64Load(), ...f64Store(),
+      ...addr(di, r), ...addr(si, o), ...f64Load(), ...f64Store(),
+      ...bump(o, 8),
     ]),
   };
 }
@@ -226,22 +244,23 @@ function splitFn(): Fn {
   };
 }
 
-/** merge(Xr, Xi, hbytes, c, s, zr, zi): fft.ts irfftInto's step before the inverse FFT, k = 0 … h−1. */
+/** merge(Xr, Xi, hbytes, c, s, zr, zi, rev): fft.ts irfftInto's step before the inverse FFT, k = 0 … h−1, written to zr[rev k]. */
 function mergeFn(): Fn {
-  const [Xr, Xi, hb, c, s, zr, zi, o, ob] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [xr, xi, yr, yi, er, ei, dr, di, ck, sk] = Array.from({ length: 10 }, (_, i) => 9 + i);
+  const [Xr, Xi, hb, c, s, zr, zi, rev, o, ob, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [xr, xi, yr, yi, er, ei, dr, di, ck, sk] = Array.from({ length: 10 }, (_, i) => 11 + i);
   const at = (base: number, off: number) => [...addr(base, off), ...f64Load()];
   const half = (dst: number, a: number, b: number, o2: number[]) => [...f64(0.5), ...get(a), ...get(b), ...o2, ...fMul, ...set(dst)];
   return {
-    name: 'merge', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [10, F64]],
+    name: 'merge', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[3, I32], [10, F64]],
     body: whileLt(o, hb, [
       ...get(hb), ...get(o), ...sub, ...set(ob),
+      ...get(rev), ...i32Load(), ...set(r), ...bump(rev, 4),
       ...at(Xr, o), ...set(xr), ...at(Xi, o), ...set(xi), ...at(Xr, ob), ...set(yr), ...at(Xi, ob), ...fNeg, ...set(yi),
       ...half(er, xr, yr, fAdd), ...half(ei, xi, yi, fAdd), ...half(dr, xr, yr, fSub), ...half(di, xi, yi, fSub),
       ...at(c, o), ...set(ck), ...at(s, o), ...set(sk),
       // or = dr·c + di·s, oi = di·c − dr·s; zr = er − oi, zi = ei + or
-      ...addr(zr, o), ...get(er), ...get(di), ...get(ck), ...fMul, ...get(dr), ...get(sk), ...fMul, ...fSub, ...fSub, ...f64Store(),
-      ...addr(zi, o), ...get(ei), ...get(dr), ...get(ck), ...fMul, ...get(di), ...get(sk), ...fMul, ...fAdd, ...fAdd, ...f64Store(),
+      ...addr(zr, r), ...get(er), ...get(di), ...get(ck), ...fMul, ...get(dr), ...get(sk), ...fMul, ...fSub, ...fSub, ...f64Store(),
+      ...addr(zi, r), ...get(ei), ...get(dr), ...get(ck), ...fMul, ...get(di), ...get(sk), ...fMul, ...fAdd, ...fAdd, ...f64Store(),
       ...bump(o, 8),
     ]),
   };
@@ -293,17 +312,18 @@ function elementwiseFn(kind: 'muladd' | 'mul' | 'add'): Fn {
 
 /**
  * twist(lo, hi, stride, re, im, mbytes, cos, sin): foldedConv.ts negacyclic forward before its
- * FFT: re[j] = lo_j·cos[j] − hi_j·sin[j], im[j] = lo_j·sin[j] + hi_j·cos[j]; lo_j at lo + j·stride.
+ * FFT: re[rev j] = lo_j·cos[j] − hi_j·sin[j], im[rev j] = lo_j·sin[j] + hi_j·cos[j]; lo_j at lo + j·stride.
  */
 function twistFn(): Fn {
-  const [lo, hi, stride, re, im, mb, cos, sin, o, l, h, c, s] = Array.from({ length: 13 }, (_, i) => i);
+  const [lo, hi, stride, re, im, mb, cos, sin, rev, o, r, l, h, c, s] = Array.from({ length: 15 }, (_, i) => i);
   return {
-    name: 'twist', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[1, I32], [4, F64]],
+    name: 'twist', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [4, F64]],
     body: whileLt(o, mb, [
+      ...get(rev), ...i32Load(), ...set(r), ...bump(rev, 4),
       ...get(lo), ...f64Load(), ...set(l), ...get(hi), ...f64Load(), ...set(h),
       ...addr(cos, o), ...f64Load(), ...set(c), ...addr(sin, o), ...f64Load(), ...set(s),
-      ...addr(re, o), ...get(l), ...get(c), ...fMul, ...get(h), ...get(s), ...fMul, ...fSub, ...f64Store(),
-      ...addr(im, o), ...get(l), ...get(s), ...fMul, ...get(h), ...get(c), ...fMul, ...fAdd, ...f64Store(),
+      ...addr(re, r), ...get(l), ...get(c), ...fMul, ...get(h), ...get(s), ...fMul, ...fSub, ...f64Store(),
+      ...addr(im, r), ...get(l), ...get(s), ...fMul, ...get(h), ...get(c), ...fMul, ...fAdd, ...f64Store(),
       ...bumpBy(lo, stride), ...bumpBy(hi, stride), ...bump(o, 8),
     ]),
   };
@@ -348,7 +368,7 @@ function dotFn(): Fn {
   };
 }
 
-const DOT = 15; // function index of dot (see FUNCTIONS)
+const DOT = 16; // function index of dot (see FUNCTIONS)
 
 /** leavesFwd(leaves, leavesEnd, coef, z, y): y[j] += Σ_{d ≤ j−lo} c_j[d]·z[d] per leaf (lo, hi) (i32 pairs). */
 function leavesFwdFn(): Fn {
@@ -402,7 +422,7 @@ function leavesTFn(): Fn {
 const FUNCTIONS: Fn[] = [
   swapFn(), radix2Fn(), r4q1Fn(), r4Fn(), packFn(), splitFn(), mergeFn(), unpackFn(),
   cmulFn(false), cmulFn(true), elementwiseFn('muladd'), elementwiseFn('mul'), elementwiseFn('add'),
-  twistFn(), untwistFn(), dotFn(), leavesFwdFn(), leavesTFn(),
+  twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(),
 ];
 if (FUNCTIONS[DOT].name !== 'dot') throw new Error('fftWasmModule: dot is not at its index');
 

@@ -5,7 +5,7 @@
 // return the same bits (test/fast/productsWasm.test.ts checks both that and the dense matrix).
 import { type Spectrum, type Vec } from './fft';
 import { hasFoldedConv } from './foldedConv';
-import { Arena, cfft, fftWasmExports, irfftW, mem, memI32, pairBytes, releaseWith, rfftW, type WSpectrum } from './fftWasm';
+import { Arena, bitReversal, cfft, fftWasmExports, irfftW, mem, memI32, pairBytes, releaseWith, rfftW, type WSpectrum } from './fftWasm';
 import {
   forwardLeafCoefs, forwardSpectra, type KrylovSumPlan, subdiagLayout, transposedLeafCoefs, transposedSpectra,
 } from './subdiagKrylov';
@@ -293,15 +293,14 @@ function wasmFoldedConv(n: number, f: number, arena: Arena): WFoldedConv {
       }
     },
     forward(a, out, reverse = false) {
-      if (reverse) e.twist(a + 8 * (n - 1), a + 8 * (m - 1), -8, out.re, out.im, 8 * m, cos, sin);
-      else e.twist(a, a + 8 * m, 8, out.re, out.im, 8 * m, cos, sin);
-      cfft(out.re, out.im, m, false);
+      const rev = bitReversal(m);
+      if (reverse) e.twist(a + 8 * (n - 1), a + 8 * (m - 1), -8, out.re, out.im, 8 * m, cos, sin, rev);
+      else e.twist(a, a + 8 * m, 8, out.re, out.im, 8 * m, cos, sin, rev);
+      cfft(out.re, out.im, m, false, true);
     },
     inverse(S, out, reverse = false) {
-      const v = mem();
-      v.copyWithin(zr / 8, S.re / 8, S.re / 8 + m);
-      v.copyWithin(zi / 8, S.im / 8, S.im / 8 + m);
-      cfft(zr, zi, m, true);
+      e.permute(S.re, S.im, zr, zi, bitReversal(m), 8 * m);
+      cfft(zr, zi, m, true, true);
       if (reverse) e.untwist(zr, zi, out + 8 * (n - 1), out + 8 * (m - 1), -8, 8 * m, cos, sin, 1 / m);
       else e.untwist(zr, zi, out, out + 8 * m, 8, 8 * m, cos, sin, 1 / m);
     },
