@@ -109,7 +109,11 @@ async function structuredTime(matrix: StructuredMatrix, batch: number, rng: Rng,
     const xs = Array.from({ length: batch }, () => Float64Array.from(rng.normalArray(n)));
     // Outputs reused across calls, as y = Mx in BLAS: a fresh 16384-double array costs more than the product.
     const ys = xs.map(() => new Float64Array(n));
-    return { ms: await minTimePerCall(() => xs.forEach((x, i) => mv(x, ys[i])), opts.repeats, opts.blockMs), path: 'fast' };
+    try {
+      return { ms: await minTimePerCall(() => xs.forEach((x, i) => mv(x, ys[i])), opts.repeats, opts.blockMs), path: 'fast' };
+    } finally {
+      mv.dispose();
+    }
   }
   const entries = (matrix.rank ?? 1) * n * n;
   if (entries > MAX_EXPLICIT_ENTRIES) return { ms: null, path: null, note: `no fast algorithm, and the explicit path needs ${entries.toExponential(1)} entries: skipped` };

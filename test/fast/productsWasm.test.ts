@@ -3,7 +3,7 @@
 // then against the JS products, which they must reproduce bit for bit.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { alloc, cfft, fftWasmAvailable, irfftW, mem, release, rfftW } from '../../src/structured/accel/fftWasm';
+import { alloc, cfft, fftWasmAvailable, fftWasmExports, irfftW, mem, release, rfftW } from '../../src/structured/accel/fftWasm';
 import { planSubdiagKrylovSumWasm, prepareShiftKrylovProductWasm } from '../../src/structured/accel/productsWasm';
 import { fastMatvec } from '../../src/structured/accel/products';
 import { fastProductEngine } from '../../src/structured/accel/policy';
@@ -183,6 +183,30 @@ describe('WebAssembly SIMD fast products', () => {
       }
     }
     expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('products give their memory back on dispose: a synchronous loop of them stays flat', () => {
+    const memBytes = () => fftWasmExports()!.memory.buffer.byteLength;
+    const x = uniform(9, 1024);
+    for (const className of ['ldr-sd', 'ldr-sd-corner', 'toeplitz-like']) {
+      const make = () => {
+        const matrix = createMatrix(className, { n: 1024, rank: 4, rng: new Rng(5) });
+        const mv = fastMatvec(describeMatrix(matrix), 'wasm-simd')!;
+        matrix.dispose();
+        return mv;
+      };
+      const first = make();
+      first(x);
+      first.dispose();
+      expect(() => first(x)).toThrow(/after dispose/);
+      const before = memBytes();
+      for (let i = 0; i < 20; i++) {
+        const mv = make();
+        mv(x);
+        mv.dispose();
+      }
+      expect(memBytes()).toBe(before);
+    }
   });
 
   it('gives memory back: a released region is reused, neighbours coalesce', () => {

@@ -131,9 +131,21 @@ export function release(start: number): void {
 
 const regions = new FinalizationRegistry<number>((start) => release(start));
 
-/** Ties the region at `start` to `owner`: it is released once `owner` is garbage-collected. */
-export function releaseWith(owner: object, start: number): void {
-  regions.register(owner, start);
+/**
+ * Ties the region at `start` to `owner` and returns the function that releases it now (once).
+ * Owners should be disposed explicitly: FinalizationRegistry callbacks only run between tasks,
+ * so a synchronous loop that drops plans would otherwise grow the memory without bound.
+ */
+export function releaseWith(owner: object, start: number): () => void {
+  const token = {};
+  regions.register(owner, start, token);
+  let live = true;
+  return () => {
+    if (!live) return;
+    live = false;
+    regions.unregister(token);
+    release(start);
+  };
 }
 
 /** Sub-allocations of one region, laid out before the region is taken. */

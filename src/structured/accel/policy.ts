@@ -39,5 +39,13 @@ export type FastProductEngine = 'wasm-simd' | 'js';
  * faster (docs/benchmarks.md, "Fast products against NumPy"); the JS loops otherwise.
  */
 export function fastProductEngine(): FastProductEngine {
-  return fftWasmAvailable() ? 'wasm-simd' : 'js';
+  return engineOverride ?? (fftWasmAvailable() ? 'wasm-simd' : 'js');
+}
+
+let engineOverride: FastProductEngine | null = null;
+
+/** Force an engine (benchmarks and tests compare the two in one process); null = automatic. */
+export function setFastProductEngine(engine: FastProductEngine | null): void {
+  if (engine === 'wasm-simd' && !fftWasmAvailable()) throw new Error('WebAssembly SIMD is not available');
+  engineOverride = engine;
 }

@@ -15,8 +15,17 @@ import { type KrylovSumPlan, planSubdiagCornerKrylovSum, planSubdiagKrylovSum } 
 import { planSubdiagKrylovSumWasm, prepareShiftKrylovProductWasm, readOut } from './productsWasm';
 import { type FastProductEngine, fastProductEngine } from './policy';
 
-/** y = M x; into `out` (length n) when given, which saves allocating y (costly at large n). */
-export type Matvec = (x: Float64Array, out?: Float64Array) => Float64Array;
+/**
+ * y = M x; into `out` (length n) when given, which saves allocating y (costly at large n).
+ * `dispose` gives back what the product holds outside the JS heap (WebAssembly memory); call it
+ * when done with the product.
+ */
+export interface Matvec {
+  (x: Float64Array, out?: Float64Array): Float64Array;
+  dispose(): void;
+}
+
+const matvec = (f: (x: Float64Array, out?: Float64Array) => Float64Array, dispose: () => void = () => undefined): Matvec => Object.assign(f, { dispose });
 
 /** y into `out` when given (the JS products allocate their result). */
 const into = (y: Float64Array, out?: Float64Array): Float64Array => {
@@ -49,30 +58,39 @@ export function fastMatvec(desc: MatrixDescription, engine: FastProductEngine = 
     const reverse = (y: Float64Array) => (desc.reverseOutput === true ? y.reverse() : y);
     if (A.kind === 'shift' && B.kind === 'shift') {
       const wasm = engine === 'wasm-simd' ? prepareShiftKrylovProductWasm(A.f, B.f, G, H) : null;
-      if (wasm) return (x, out) => reverse(wasm(x, out));
+      if (wasm) return matvec((x, out) => reverse(wasm(x, out)), wasm.dispose);
       const product = prepareShiftKrylovProduct(A.f, B.f, G, H);
-      return (x, out) => reverse(into(product(x), out));
+      return matvec((x, out) => reverse(into(product(x), out)));
     }
     if (engine === 'wasm-simd' && A.kind === 'subdiagonal' && B.kind === 'subdiagonal' && A.corner === 0 && B.corner === 0) {
       // Σ_i K(A, g_i) K(B, h_i)ᵀ x without leaving module memory between the two halves.
       const pa = planSubdiagKrylovSumWasm(Float64Array.from(A.subdiag), G)!;
       const pb = planSubdiagKrylovSumWasm(Float64Array.from(B.subdiag), H)!;
-      return (x, out) => reverse(readOut(pa.mulSumPtrs(pb.mulTAllPtrs(x)), desc.n, out));
+      return matvec(
+        (x, out) => reverse(readOut(pa.mulSumPtrs(pb.mulTAllPtrs(x)), desc.n, out)),
+        () => {
+          pa.dispose();
+          pb.dispose();
+        },
+      );
     }
     // Σ_i K(A, g_i) K(B, h_i)ᵀ x, the per-block transforms shared by the ranks.
     const pa = subdiagPlan(A, G, engine);
     const pb = subdiagPlan(B, H, engine);
     if (!pa || !pb) return null;
-    return (x, out) => reverse(into(pa.mulSum(pb.mulTAll(x)), out));
+    return matvec((x, out) => reverse(into(pa.mulSum(pb.mulTAll(x)), out)), () => {
+      pa.dispose?.();
+      pb.dispose?.();
+    });
   }
   if (desc.permutation) {
     const product = fastfoodMatvec(desc.params, desc.permutation, desc.n);
-    return (x, out) => into(product(x), out);
+    return matvec((x, out) => into(product(x), out));
   }
   if (desc.G) {
     const G = desc.G.map((g) => Float64Array.from(g));
     const H = desc.H.map((h) => Float64Array.from(h));
-    return (x, out) => {
+    return matvec((x, out) => {
       const y = out ?? new Float64Array(G[0].length);
       y.fill(0);
       for (let i = 0; i < G.length; i++) {
@@ -83,18 +101,18 @@ export function fastMatvec(desc: MatrixDescription, engine: FastProductEngine = 
         for (let j = 0; j < g.length; j++) y[j] += t * g[j];
       }
       return y;
-    };
+    });
   }
   // M[i][j] = c[(i − j) mod n] is K(Z_1, c).
   if (desc.className === 'circulant') {
     const product = prepareCirculantProduct(Float64Array.from(desc.params.c as number[]));
-    return (x, out) => into(product(x), out);
+    return matvec((x, out) => into(product(x), out));
   }
   return null;
 }
 
 /** M = diag(S)·H·diag(G)·Π·H·diag(B) on the zero-padded power-of-two size, output truncated to n. */
-function fastfoodMatvec(params: Record<string, unknown>, permutation: number[], n: number): Matvec {
+function fastfoodMatvec(params: Record<string, unknown>, permutation: number[], n: number): (x: Float64Array) => Float64Array {
   const S = Float64Array.from(params.S as number[]);
   const G = Float64Array.from(params.G as number[]);
   const B = Float64Array.from(params.B as number[]);

@@ -54,6 +54,8 @@ export interface WasmKrylovSumPlan extends KrylovSumPlan {
   mulTAllPtrs(x: ArrayLike<number>): number[];
   /** Byte offset of y = Σ_i K(A, g_i) z_i, z_i at byte offsets zs[i] (in module memory, length ≥ n). */
   mulSumPtrs(zs: number[]): number;
+  /** Gives the plan's module memory back; the plan must not be used afterwards. */
+  dispose(): void;
 }
 
 /** planSubdiagKrylovSum (subdiagKrylov.ts) with its products in WebAssembly SIMD; null without SIMD. */
@@ -109,15 +111,21 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
       coef: coefs.map(() => 0),
     };
     coefs.forEach((c, g) => vecIn(a, c.length, (p) => (d.coef[g] = p)));
-    releaseWith(outputs, a.commit());
+    frees.push(releaseWith(outputs, a.commit()));
     spectra.forEach((perGen, k) => perGen.forEach((sp, g) => putSpectrum(d.spectra[k][g], sp)));
     coefs.forEach((c, g) => putVec(d.coef[g], c));
     return d;
   };
   let fwd: Direction | null = null;
   let bwd: Direction | null = null;
+  const frees: (() => void)[] = [];
+  let disposed = false;
+  const live = () => {
+    if (disposed) throw new Error('subdiagonal Krylov plan used after dispose()');
+  };
 
   const mulSumPtrs = (zv: number[]): number => {
+    live();
     const { spectra, coef } = (fwd ??= upload(forwardSpectra(layout), forwardLeafCoefs(layout, s, gens)));
     const y = outputs[0];
     mem().fill(0, y / 8, y / 8 + n);
@@ -154,6 +162,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
   };
 
   const mulTAllPtrs = (x: ArrayLike<number>): number[] => {
+    live();
     const { spectra, coef } = (bwd ??= upload(transposedSpectra(layout), transposedLeafCoefs(layout, s, gens)));
     const xv = inputs[0];
     putVec(xv, x);
@@ -189,8 +198,18 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
   };
   const mulTAll = (x: ArrayLike<number>): Float64Array[] => mulTAllPtrs(x).map((u) => readOut(u, n));
   // The region lives as long as either product can run (both close over `outputs`).
-  releaseWith(outputs, region);
-  return { mulSum, mulTAll, mulSumPtrs, mulTAllPtrs };
+  frees.push(releaseWith(outputs, region));
+  const dispose = () => {
+    disposed = true;
+    frees.forEach((f) => f());
+  };
+  return { mulSum, mulTAll, mulSumPtrs, mulTAllPtrs, dispose };
+}
+
+export interface ShiftProductWasm {
+  (x: ArrayLike<number>, out?: Float64Array): Float64Array;
+  /** Gives the product's module memory back; it must not be called afterwards. */
+  dispose(): void;
 }
 
 /**
@@ -199,7 +218,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
  */
 export function prepareShiftKrylovProductWasm(
   fA: number, fB: number, G: ArrayLike<number>[], H: ArrayLike<number>[],
-): ((x: ArrayLike<number>, out?: Float64Array) => Float64Array) | null {
+): ShiftProductWasm | null {
   const e = fftWasmExports();
   const n = G[0].length;
   if (!e || !hasFoldedConv(n, fA) || !hasFoldedConv(n, fB)) return null;
@@ -227,7 +246,9 @@ export function prepareShiftKrylovProductWasm(
     putVec(u, h);
     cb.forward(u, hs[i]);
   });
+  let disposed = false;
   const product = (x: ArrayLike<number>, out?: Float64Array): Float64Array => {
+    if (disposed) throw new Error('shift Krylov product used after dispose()');
     putVec(xv, x);
     cb.forward(xv, xs, true);
     const v = mem();
@@ -244,8 +265,13 @@ export function prepareShiftKrylovProductWasm(
     ca.inverse(acc, u);
     return readOut(u, n, out);
   };
-  releaseWith(gs, region); // `product` closes over gs
-  return product;
+  const free = releaseWith(gs, region); // `product` closes over gs
+  return Object.assign(product, {
+    dispose: () => {
+      disposed = true;
+      free();
+    },
+  });
 }
 
 interface WFoldedConv {

@@ -37,6 +37,8 @@ export interface KrylovSumPlan {
   mulSum(zs: ArrayLike<number>[]): Float64Array;
   /** u_i = K(A, g_i)ᵀ x, every i */
   mulTAll(x: ArrayLike<number>): Float64Array[];
+  /** Plans holding memory outside the JS heap (productsWasm.ts) give it back. */
+  dispose?(): void;
 }
 
 /**
@@ -338,5 +340,6 @@ export function planSubdiagCornerKrylovSum(
       for (let i = 0; i < n; i++) x2[i] = x2[i + n] = x[i];
       return plan.mulTAll(x2).map((u) => u.slice(0, n));
     },
+    dispose: () => plan.dispose?.(),
   };
 }
