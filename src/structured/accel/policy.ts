@@ -21,7 +21,8 @@ export function shiftFftWins(n: number, rank: number): boolean {
 function subdiagDcMaxBatch(n: number, rank: number, corner: boolean): number {
   const highRank = rank >= 4;
   if (n < 1024) return 0;
-  if (!corner) return n >= 2048 || highRank ? Infinity : 8;
+  // n = 1024, r < 4: forward+backward breaks even at batch 4 with the SIMD products (2026-12-07).
+  if (!corner) return n >= 2048 || highRank ? Infinity : n === 1024 ? 4 : 8;
   if (n >= 4096) return Infinity;
   if (n >= 2048) return highRank ? Infinity : 16;
   return highRank ? 16 : 0;
