@@ -1,7 +1,7 @@
 // `ldr bench speed`: P1's speed figure. Per (class, n, r): the minimum time of one structured
 // matrix-vector product (batch 1 by default) over repeated runs, against one dense product of
 // the same n on the running backend; speed-up = dense time / structured time.
-// Classes with a fast algorithm (src/structured/fast) use it; the others (unconstrained,
+// Classes with a fast algorithm (src/structured/accel/products.ts, WebAssembly SIMD where available) use it, writing into a reused output; the others (unconstrained,
 // vandermonde-like, ldr-td) time their training path, which is what they would cost in use.
 import * as tf from '@tensorflow/tfjs';
 import { findClass } from '../structured/registry';

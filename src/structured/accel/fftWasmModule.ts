@@ -440,4 +440,3 @@ export function fftWasmBytes(): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-export const FFT_WASM_FUNCTIONS = FUNCTIONS.map((f) => f.name);
