@@ -1,7 +1,7 @@
 // `ldr bench speed`: P1's speed figure. Per (class, n, r): the minimum time of one structured
 // matrix-vector product (batch 1 by default) over repeated runs, against one dense product of
 // the same n on the running backend; speed-up = dense time / structured time.
-// Classes with a fast algorithm (src/structured/fast) use it; the others (unconstrained,
+// Classes with a fast algorithm (src/structured/accel/products.ts, WebAssembly SIMD where available) use it, writing into a reused output; the others (unconstrained,
 // vandermonde-like, ldr-td) time their training path, which is what they would cost in use.
 import * as tf from '@tensorflow/tfjs';
 import { findClass } from '../structured/registry';
@@ -107,7 +107,13 @@ async function structuredTime(matrix: StructuredMatrix, batch: number, rng: Rng,
   const mv = fastMatvec(describeMatrix(matrix));
   if (mv) {
     const xs = Array.from({ length: batch }, () => Float64Array.from(rng.normalArray(n)));
-    return { ms: await minTimePerCall(() => xs.forEach((x) => mv(x)), opts.repeats, opts.blockMs), path: 'fast' };
+    // Outputs reused across calls, as y = Mx in BLAS: a fresh 16384-double array costs more than the product.
+    const ys = xs.map(() => new Float64Array(n));
+    try {
+      return { ms: await minTimePerCall(() => xs.forEach((x, i) => mv(x, ys[i])), opts.repeats, opts.blockMs), path: 'fast' };
+    } finally {
+      mv.dispose();
+    }
   }
   const entries = (matrix.rank ?? 1) * n * n;
   if (entries > MAX_EXPLICIT_ENTRIES) return { ms: null, path: null, note: `no fast algorithm, and the explicit path needs ${entries.toExponential(1)} entries: skipped` };

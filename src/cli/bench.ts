@@ -150,7 +150,7 @@ export async function runBenchSpeed(opts: BenchSpeedOptions, out: Output): Promi
     blockMs: 20,
   };
   const info = await initBackend(opts.backend);
-  (opts.json ? out.stderr : out.stdout)(describeBackend(info) + ' — fast products run in single-threaded JS; dense on this backend\n');
+  (opts.json ? out.stderr : out.stdout)(describeBackend(info) + ' — fast products run single-threaded on the CPU (WebAssembly SIMD where available, else JS); dense on this backend\n');
   let numpy: Map<number, number> | null = null;
   if (opts.numpy !== false) {
     const np = numpyDenseTimes(opts.numpy ?? DEFAULT_PYTHON, { ns: settings.ns, batch: settings.batch, repeats: settings.repeats, blockMs: settings.blockMs, maxEntries: MAX_DENSE_ENTRIES });

@@ -1,6 +1,7 @@
 // Where the fast training paths beat explicit Krylov rows on the cpu and wasm backends: the
 // crossovers measured in docs/benchmarks.md (the tables live there). computePath.ts asks these.
 import { isPowerOfTwo } from './fft';
+import { fftWasmAvailable } from './fftWasm';
 
 /**
  * shift-fft for toeplitz-like / hankel-like. The FFT path's transforms have size n for n a power
@@ -20,7 +21,8 @@ export function shiftFftWins(n: number, rank: number): boolean {
 function subdiagDcMaxBatch(n: number, rank: number, corner: boolean): number {
   const highRank = rank >= 4;
   if (n < 1024) return 0;
-  if (!corner) return n >= 2048 || highRank ? Infinity : 8;
+  // n = 1024, r < 4: forward+backward breaks even at batch 4 with the SIMD products (2026-12-07).
+  if (!corner) return n >= 2048 || highRank ? Infinity : n === 1024 ? 4 : 8;
   if (n >= 4096) return Infinity;
   if (n >= 2048) return highRank ? Infinity : 16;
   return highRank ? 16 : 0;
@@ -28,4 +30,23 @@ function subdiagDcMaxBatch(n: number, rank: number, corner: boolean): number {
 
 export function subdiagDcWins(n: number, rank: number, batch: number, corner: boolean): boolean {
   return batch <= subdiagDcMaxBatch(n, rank, corner);
+}
+
+/** How the fast matrix-vector products (products.ts) run. */
+export type FastProductEngine = 'wasm-simd' | 'js';
+
+/**
+ * WebAssembly SIMD where the runtime has it: the same results bit for bit as the JS loops, 2–4x
+ * faster (docs/benchmarks.md, "Fast products against NumPy"); the JS loops otherwise.
+ */
+export function fastProductEngine(): FastProductEngine {
+  return engineOverride ?? (fftWasmAvailable() ? 'wasm-simd' : 'js');
+}
+
+let engineOverride: FastProductEngine | null = null;
+
+/** Force an engine (benchmarks and tests compare the two in one process); null = automatic. */
+export function setFastProductEngine(engine: FastProductEngine | null): void {
+  if (engine === 'wasm-simd' && !fftWasmAvailable()) throw new Error('WebAssembly SIMD is not available');
+  engineOverride = engine;
 }

@@ -19,7 +19,7 @@ import { halfSpectrumVec as halfSpectrum, irfftInto, mulAddSpec, mulSpec, nextPo
 /** Below this block length the direct sum beats FFT convolutions (measured: 16–64 all close). */
 const DIRECT_BLOCK = 32;
 
-interface Block {
+export interface Block {
   lo: number;
   mid: number;
   hi: number;
@@ -37,6 +37,8 @@ export interface KrylovSumPlan {
   mulSum(zs: ArrayLike<number>[]): Float64Array;
   /** u_i = K(A, g_i)ᵀ x, every i */
   mulTAll(x: ArrayLike<number>): Float64Array[];
+  /** Plans holding memory outside the JS heap (productsWasm.ts) give it back. */
+  dispose?(): void;
 }
 
 /**
@@ -46,9 +48,18 @@ export interface KrylovSumPlan {
  * FFT of the block's input. What each direction needs (spectra, direct-sum coefficients) is built
  * on its first use: a product Σ K(A, g)K(B, h)ᵀ only ever multiplies by one of the two.
  */
-export function planSubdiagKrylovSum(s: ArrayLike<number>, gens: ArrayLike<number>[]): KrylovSumPlan {
+/** The divide-and-conquer layout of K(A, g_i) for one subdiagonal chain s: blocks and leaves. */
+export interface SubdiagLayout {
+  n: number;
+  blocks: Block[];
+  /** Leaves [lo, hi), summed directly. */
+  leaves: [number, number][];
+  /** Coefficients per generator in all leaves. */
+  leafSize: number;
+}
+
+export function subdiagLayout(s: ArrayLike<number>, gens: ArrayLike<number>[]): SubdiagLayout {
   const n = gens[0].length;
-  const r = gens.length;
   const blocks: Block[] = [];
   const leaves: [number, number][] = [];
   const build = (lo: number, hi: number): void => {
@@ -79,6 +90,77 @@ export function planSubdiagKrylovSum(s: ArrayLike<number>, gens: ArrayLike<numbe
   };
   build(0, n);
   const leafSize = leaves.reduce((t, [lo, hi]) => t + ((hi - lo) * (hi - lo + 1)) / 2, 0);
+  return { n, blocks, leaves, leafSize };
+}
+
+/** Forward: spectra of a_g per block [block][generator]. */
+export function forwardSpectra(L: SubdiagLayout): Spectrum[][] {
+  return L.blocks.map((b) =>
+    b.a.map((a) => {
+      const sp = halfSpectrum(b.N);
+      rfftInto(a, b.N, sp);
+      return sp;
+    }),
+  );
+}
+
+/** Forward leaf coefficients, j-major per generator: c_j[d] = g[j−d]·P(j−d, j), d ≤ j − lo. */
+export function forwardLeafCoefs(L: SubdiagLayout, s: ArrayLike<number>, gens: ArrayLike<number>[]): Vec[] {
+  return gens.map((g) => {
+    const c = zeros(L.leafSize);
+    let idx = 0;
+    for (const [lo, hi] of L.leaves) {
+      for (let j = lo; j < hi; j++) {
+        let p = 1;
+        for (let i = j; i >= lo; i--) {
+          c[idx++] = g[i] * p;
+          if (i > lo) p *= s[i - 1];
+        }
+      }
+    }
+    return c;
+  });
+}
+
+/** Transposed: spectra of a_g reversed per block [block][generator]. */
+export function transposedSpectra(L: SubdiagLayout): Spectrum[][] {
+  return L.blocks.map((b) =>
+    b.a.map((a) => {
+      const sp = halfSpectrum(b.N);
+      rfftInto(a.slice().reverse(), b.N, sp);
+      return sp;
+    }),
+  );
+}
+
+/** Transposed leaf coefficients, d-major per generator: c_d[i−lo] = g[i]·P(i, i+d). */
+export function transposedLeafCoefs(L: SubdiagLayout, s: ArrayLike<number>, gens: ArrayLike<number>[]): Vec[] {
+  return gens.map((g) => {
+    const c = zeros(L.leafSize);
+    let idx = 0;
+    for (const [lo, hi] of L.leaves) {
+      const row = zeros(hi - lo);
+      for (let i = lo; i < hi; i++) row[i - lo] = g[i];
+      for (let d = 0; d < hi - lo; d++) {
+        if (d > 0) for (let i = lo; i + d < hi; i++) row[i - lo] *= s[i + d - 1];
+        for (let i = lo; i + d < hi; i++) c[idx++] = row[i - lo];
+      }
+    }
+    return c;
+  });
+}
+
+/**
+ * Plan for K(A, g_i), A = subdiagonal(s) without corner, for several generators at once. P(mid, j)
+ * does not depend on the generator, so per block the rank sum of the forward cross terms is taken
+ * in the frequency domain before one inverse FFT, and the transposed products share one forward
+ * FFT of the block's input. What each direction needs (spectra, direct-sum coefficients) is built
+ * on its first use: a product Σ K(A, g)K(B, h)ᵀ only ever multiplies by one of the two.
+ */
+export function planSubdiagKrylovSum(s: ArrayLike<number>, gens: ArrayLike<number>[]): KrylovSumPlan {
+  const layout = subdiagLayout(s, gens);
+  const { n, blocks, leaves } = layout;
+  const r = gens.length;
 
   // Scratch per FFT size, reused by every product (single-threaded, not re-entrant).
   const sizes = [...new Set(blocks.map((b) => b.N))];
@@ -99,61 +181,10 @@ export function planSubdiagKrylovSum(s: ArrayLike<number>, gens: ArrayLike<numbe
   const inputs = gens.map(() => zeros(n));
   const outputs = gens.map(() => zeros(n));
 
-  // Forward: spectra of a_g per block [block][generator]; leaf coefficients j-major per generator,
-  // c_j[d] = g[j−d]·P(j−d, j), d ≤ j − lo.
   let fwd: { spectra: Spectrum[][]; coef: Vec[] } | null = null;
-  const forwardData = () => {
-    if (fwd) return fwd;
-    const spectra = blocks.map((b) =>
-      b.a.map((a) => {
-        const sp = halfSpectrum(b.N);
-        rfftInto(a, b.N, sp);
-        return sp;
-      }),
-    );
-    const coef = gens.map((g) => {
-      const c = zeros(leafSize);
-      let idx = 0;
-      for (const [lo, hi] of leaves) {
-        for (let j = lo; j < hi; j++) {
-          let p = 1;
-          for (let i = j; i >= lo; i--) {
-            c[idx++] = g[i] * p;
-            if (i > lo) p *= s[i - 1];
-          }
-        }
-      }
-      return c;
-    });
-    return (fwd = { spectra, coef });
-  };
-
-  // Transposed: spectra of a_g reversed; leaf coefficients d-major, c_d[i−lo] = g[i]·P(i, i+d).
+  const forwardData = () => fwd ?? (fwd = { spectra: forwardSpectra(layout), coef: forwardLeafCoefs(layout, s, gens) });
   let bwd: { spectra: Spectrum[][]; coef: Vec[] } | null = null;
-  const transposedData = () => {
-    if (bwd) return bwd;
-    const spectra = blocks.map((b) =>
-      b.a.map((a) => {
-        const sp = halfSpectrum(b.N);
-        rfftInto(a.slice().reverse(), b.N, sp);
-        return sp;
-      }),
-    );
-    const coef = gens.map((g) => {
-      const c = zeros(leafSize);
-      let idx = 0;
-      for (const [lo, hi] of leaves) {
-        const row = zeros(hi - lo);
-        for (let i = lo; i < hi; i++) row[i - lo] = g[i];
-        for (let d = 0; d < hi - lo; d++) {
-          if (d > 0) for (let i = lo; i + d < hi; i++) row[i - lo] *= s[i + d - 1];
-          for (let i = lo; i + d < hi; i++) c[idx++] = row[i - lo];
-        }
-      }
-      return c;
-    });
-    return (bwd = { spectra, coef });
-  };
+  const transposedData = () => bwd ?? (bwd = { spectra: transposedSpectra(layout), coef: transposedLeafCoefs(layout, s, gens) });
 
   const mulSum = (zs: ArrayLike<number>[]): Float64Array => {
     const { spectra, coef } = forwardData();
@@ -273,7 +304,9 @@ function leavesTransposed(leaves: [number, number][], coef: Vec, x: Vec, u: Vec)
 }
 
 /** planSubdiagKrylovSum with a corner c at (0, n−1): the doubled chain (s, c, s), folded back. */
-export function planSubdiagCornerKrylovSum(s: ArrayLike<number>, corner: number, gens: ArrayLike<number>[]): KrylovSumPlan {
+export function planSubdiagCornerKrylovSum(
+  s: ArrayLike<number>, corner: number, gens: ArrayLike<number>[], planPlain = planSubdiagKrylovSum,
+): KrylovSumPlan {
   const n = gens[0].length;
   const chain = new Float64Array(2 * n - 1);
   for (let i = 0; i < n - 1; i++) {
@@ -281,7 +314,7 @@ export function planSubdiagCornerKrylovSum(s: ArrayLike<number>, corner: number,
     chain[n + i] = s[i];
   }
   chain[n - 1] = corner;
-  const plan = planSubdiagKrylovSum(
+  const plan = planPlain(
     chain,
     gens.map((g) => {
       const g2 = new Float64Array(2 * n);
@@ -307,5 +340,6 @@ export function planSubdiagCornerKrylovSum(s: ArrayLike<number>, corner: number,
       for (let i = 0; i < n; i++) x2[i] = x2[i + n] = x[i];
       return plan.mulTAll(x2).map((u) => u.slice(0, n));
     },
+    dispose: () => plan.dispose?.(),
   };
 }

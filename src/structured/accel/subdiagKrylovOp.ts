@@ -10,6 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
 import { planSubdiagCornerKrylovSum, planSubdiagKrylovSum } from './subdiagKrylov';
 import { planSubdiagCornerGrad, planSubdiagGrad, type SubdiagGrads } from './subdiagGrad';
+import { planSubdiagKrylovSumWasm } from './productsWasm';
+import { fastProductEngine } from './policy';
 
 /** One subdiagonal operator's tensors: subdiag [n−1] and, for the corner variant, a scalar corner. */
 export interface SubdiagOperatorTensors {
@@ -19,9 +21,16 @@ export interface SubdiagOperatorTensors {
 
 const rowsOf = (a: Float32Array, rows: number, n: number): Float32Array[] => Array.from({ length: rows }, (_, i) => a.subarray(i * n, (i + 1) * n));
 
+/**
+ * The products' plans: WebAssembly SIMD where policy.ts says so (the same bits as the JS plans).
+ * A wasm plan holds module memory, so each is disposed as soon as its rows are done: the forward
+ * and the backward use opposite directions of each plan anyway (A: K·z then Kᵀ·dy; B: Kᵀ·x then K·du).
+ */
 function planProducts(op: SubdiagOperatorTensors, gens: Float32Array[]) {
   const s = op.subdiag.dataSync() as Float32Array;
-  return op.corner ? planSubdiagCornerKrylovSum(s, op.corner.dataSync()[0], gens) : planSubdiagKrylovSum(s, gens);
+  const plain =
+    fastProductEngine() === 'wasm-simd' ? (c: ArrayLike<number>, g: ArrayLike<number>[]) => planSubdiagKrylovSumWasm(c, g)! : planSubdiagKrylovSum;
+  return op.corner ? planSubdiagCornerKrylovSum(s, op.corner.dataSync()[0], gens, plain) : plain(s, gens);
 }
 
 function planGrads(op: SubdiagOperatorTensors, gens: Float32Array[]) {
@@ -36,8 +45,6 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
   let X: Float32Array[] = [];
   let gs: Float32Array[] = [];
   let hs: Float32Array[] = [];
-  let planA: ReturnType<typeof planProducts> | null = null;
-  let planB: ReturnType<typeof planProducts> | null = null;
   // u_{b,i} = K(B, h_i)ᵀ x_b, kept for dG and dA.
   let U: Float64Array[][] = [];
 
@@ -45,14 +52,19 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
     X = rowsOf(x.dataSync() as Float32Array, rows, n);
     gs = rowsOf(G.dataSync() as Float32Array, r, n);
     hs = rowsOf(H.dataSync() as Float32Array, r, n);
-    planA = planProducts(A, gs);
-    planB = planProducts(B, hs);
+    const planA = planProducts(A, gs);
+    const planB = planProducts(B, hs);
     const out = new Float32Array(rows * n);
-    U = X.map((xr, b) => {
-      const us = planB!.mulTAll(xr);
-      out.set(planA!.mulSum(us), b * n);
-      return us;
-    });
+    try {
+      U = X.map((xr, b) => {
+        const us = planB.mulTAll(xr);
+        out.set(planA.mulSum(us), b * n);
+        return us;
+      });
+    } finally {
+      planA.dispose?.();
+      planB.dispose?.();
+    }
     return tf.tensor2d(out, [rows, n]);
   };
 
@@ -70,11 +82,18 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
       const gradA = planGrads(A, gs);
       const gradB = planGrads(B, hs);
       const dX = new Float32Array(wantDx ? rows * n : 0);
-      for (let b = 0; b < rows; b++) {
-        const du = planA!.mulTAll(dY[b]);
-        if (wantDx) dX.set(planB!.mulSum(du), b * n);
-        gradA.accumulate(dY[b], U[b]);
-        gradB.accumulate(X[b], du);
+      const planA = planProducts(A, gs);
+      const planB = planProducts(B, hs);
+      try {
+        for (let b = 0; b < rows; b++) {
+          const du = planA.mulTAll(dY[b]);
+          if (wantDx) dX.set(planB.mulSum(du), b * n);
+          gradA.accumulate(dY[b], U[b]);
+          gradB.accumulate(X[b], du);
+        }
+      } finally {
+        planA.dispose?.();
+        planB.dispose?.();
       }
       return (done = { dX, a: gradA.take(), b: gradB.take() });
     };

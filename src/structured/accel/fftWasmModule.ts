@@ -1,0 +1,442 @@
+// A WebAssembly module (SIMD, f64x2) with the loops of the fast structured products: the
+// radix-4 complex FFT of fft.ts, the real-FFT packing steps, spectral products, and the
+// direct sums of subdiagKrylov.ts's leaves. Assembled here byte by byte (util/wasmBytes.ts),
+// so the project needs no wasm toolchain.
+//
+// Every loop does the same double-precision operations in the same order as its JS twin
+// (fft.ts, foldedConv.ts, subdiagKrylov.ts): f64x2 lanes are two independent IEEE doubles and
+// wasm has no fused multiply-add, so the results are bit-identical to the JS path. The f64x2
+// loops run over pairs of elements; their callers keep lengths even or leave zeroed slack.
+//
+// All pointers are byte offsets into the exported memory; lengths are in bytes unless named
+// otherwise. Loops run at least once: callers skip empty ranges.
+import { code, name, section, simd, uleb, vec } from '../../util/wasmBytes';
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+const V128 = 0x7b;
+
+function sleb(v: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+// --- instructions ---------------------------------------------------------------------------
+const get = (i: number) => [0x20, ...uleb(i)];
+const set = (i: number) => [0x21, ...uleb(i)];
+const i32 = (v: number) => [0x41, ...sleb(v)];
+const add = [0x6a];
+const sub = [0x6b];
+const ltU = [0x49];
+const geU = [0x4f];
+const ltS = [0x48];
+const f64Load = (off = 0) => [0x2b, 3, ...uleb(off)];
+const f64Store = (off = 0) => [0x39, 3, ...uleb(off)];
+const i32Load = (off = 0) => [0x28, 2, ...uleb(off)];
+const fAdd = [0xa0];
+const fSub = [0xa1];
+const fMul = [0xa2];
+const fNeg = [0x9a];
+const f64 = (v: number) => {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(v);
+  return [0x44, ...b];
+};
+const vLoad = (off = 0) => [...simd(0x00), 3, ...uleb(off)];
+const vStore = (off = 0) => [...simd(0x0b), 3, ...uleb(off)];
+const vAdd = simd(0xf0);
+const vSub = simd(0xf1);
+const vMul = simd(0xf2);
+const vSplat = simd(0x14);
+const lane = (l: number) => [...simd(0x21), l];
+const call = (f: number) => [0x10, ...uleb(f)];
+const block = (body: number[]) => [0x02, 0x40, ...body, 0x0b];
+const loop = (body: number[]) => [0x03, 0x40, ...body, 0x0b];
+const ifThen = (body: number[]) => [0x04, 0x40, ...body, 0x0b];
+const brIf = (depth: number) => [0x0d, depth];
+
+/** Sum of locals / constants as an address. */
+const addr = (...parts: number[]) => [...get(parts[0]), ...parts.slice(1).flatMap((p) => [...get(p), ...add])];
+/** x += k (bytes). */
+const bump = (x: number, k: number) => [...get(x), ...i32(k), ...add, ...set(x)];
+/** x += local y. */
+const bumpBy = (x: number, y: number) => [...get(x), ...get(y), ...add, ...set(x)];
+/** A do-while loop continuing while local a < local b (unsigned). */
+const whileLt = (a: number, b: number, body: number[]) => loop([...body, ...get(a), ...get(b), ...ltU, ...brIf(0)]);
+
+// --- functions --------------------------------------------------------------------------------
+interface Fn {
+  name: string;
+  params: number[];
+  result?: number;
+  locals: number[][];
+  body: number[];
+}
+
+/** swap(re, im, sw, swEnd): for each i32 pair (i, j) of byte offsets in [sw, swEnd), swap re/im at i and j. */
+function swapFn(): Fn {
+  const [re, im, sw, end, pi, pj, t] = [0, 1, 2, 3, 4, 5, 6];
+  const swapIn = (base: number) => [
+    ...get(base), ...get(sw), ...i32Load(0), ...add, ...set(pi),
+    ...get(base), ...get(sw), ...i32Load(4), ...add, ...set(pj),
+    ...get(pi), ...f64Load(), ...set(t),
+    ...get(pi), ...get(pj), ...f64Load(), ...f64Store(),
+    ...get(pj), ...get(t), ...f64Store(),
+  ];
+  return {
+    name: 'swap', params: [I32, I32, I32, I32], locals: [[2, I32], [1, F64]],
+    body: block([...get(sw), ...get(end), ...geU, ...brIf(0), ...whileLt(sw, end, [...swapIn(re), ...swapIn(im), ...bump(sw, 8)])]),
+  };
+}
+
+/** radix2(re, im, nbytes): re[a+1] = re[a] − re[a+1], re[a] += old re[a+1] (and im), a even. */
+function radix2Fn(): Fn {
+  const [re, im, nbytes, o, p, b] = [0, 1, 2, 3, 4, 5];
+  const one = (base: number) => [
+    ...addr(base, o), ...set(p),
+    ...get(p), ...f64Load(8), ...set(b),
+    ...get(p), ...get(p), ...f64Load(0), ...get(b), ...fSub, ...f64Store(8),
+    ...get(p), ...get(p), ...f64Load(0), ...get(b), ...fAdd, ...f64Store(0),
+  ];
+  return {
+    name: 'radix2', params: [I32, I32, I32], locals: [[2, I32], [1, F64]],
+    body: whileLt(o, nbytes, [...one(re), ...one(im), ...bump(o, 16)]),
+  };
+}
+
+/** r4q1(re, im, nbytes, sg): fft.ts radix4Pass with q = 1. */
+function r4q1Fn(): Fn {
+  const [re, im, nbytes, sg, o, pr, pi] = [0, 1, 2, 3, 4, 5, 6];
+  const [x0r, x0i, x1r, x1i, x2r, x2i, x3r, x3i, t0r, t0i, t1r, t1i, t2r, t2i, t3r, t3i] = Array.from({ length: 16 }, (_, i) => 7 + i);
+  const ld = (p: number, k: number, dst: number) => [...get(p), ...f64Load(8 * k), ...set(dst)];
+  const op2 = (dst: number, a: number, b: number, o2: number[]) => [...get(a), ...get(b), ...o2, ...set(dst)];
+  const st = (p: number, k: number, a: number, b: number, o2: number[]) => [...get(p), ...get(a), ...get(b), ...o2, ...f64Store(8 * k)];
+  return {
+    name: 'r4q1', params: [I32, I32, I32, F64], locals: [[3, I32], [16, F64]],
+    body: whileLt(o, nbytes, [
+      ...addr(re, o), ...set(pr), ...addr(im, o), ...set(pi),
+      ...ld(pr, 0, x0r), ...ld(pi, 0, x0i), ...ld(pr, 1, x1r), ...ld(pi, 1, x1i),
+      ...ld(pr, 2, x2r), ...ld(pi, 2, x2i), ...ld(pr, 3, x3r), ...ld(pi, 3, x3i),
+      ...op2(t0r, x0r, x1r, fAdd), ...op2(t0i, x0i, x1i, fAdd),
+      ...op2(t1r, x0r, x1r, fSub), ...op2(t1i, x0i, x1i, fSub),
+      ...op2(t2r, x2r, x3r, fAdd), ...op2(t2i, x2i, x3i, fAdd),
+      ...get(sg), ...get(x2r), ...get(x3r), ...fSub, ...fMul, ...set(t3r),
+      ...get(sg), ...get(x2i), ...get(x3i), ...fSub, ...fMul, ...set(t3i),
+      ...st(pr, 0, t0r, t2r, fAdd), ...st(pi, 0, t0i, t2i, fAdd),
+      ...st(pr, 2, t0r, t2r, fSub), ...st(pi, 2, t0i, t2i, fSub),
+      ...st(pr, 1, t1r, t3i, fAdd), ...st(pi, 1, t1i, t3r, fSub),
+      ...st(pr, 3, t1r, t3i, fSub), ...st(pi, 3, t1i, t3r, fAdd),
+      ...bump(o, 32),
+    ]),
+  };
+}
+
+/**
+ * r4(re, im, nbytes, Q, tw, sg): fft.ts radix4Pass with quarter size q ≥ 2 (Q = 8q bytes), two
+ * k at a time. tw holds the pass's twiddles as six rows of q doubles: w1r, w1i, w2r, w2i, w3r,
+ * w3i (imaginary parts already multiplied by sg).
+ */
+function r4Fn(): Fn {
+  const [re, im, nbytes, Q, tw, sg] = [0, 1, 2, 3, 4, 5];
+  const [g, kb, p0, p1, p2, p3, q0, q1, q2, q3, wp, step] = Array.from({ length: 12 }, (_, i) => 6 + i);
+  const V = 18;
+  const [w1r, w1i, w2r, w2i, w3r, w3i, x0r, x0i, x1r, x1i, x2r, x2i, x3r, x3i, t0r, t0i, t1r, t1i, t2r, t2i, t3r, t3i, yr, yi, sgv] =
+    Array.from({ length: 25 }, (_, i) => V + i);
+  const ldw = (dst: number) => [...get(wp), ...vLoad(), ...set(dst), ...bumpBy(wp, Q)];
+  // x = y·w: xr = yr·wr − yi·wi, xi = yr·wi + yi·wr
+  const twiddle = (pr: number, pi: number, wr: number, wi: number, xr: number, xi: number) => [
+    ...get(pr), ...vLoad(), ...set(yr), ...get(pi), ...vLoad(), ...set(yi),
+    ...get(yr), ...get(wr), ...vMul, ...get(yi), ...get(wi), ...vMul, ...vSub, ...set(xr),
+    ...get(yr), ...get(wi), ...vMul, ...get(yi), ...get(wr), ...vMul, ...vAdd, ...set(xi),
+  ];
+  const op2 = (dst: number, a: number, b: number, o2: number[]) => [...get(a), ...get(b), ...o2, ...set(dst)];
+  const st = (p: number, a: number, b: number, o2: number[]) => [...get(p), ...get(a), ...get(b), ...o2, ...vStore()];
+  const inner = [
+    ...addr(re, g, kb), ...set(p0), ...addr(p0, Q), ...set(p1), ...addr(p1, Q), ...set(p2), ...addr(p2, Q), ...set(p3),
+    ...addr(im, g, kb), ...set(q0), ...addr(q0, Q), ...set(q1), ...addr(q1, Q), ...set(q2), ...addr(q2, Q), ...set(q3),
+    ...addr(tw, kb), ...set(wp),
+    ...ldw(w1r), ...ldw(w1i), ...ldw(w2r), ...ldw(w2i), ...ldw(w3r), ...ldw(w3i),
+    ...get(p0), ...vLoad(), ...set(x0r), ...get(q0), ...vLoad(), ...set(x0i),
+    ...twiddle(p1, q1, w2r, w2i, x1r, x1i),
+    ...twiddle(p2, q2, w1r, w1i, x2r, x2i),
+    ...twiddle(p3, q3, w3r, w3i, x3r, x3i),
+    ...op2(t0r, x0r, x1r, vAdd), ...op2(t0i, x0i, x1i, vAdd),
+    ...op2(t1r, x0r, x1r, vSub), ...op2(t1i, x0i, x1i, vSub),
+    ...op2(t2r, x2r, x3r, vAdd), ...op2(t2i, x2i, x3i, vAdd),
+    ...get(sgv), ...get(x2r), ...get(x3r), ...vSub, ...vMul, ...set(t3r),
+    ...get(sgv), ...get(x2i), ...get(x3i), ...vSub, ...vMul, ...set(t3i),
+    ...st(p0, t0r, t2r, vAdd), ...st(q0, t0i, t2i, vAdd),
+    ...st(p2, t0r, t2r, vSub), ...st(q2, t0i, t2i, vSub),
+    ...st(p1, t1r, t3i, vAdd), ...st(q1, t1i, t3r, vSub),
+    ...st(p3, t1r, t3i, vSub), ...st(q3, t1i, t3r, vAdd),
+    ...bump(kb, 16),
+  ];
+  return {
+    name: 'r4', params: [I32, I32, I32, I32, I32, F64], locals: [[12, I32], [25, V128]],
+    body: [
+      ...get(sg), ...vSplat, ...set(sgv),
+      ...get(Q), ...i32(2), ...[0x74] /* i32.shl */, ...set(step),
+      ...whileLt(g, nbytes, [...i32(0), ...set(kb), ...whileLt(kb, Q, inner), ...bumpBy(g, step)]),
+    ],
+  };
+}
+
+/**
+ * pack(x, stride, zr, zi, rev, pairs): zr[rev j] = x(2j), zi[rev j] = x(2j+1), x(k) at x + k·stride,
+ * rev = the bit-reversal permutation as byte offsets (i32): the FFT's first step folded in.
+ */
+function packFn(): Fn {
+  const [x, stride, zr, zi, rev, pairs, j, r] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return {
+    name: 'pack', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]],
+    body: whileLt(j, pairs, [
+      ...get(rev), ...i32Load(), ...set(r), ...bump(rev, 4),
+      ...addr(zr, r), ...get(x), ...f64Load(), ...f64Store(), ...bumpBy(x, stride),
+      ...addr(zi, r), ...get(x), ...f64Load(), ...f64Store(), ...bumpBy(x, stride),
+      ...bump(j, 1),
+    ]),
+  };
+}
+
+/** permute(sr, si, dr, di, rev, mbytes): d[rev k] = s[k] (re and im). */
+function permuteFn(): Fn {
+  const [sr, si, dr, di, rev, mb, o, r] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return {
+    name: 'permute', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]],
+    body: whileLt(o, mb, [
+      ...get(rev), ...i32Load(), ...set(r), ...bump(rev, 4),
+      ...addr(dr, r), ...addr(sr, o), ...f64Load(), ...f64Store(),
+      ...addr(di, r), ...addr(si, o), ...f64Load(), ...f64Store(),
+      ...bump(o, 8),
+    ]),
+  };
+}
+
+/** split(zr, zi, hbytes, c, s, re, im): fft.ts splitRealSpectrum for k = 1 … h−1 (h ≥ 2). */
+function splitFn(): Fn {
+  const [zr, zi, hb, c, s, re, im, o, ob] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [er, ei, or, oi, ck, sk] = [9, 10, 11, 12, 13, 14];
+  const at = (base: number, off: number) => [...addr(base, off), ...f64Load()];
+  return {
+    name: 'split', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [6, F64]],
+    body: [
+      ...i32(8), ...set(o),
+      ...whileLt(o, hb, [
+        ...get(hb), ...get(o), ...sub, ...set(ob),
+        ...f64(0.5), ...at(zr, o), ...at(zr, ob), ...fAdd, ...fMul, ...set(er),
+        ...f64(0.5), ...at(zi, o), ...at(zi, ob), ...fSub, ...fMul, ...set(ei),
+        ...f64(0.5), ...at(zi, o), ...at(zi, ob), ...fAdd, ...fMul, ...set(or),
+        ...f64(-0.5), ...at(zr, o), ...at(zr, ob), ...fSub, ...fMul, ...set(oi),
+        ...at(c, o), ...set(ck), ...at(s, o), ...set(sk),
+        ...addr(re, o), ...get(er), ...get(ck), ...get(or), ...fMul, ...fAdd, ...get(sk), ...get(oi), ...fMul, ...fSub, ...f64Store(),
+        ...addr(im, o), ...get(ei), ...get(ck), ...get(oi), ...fMul, ...fAdd, ...get(sk), ...get(or), ...fMul, ...fAdd, ...f64Store(),
+        ...bump(o, 8),
+      ]),
+    ],
+  };
+}
+
+/** merge(Xr, Xi, hbytes, c, s, zr, zi, rev): fft.ts irfftInto's step before the inverse FFT, k = 0 … h−1, written to zr[rev k]. */
+function mergeFn(): Fn {
+  const [Xr, Xi, hb, c, s, zr, zi, rev, o, ob, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [xr, xi, yr, yi, er, ei, dr, di, ck, sk] = Array.from({ length: 10 }, (_, i) => 11 + i);
+  const at = (base: number, off: number) => [...addr(base, off), ...f64Load()];
+  const half = (dst: number, a: number, b: number, o2: number[]) => [...f64(0.5), ...get(a), ...get(b), ...o2, ...fMul, ...set(dst)];
+  return {
+    name: 'merge', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[3, I32], [10, F64]],
+    body: whileLt(o, hb, [
+      ...get(hb), ...get(o), ...sub, ...set(ob),
+      ...get(rev), ...i32Load(), ...set(r), ...bump(rev, 4),
+      ...at(Xr, o), ...set(xr), ...at(Xi, o), ...set(xi), ...at(Xr, ob), ...set(yr), ...at(Xi, ob), ...fNeg, ...set(yi),
+      ...half(er, xr, yr, fAdd), ...half(ei, xi, yi, fAdd), ...half(dr, xr, yr, fSub), ...half(di, xi, yi, fSub),
+      ...at(c, o), ...set(ck), ...at(s, o), ...set(sk),
+      // or = dr·c + di·s, oi = di·c − dr·s; zr = er − oi, zi = ei + or
+      ...addr(zr, r), ...get(er), ...get(di), ...get(ck), ...fMul, ...get(dr), ...get(sk), ...fMul, ...fSub, ...fSub, ...f64Store(),
+      ...addr(zi, r), ...get(ei), ...get(dr), ...get(ck), ...fMul, ...get(di), ...get(sk), ...fMul, ...fAdd, ...fAdd, ...f64Store(),
+      ...bump(o, 8),
+    ]),
+  };
+}
+
+/** unpack(zr, zi, out, hbytes, scale): out[2j] = zr[j]·scale, out[2j+1] = zi[j]·scale. */
+function unpackFn(): Fn {
+  const [zr, zi, out, hb, scale, o] = [0, 1, 2, 3, 4, 5];
+  return {
+    name: 'unpack', params: [I32, I32, I32, I32, F64], locals: [[1, I32]],
+    body: whileLt(o, hb, [
+      ...get(out), ...addr(zr, o), ...f64Load(), ...get(scale), ...fMul, ...f64Store(0),
+      ...get(out), ...addr(zi, o), ...f64Load(), ...get(scale), ...fMul, ...f64Store(8),
+      ...bump(out, 16), ...bump(o, 8),
+    ]),
+  };
+}
+
+/** cmul(ar, ai, br, bi, or, oi, nbytes): o = a·b pointwise, two bins at a time; cmuladd(or, oi, ar, ai, br, bi, nbytes): o += a·b. */
+function cmulFn(accumulate: boolean): Fn {
+  const [ar, ai, br, bi, or, oi] = accumulate ? [2, 3, 4, 5, 0, 1] : [0, 1, 2, 3, 4, 5];
+  const [nb, o] = [6, 7];
+  const [xr, xi, yr, yi] = [8, 9, 10, 11];
+  const ld = (base: number, dst: number) => [...addr(base, o), ...vLoad(), ...set(dst)];
+  const acc = (base: number) => (accumulate ? [...addr(base, o), ...vLoad()] : []);
+  const fin = accumulate ? vAdd : [];
+  return {
+    name: accumulate ? 'cmuladd' : 'cmul', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[1, I32], [4, V128]],
+    body: whileLt(o, nb, [
+      ...ld(ar, xr), ...ld(ai, xi), ...ld(br, yr), ...ld(bi, yi),
+      ...addr(or, o), ...acc(or), ...get(xr), ...get(yr), ...vMul, ...get(xi), ...get(yi), ...vMul, ...vSub, ...fin, ...vStore(),
+      ...addr(oi, o), ...acc(oi), ...get(xr), ...get(yi), ...vMul, ...get(xi), ...get(yr), ...vMul, ...vAdd, ...fin, ...vStore(),
+      ...bump(o, 16),
+    ]),
+  };
+}
+
+/** Elementwise over two doubles at a time: 'muladd' y += a·b, 'mul' y = a·b, 'add' y += a. */
+function elementwiseFn(kind: 'muladd' | 'mul' | 'add'): Fn {
+  const [y, a, b, nb, o] = [0, 1, 2, 3, 4];
+  const ld = (base: number) => [...addr(base, o), ...vLoad()];
+  const value =
+    kind === 'muladd' ? [...ld(y), ...ld(a), ...ld(b), ...vMul, ...vAdd] : kind === 'mul' ? [...ld(a), ...ld(b), ...vMul] : [...ld(y), ...ld(a), ...vAdd];
+  return {
+    name: kind, params: [I32, I32, I32, I32], locals: [[1, I32]],
+    body: whileLt(o, nb, [...addr(y, o), ...value, ...vStore(), ...bump(o, 16)]),
+  };
+}
+
+/**
+ * twist(lo, hi, stride, re, im, mbytes, cos, sin): foldedConv.ts negacyclic forward before its
+ * FFT: re[rev j] = lo_j·cos[j] − hi_j·sin[j], im[rev j] = lo_j·sin[j] + hi_j·cos[j]; lo_j at lo + j·stride.
+ */
+function twistFn(): Fn {
+  const [lo, hi, stride, re, im, mb, cos, sin, rev, o, r, l, h, c, s] = Array.from({ length: 15 }, (_, i) => i);
+  return {
+    name: 'twist', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [4, F64]],
+    body: whileLt(o, mb, [
+      ...get(rev), ...i32Load(), ...set(r), ...bump(rev, 4),
+      ...get(lo), ...f64Load(), ...set(l), ...get(hi), ...f64Load(), ...set(h),
+      ...addr(cos, o), ...f64Load(), ...set(c), ...addr(sin, o), ...f64Load(), ...set(s),
+      ...addr(re, r), ...get(l), ...get(c), ...fMul, ...get(h), ...get(s), ...fMul, ...fSub, ...f64Store(),
+      ...addr(im, r), ...get(l), ...get(s), ...fMul, ...get(h), ...get(c), ...fMul, ...fAdd, ...f64Store(),
+      ...bumpBy(lo, stride), ...bumpBy(hi, stride), ...bump(o, 8),
+    ]),
+  };
+}
+
+/**
+ * untwist(zr, zi, lo, hi, stride, mbytes, cos, sin, scale): foldedConv.ts negacyclic inverse after
+ * its FFT: lo_j = (zr·cos + zi·sin)·scale, hi_j = (zi·cos − zr·sin)·scale.
+ */
+function untwistFn(): Fn {
+  const [zr, zi, lo, hi, stride, mb, cos, sin, scale, o, a, b, c, s] = Array.from({ length: 14 }, (_, i) => i);
+  return {
+    name: 'untwist', params: [I32, I32, I32, I32, I32, I32, I32, I32, F64], locals: [[1, I32], [4, F64]],
+    body: whileLt(o, mb, [
+      ...addr(zr, o), ...f64Load(), ...set(a), ...addr(zi, o), ...f64Load(), ...set(b),
+      ...addr(cos, o), ...f64Load(), ...set(c), ...addr(sin, o), ...f64Load(), ...set(s),
+      ...get(lo), ...get(a), ...get(c), ...fMul, ...get(b), ...get(s), ...fMul, ...fAdd, ...get(scale), ...fMul, ...f64Store(),
+      ...get(hi), ...get(b), ...get(c), ...fMul, ...get(a), ...get(s), ...fMul, ...fSub, ...get(scale), ...fMul, ...f64Store(),
+      ...bumpBy(lo, stride), ...bumpBy(hi, stride), ...bump(o, 8),
+    ]),
+  };
+}
+
+/**
+ * dot(a, b, m) → Σ a[d]·b[d], d < m (m ≥ 1 elements), summed as subdiagKrylov.ts's leaves do:
+ * even d into one accumulator, odd d into the other (the two lanes), then added.
+ */
+function dotFn(): Fn {
+  const [a, b, m, d, pairs, acc, s0] = [0, 1, 2, 3, 4, 5, 6];
+  return {
+    name: 'dot', params: [I32, I32, I32], result: F64, locals: [[2, I32], [1, V128], [1, F64]],
+    body: [
+      ...get(m), ...i32(-2), ...[0x71] /* i32.and */, ...i32(3), ...[0x74] /* shl */, ...set(pairs),
+      ...block([
+        ...get(pairs), ...[0x45] /* eqz */, ...brIf(0),
+        ...whileLt(d, pairs, [...get(acc), ...addr(a, d), ...vLoad(), ...addr(b, d), ...vLoad(), ...vMul, ...vAdd, ...set(acc), ...bump(d, 16)]),
+      ]),
+      ...get(acc), ...lane(0), ...set(s0),
+      ...get(m), ...i32(1), ...[0x71], ...ifThen([...get(s0), ...addr(a, pairs), ...f64Load(), ...addr(b, pairs), ...f64Load(), ...fMul, ...fAdd, ...set(s0)]),
+      ...get(s0), ...get(acc), ...lane(1), ...fAdd,
+    ],
+  };
+}
+
+const DOT = 16; // function index of dot (see FUNCTIONS)
+
+/** leavesFwd(leaves, leavesEnd, coef, z, y): y[j] += Σ_{d ≤ j−lo} c_j[d]·z[d] per leaf (lo, hi) (i32 pairs). */
+function leavesFwdFn(): Fn {
+  const [leaves, end, coef, z, y, j, hi, m, py] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  return {
+    name: 'leavesFwd', params: [I32, I32, I32, I32, I32], locals: [[4, I32]],
+    body: block([
+      ...get(leaves), ...get(end), ...geU, ...brIf(0),
+      ...whileLt(leaves, end, [
+        ...get(leaves), ...i32Load(0), ...set(j), ...get(leaves), ...i32Load(4), ...set(hi),
+        ...i32(1), ...set(m),
+        ...loop([
+          ...get(y), ...get(j), ...i32(3), ...[0x74], ...add, ...set(py),
+          ...get(py), ...get(py), ...f64Load(), ...get(coef), ...get(z), ...get(m), ...call(DOT), ...fAdd, ...f64Store(),
+          ...get(coef), ...get(m), ...i32(3), ...[0x74], ...add, ...set(coef),
+          ...bump(m, 1), ...bump(j, 1),
+          ...get(j), ...get(hi), ...ltS, ...brIf(0),
+        ]),
+        ...bump(leaves, 8),
+      ]),
+    ]),
+  };
+}
+
+/** leavesT(leaves, leavesEnd, coef, x, u): u[d] += Σ_i c_d[i−lo]·x[i+d] per leaf. */
+function leavesTFn(): Fn {
+  const [leaves, end, coef, x, u, d, m, pu] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return {
+    name: 'leavesT', params: [I32, I32, I32, I32, I32], locals: [[3, I32]],
+    body: block([
+      ...get(leaves), ...get(end), ...geU, ...brIf(0),
+      ...whileLt(leaves, end, [
+        // m = hi − lo, d = 0 … len−1 with m = len − d
+        ...get(leaves), ...i32Load(4), ...get(leaves), ...i32Load(0), ...sub, ...set(m),
+        ...i32(0), ...set(d),
+        ...loop([
+          ...get(u), ...get(d), ...i32(3), ...[0x74], ...add, ...set(pu),
+          ...get(pu), ...get(pu), ...f64Load(),
+          ...get(coef), ...get(x), ...get(leaves), ...i32Load(0), ...get(d), ...add, ...i32(3), ...[0x74], ...add, ...get(m), ...call(DOT),
+          ...fAdd, ...f64Store(),
+          ...get(coef), ...get(m), ...i32(3), ...[0x74], ...add, ...set(coef),
+          ...bump(d, 1), ...get(m), ...i32(1), ...sub, ...set(m),
+          ...get(m), ...i32(0), ...[0x4a] /* gt_s */, ...brIf(0),
+        ]),
+        ...bump(leaves, 8),
+      ]),
+    ]),
+  };
+}
+
+const FUNCTIONS: Fn[] = [
+  swapFn(), radix2Fn(), r4q1Fn(), r4Fn(), packFn(), splitFn(), mergeFn(), unpackFn(),
+  cmulFn(false), cmulFn(true), elementwiseFn('muladd'), elementwiseFn('mul'), elementwiseFn('add'),
+  twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(),
+];
+if (FUNCTIONS[DOT].name !== 'dot') throw new Error('fftWasmModule: dot is not at its index');
+
+/** The module's bytes: memory "memory" and one export per function above. */
+export function fftWasmBytes(): Uint8Array {
+  const types = FUNCTIONS.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...(f.result ? [1, f.result] : [0])]);
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(3, vec(FUNCTIONS.map((_, i) => uleb(i)))),
+    ...section(5, vec([[0x00, 1]])), // memory: min 1 page, grown on demand
+    ...section(7, vec([[...name('memory'), 0x02, 0], ...FUNCTIONS.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])])),
+    ...section(10, vec(FUNCTIONS.map((f) => code(f.locals, f.body)))),
+  ];
+  return Uint8Array.from(bytes);
+}
+

@@ -1,0 +1,334 @@
+// The fast products of subdiagKrylov.ts (divide and conquer) and shiftKrylov.ts (f-circulant
+// FFTs) with every per-product loop in WebAssembly SIMD (fftWasmModule.ts), on data kept in the
+// module's memory. Plans are built by the JS code (same layout, coefficients and generator
+// spectra); the products do the same operations in the same order as the JS ones, so they
+// return the same bits (test/fast/productsWasm.test.ts checks both that and the dense matrix).
+import { type Spectrum, type Vec } from './fft';
+import { hasFoldedConv } from './foldedConv';
+import { Arena, bitReversal, cfft, fftWasmExports, irfftW, mem, memI32, pairBytes, releaseWith, rfftW, type WSpectrum } from './fftWasm';
+import {
+  forwardLeafCoefs, forwardSpectra, type KrylovSumPlan, subdiagLayout, transposedLeafCoefs, transposedSpectra,
+} from './subdiagKrylov';
+
+const spectrumIn = (arena: Arena, bins: number): WSpectrum => {
+  const sp: WSpectrum = { re: 0, im: 0, len: bins };
+  arena.take(bins, (p) => (sp.re = p));
+  arena.take(bins, (p) => (sp.im = p));
+  return sp;
+};
+const vecIn = (arena: Arena, doubles: number, set: (p: number) => void) => arena.take(doubles, set);
+
+function putSpectrum(dst: WSpectrum, src: Spectrum): void {
+  const v = mem();
+  for (let k = 0; k < dst.len; k++) {
+    v[dst.re / 8 + k] = src.re[k];
+    v[dst.im / 8 + k] = src.im[k];
+  }
+}
+
+function putVec(ptr: number, src: ArrayLike<number>): void {
+  const v = mem();
+  if (src instanceof Float64Array) v.set(src, ptr / 8);
+  else for (let i = 0; i < src.length; i++) v[ptr / 8 + i] = src[i];
+}
+
+/**
+ * n doubles at ptr, into `out` when given. A fresh large Float64Array costs more than the whole
+ * product at n ≥ 2^13 (V8 allocates it outside the heap: ~130 µs for 16384 doubles here), so
+ * callers that multiply repeatedly pass their own output.
+ */
+export function readOut(ptr: number, n: number, out?: Float64Array): Float64Array {
+  const src = mem().subarray(ptr / 8, ptr / 8 + n);
+  if (out) {
+    out.set(src);
+    return out;
+  }
+  const y = new Float64Array(n);
+  y.set(src);
+  return y;
+}
+
+/** A KrylovSumPlan whose products can also stay in module memory (pointers valid until the plan's next call). */
+export interface WasmKrylovSumPlan extends KrylovSumPlan {
+  /** Byte offsets of u_i = K(A, g_i)ᵀ x, every i. */
+  mulTAllPtrs(x: ArrayLike<number>): number[];
+  /** Byte offset of y = Σ_i K(A, g_i) z_i, z_i at byte offsets zs[i] (in module memory, length ≥ n). */
+  mulSumPtrs(zs: number[]): number;
+  /** Gives the plan's module memory back; the plan must not be used afterwards. */
+  dispose(): void;
+}
+
+/** planSubdiagKrylovSum (subdiagKrylov.ts) with its products in WebAssembly SIMD; null without SIMD. */
+export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<number>[]): WasmKrylovSumPlan | null {
+  const e = fftWasmExports();
+  if (!e) return null;
+  const layout = subdiagLayout(s, gens);
+  const { n, blocks, leaves } = layout;
+  const r = gens.length;
+  const arena = new Arena();
+  let leavesPtr = 0;
+  arena.take(leaves.length, (p) => (leavesPtr = p)); // i32 pairs: 8 bytes per leaf
+  const qPtr = blocks.map(() => 0);
+  blocks.forEach((b, k) => vecIn(arena, b.hi - b.mid, (p) => (qPtr[k] = p)));
+  const sizes = [...new Set(blocks.map((b) => b.N))];
+  const scratch = new Map(
+    sizes.map((N) => {
+      const bins = N / 2 + 1;
+      const sc = {
+        specs: Array.from({ length: r }, () => spectrumIn(arena, bins)),
+        accs: Array.from({ length: r }, () => spectrumIn(arena, bins)),
+        tmp: spectrumIn(arena, bins),
+        w: 0,
+        len: -1,
+      };
+      vecIn(arena, N, (p) => (sc.w = p));
+      return [N, sc] as const;
+    }),
+  );
+  let bx = 0;
+  vecIn(arena, n, (p) => (bx = p));
+  const inputs = gens.map(() => 0);
+  const outputs = gens.map(() => 0);
+  gens.forEach((_, g) => {
+    vecIn(arena, n, (p) => (inputs[g] = p));
+    vecIn(arena, n, (p) => (outputs[g] = p));
+  });
+  const region = arena.commit();
+  const i32 = memI32();
+  leaves.forEach(([lo, hi], l) => {
+    i32[leavesPtr / 4 + 2 * l] = lo;
+    i32[leavesPtr / 4 + 2 * l + 1] = hi;
+  });
+  const leavesEnd = leavesPtr + 8 * leaves.length;
+  blocks.forEach((b, k) => putVec(qPtr[k], b.q));
+
+  // Per direction, on first use: generator spectra and leaf coefficients, in their own region.
+  type Direction = { spectra: WSpectrum[][]; coef: number[] };
+  const upload = (spectra: Spectrum[][], coefs: Vec[]): Direction => {
+    const a = new Arena();
+    const d: Direction = {
+      spectra: spectra.map((perGen) => perGen.map((sp) => spectrumIn(a, sp.re.length))),
+      coef: coefs.map(() => 0),
+    };
+    coefs.forEach((c, g) => vecIn(a, c.length, (p) => (d.coef[g] = p)));
+    frees.push(releaseWith(outputs, a.commit()));
+    spectra.forEach((perGen, k) => perGen.forEach((sp, g) => putSpectrum(d.spectra[k][g], sp)));
+    coefs.forEach((c, g) => putVec(d.coef[g], c));
+    return d;
+  };
+  let fwd: Direction | null = null;
+  let bwd: Direction | null = null;
+  const frees: (() => void)[] = [];
+  let disposed = false;
+  const live = () => {
+    if (disposed) throw new Error('subdiagonal Krylov plan used after dispose()');
+  };
+
+  const mulSumPtrs = (zv: number[]): number => {
+    live();
+    const { spectra, coef } = (fwd ??= upload(forwardSpectra(layout), forwardLeafCoefs(layout, s, gens)));
+    const y = outputs[0];
+    mem().fill(0, y / 8, y / 8 + n);
+    for (let g = 0; g < r; g++) e.leavesFwd(leavesPtr, leavesEnd, coef[g], zv[g], y);
+    for (const sc of scratch.values()) sc.len = -1;
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k];
+      const len = b.hi - b.lo;
+      const sc = scratch.get(b.N)!;
+      if (sc.len !== len) {
+        for (let g = 0; g < r; g++) rfftW(zv[g], 8, len, b.N, sc.specs[g]);
+        sc.len = len;
+      }
+      const bins = pairBytes(b.N / 2 + 1);
+      const t = sc.tmp;
+      e.cmul(spectra[k][0].re, spectra[k][0].im, sc.specs[0].re, sc.specs[0].im, t.re, t.im, bins);
+      for (let g = 1; g < r; g++) e.cmuladd(t.re, t.im, spectra[k][g].re, spectra[k][g].im, sc.specs[g].re, sc.specs[g].im, bins);
+      irfftW(t, b.N, sc.w);
+      const m = b.hi - b.mid;
+      if (m & 1) {
+        // Odd length (n not a power of two): the pair loop would touch y[hi]; the last one by hand.
+        if (m > 1) e.muladd(y + 8 * b.mid, qPtr[k], sc.w + 8 * (b.mid - b.lo), 16 * (m >> 1));
+        const v = mem();
+        v[y / 8 + b.hi - 1] += v[qPtr[k] / 8 + m - 1] * v[sc.w / 8 + b.hi - 1 - b.lo];
+      } else {
+        e.muladd(y + 8 * b.mid, qPtr[k], sc.w + 8 * (b.mid - b.lo), 8 * m);
+      }
+    }
+    return y;
+  };
+  const mulSum = (zs: ArrayLike<number>[]): Float64Array => {
+    zs.forEach((z, g) => putVec(inputs[g], z));
+    return readOut(mulSumPtrs(inputs), n);
+  };
+
+  const mulTAllPtrs = (x: ArrayLike<number>): number[] => {
+    live();
+    const { spectra, coef } = (bwd ??= upload(transposedSpectra(layout), transposedLeafCoefs(layout, s, gens)));
+    const xv = inputs[0];
+    putVec(xv, x);
+    const v = mem();
+    for (let g = 0; g < r; g++) {
+      v.fill(0, outputs[g] / 8, outputs[g] / 8 + n + 2);
+      e.leavesT(leavesPtr, leavesEnd, coef[g], xv, outputs[g]);
+    }
+    for (const sc of scratch.values()) {
+      for (const acc of sc.accs) {
+        v.fill(0, acc.re / 8, acc.re / 8 + acc.len + 1);
+        v.fill(0, acc.im / 8, acc.im / 8 + acc.len + 1);
+      }
+    }
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k];
+      const sc = scratch.get(b.N)!;
+      const m = b.hi - b.mid;
+      e.mul(bx, qPtr[k], xv + 8 * b.mid, pairBytes(m));
+      rfftW(bx, 8, m, b.N, sc.tmp);
+      const bins = pairBytes(b.N / 2 + 1);
+      for (let g = 0; g < r; g++) e.cmuladd(sc.accs[g].re, sc.accs[g].im, spectra[k][g].re, spectra[k][g].im, sc.tmp.re, sc.tmp.im, bins);
+    }
+    for (const [N, sc] of scratch) {
+      const count = Math.min(n - 1, N);
+      for (let g = 0; g < r; g++) {
+        irfftW(sc.accs[g], N, sc.w);
+        // u[t + 1] += w[t]; an odd count runs one past into u's slack (never read).
+        if (count > 0) e.add(outputs[g] + 8, sc.w, 0, pairBytes(count));
+      }
+    }
+    return outputs;
+  };
+  const mulTAll = (x: ArrayLike<number>): Float64Array[] => mulTAllPtrs(x).map((u) => readOut(u, n));
+  // The region lives as long as either product can run (both close over `outputs`).
+  frees.push(releaseWith(outputs, region));
+  const dispose = () => {
+    disposed = true;
+    frees.forEach((f) => f());
+  };
+  return { mulSum, mulTAll, mulSumPtrs, mulTAllPtrs, dispose };
+}
+
+export interface ShiftProductWasm {
+  (x: ArrayLike<number>, out?: Float64Array): Float64Array;
+  /** Gives the product's module memory back; it must not be called afterwards. */
+  dispose(): void;
+}
+
+/**
+ * prepareShiftKrylovProduct (shiftKrylov.ts) in WebAssembly SIMD, for n a power of two ≥ 2 and
+ * f = ±1 (the transforms of size n); null otherwise or without SIMD.
+ */
+export function prepareShiftKrylovProductWasm(
+  fA: number, fB: number, G: ArrayLike<number>[], H: ArrayLike<number>[],
+): ShiftProductWasm | null {
+  const e = fftWasmExports();
+  const n = G[0].length;
+  if (!e || !hasFoldedConv(n, fA) || !hasFoldedConv(n, fB)) return null;
+  const arena = new Arena();
+  const ca = wasmFoldedConv(n, fA, arena);
+  const cb = wasmFoldedConv(n, fB, arena);
+  const gs = G.map(() => ca.spectrum());
+  const hs = H.map(() => cb.spectrum());
+  const xs = cb.spectrum();
+  const tb = cb.spectrum();
+  const ta = ca.spectrum();
+  const acc = ca.spectrum();
+  let xv = 0;
+  let u = 0;
+  arena.take(n, (p) => (xv = p));
+  arena.take(n, (p) => (u = p));
+  const region = arena.commit();
+  ca.init();
+  cb.init();
+  G.forEach((g, i) => {
+    putVec(u, g);
+    ca.forward(u, gs[i]);
+  });
+  H.forEach((h, i) => {
+    putVec(u, h);
+    cb.forward(u, hs[i]);
+  });
+  let disposed = false;
+  const product = (x: ArrayLike<number>, out?: Float64Array): Float64Array => {
+    if (disposed) throw new Error('shift Krylov product used after dispose()');
+    putVec(xv, x);
+    cb.forward(xv, xs, true);
+    const v = mem();
+    v.fill(0, acc.re / 8, acc.re / 8 + acc.len + 1);
+    v.fill(0, acc.im / 8, acc.im / 8 + acc.len + 1);
+    const bb = pairBytes(xs.len);
+    const ba = pairBytes(acc.len);
+    for (let i = 0; i < gs.length; i++) {
+      e.cmul(xs.re, xs.im, hs[i].re, hs[i].im, tb.re, tb.im, bb);
+      cb.inverse(tb, u, true);
+      ca.forward(u, ta);
+      e.cmuladd(acc.re, acc.im, gs[i].re, gs[i].im, ta.re, ta.im, ba);
+    }
+    ca.inverse(acc, u);
+    return readOut(u, n, out);
+  };
+  const free = releaseWith(gs, region); // `product` closes over gs
+  return Object.assign(product, {
+    dispose: () => {
+      disposed = true;
+      free();
+    },
+  });
+}
+
+interface WFoldedConv {
+  spectrum(): WSpectrum;
+  /** Fill the tables (after the arena is committed). */
+  init(): void;
+  forward(a: number, out: WSpectrum, reverse?: boolean): void;
+  inverse(S: WSpectrum, out: number, reverse?: boolean): void;
+}
+
+/** foldedConv.ts's cyclic / negacyclic transforms of size n on module memory. */
+function wasmFoldedConv(n: number, f: number, arena: Arena): WFoldedConv {
+  const e = fftWasmExports()!;
+  if (f === 1) {
+    let buf = 0;
+    arena.take(n, (p) => (buf = p));
+    return {
+      spectrum: () => spectrumIn(arena, n / 2 + 1),
+      init: () => undefined,
+      forward: (a, out, reverse = false) => (reverse ? rfftW(a + 8 * (n - 1), -8, n, n, out) : rfftW(a, 8, n, n, out)),
+      inverse(S, out, reverse = false) {
+        if (!reverse) return irfftW(S, n, out);
+        irfftW(S, n, buf);
+        const v = mem();
+        for (let j = 0; j < n; j++) v[out / 8 + j] = v[buf / 8 + n - 1 - j];
+      },
+    };
+  }
+  const m = n / 2;
+  let cos = 0;
+  let sin = 0;
+  let zr = 0;
+  let zi = 0;
+  arena.take(m, (p) => (cos = p));
+  arena.take(m, (p) => (sin = p));
+  arena.take(m, (p) => (zr = p));
+  arena.take(m, (p) => (zi = p));
+  return {
+    spectrum: () => spectrumIn(arena, m),
+    init() {
+      const v = mem();
+      for (let j = 0; j < m; j++) {
+        v[cos / 8 + j] = Math.cos((Math.PI * j) / n);
+        v[sin / 8 + j] = Math.sin((Math.PI * j) / n);
+      }
+    },
+    forward(a, out, reverse = false) {
+      const rev = bitReversal(m);
+      if (reverse) e.twist(a + 8 * (n - 1), a + 8 * (m - 1), -8, out.re, out.im, 8 * m, cos, sin, rev);
+      else e.twist(a, a + 8 * m, 8, out.re, out.im, 8 * m, cos, sin, rev);
+      cfft(out.re, out.im, m, false, true);
+    },
+    inverse(S, out, reverse = false) {
+      e.permute(S.re, S.im, zr, zi, bitReversal(m), 8 * m);
+      cfft(zr, zi, m, true, true);
+      if (reverse) e.untwist(zr, zi, out + 8 * (n - 1), out + 8 * (m - 1), -8, 8 * m, cos, sin, 1 / m);
+      else e.untwist(zr, zi, out, out + 8 * m, 8, 8 * m, cos, sin, 1 / m);
+    },
+  };
+}
