@@ -243,8 +243,15 @@ export class StepPool implements BatchPool {
   }
 }
 
+let live = 0;
+/** Worker threads of this process not yet stopped (tests check every exit path brings it back to 0). */
+export function liveWorkerThreads(): number {
+  return live;
+}
+
 /** One worker thread: one request at a time, its reply or its failure. */
 class Thread {
+  private stopped = false;
   private waiting: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
   private readonly early: WorkerReply[] = [];
@@ -253,6 +260,7 @@ class Thread {
     private readonly worker: Worker,
     readonly index: number,
   ) {
+    live++;
     worker.on('message', (r: WorkerReply) => {
       if (r.kind === 'failed') return this.fail(new Error(`worker thread ${index}: ${r.message}`));
       const w = this.waiting;
@@ -261,7 +269,15 @@ class Thread {
       else this.early.push(r);
     });
     worker.on('error', (err) => this.fail(new Error(`worker thread ${index}: ${err.message}`)));
-    worker.on('exit', (code) => this.fail(new Error(`worker thread ${index} exited (code ${code})`)));
+    worker.on('exit', (code) => {
+      this.fail(new Error(`worker thread ${index} exited (code ${code})`));
+      this.markStopped();
+    });
+  }
+
+  private markStopped(): void {
+    if (!this.stopped) live--;
+    this.stopped = true;
   }
 
   /** The next reply (the first one is 'ready'). */
@@ -294,6 +310,7 @@ class Thread {
   async terminate(): Promise<void> {
     this.failure ??= new Error(`worker thread ${this.index} was stopped`);
     await this.worker.terminate();
+    this.markStopped();
   }
 }
 
