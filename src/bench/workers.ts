@@ -19,7 +19,8 @@ export interface WorkersSample {
   workers: number;
   /** Seconds from the start of the process to the first step (dataset, backends, worker threads). */
   setupSeconds: number;
-  epochs: Array<{ epoch: number; seconds: number; trainSeconds: number; evalSeconds: number; valAcc: number | null }>;
+  /** Per epoch; cpuSeconds is the CPU time of all the process's threads (steadier than wall time on a busy machine). */
+  epochs: Array<{ epoch: number; seconds: number; trainSeconds: number; evalSeconds: number; cpuSeconds: number; valAcc: number | null }>;
   peakRssMB: number;
 }
 
@@ -29,6 +30,8 @@ export interface WorkersRow {
   epochSeconds: number;
   trainSeconds: number;
   evalSeconds: number;
+  /** CPU time of the epoch, all threads together: against baseline, what the threads cost in extra work. */
+  cpuSeconds: number;
   valAcc: number | null;
   peakRssMB: number;
   peakRssMBPerThread: number;
@@ -54,6 +57,7 @@ export async function measureWorkers(cfg: ExperimentConfig, backend: BackendInfo
   let setupSeconds = 0;
   let epochStart = 0;
   let lastStep = 0;
+  let cpuStart = process.cpuUsage();
   const epochs: WorkersSample['epochs'] = [];
   const outcome = await runExperiment(cfg, {
     backend,
@@ -63,6 +67,7 @@ export async function measureWorkers(cfg: ExperimentConfig, backend: BackendInfo
     hooks: {
       onEpochStart() {
         epochStart = performance.now();
+        cpuStart = process.cpuUsage();
         if (!setupSeconds) setupSeconds = (epochStart - started) / 1000;
       },
       onBatch() {
@@ -70,7 +75,9 @@ export async function measureWorkers(cfg: ExperimentConfig, backend: BackendInfo
       },
       onEpochEnd(m) {
         const trainSeconds = (lastStep - epochStart) / 1000;
-        epochs.push({ epoch: m.epoch, seconds: m.seconds, trainSeconds, evalSeconds: m.seconds - trainSeconds, valAcc: m.valAcc });
+        const cpu = process.cpuUsage(cpuStart);
+        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+        epochs.push({ epoch: m.epoch, seconds: m.seconds, trainSeconds, evalSeconds: m.seconds - trainSeconds, cpuSeconds, valAcc: m.valAcc });
       },
     },
   });
@@ -113,6 +120,7 @@ export async function benchWorkers(o: BenchWorkersOptions, meta: Omit<WorkersRep
       epochSeconds: round(median(ss.map((s) => last(s).seconds)), 3),
       trainSeconds: round(median(ss.map((s) => last(s).trainSeconds)), 3),
       evalSeconds: round(median(ss.map((s) => last(s).evalSeconds)), 3),
+      cpuSeconds: round(median(ss.map((s) => last(s).cpuSeconds)), 3),
       valAcc: last(ss[0]).valAcc,
       peakRssMB: peak,
       peakRssMBPerThread: Math.round(peak / w),
