@@ -121,4 +121,34 @@ describe('ldr sweep and ldr train with training.workers (dist/)', () => {
     }
     expect(runs[1]).toEqual(runs[0]);
   });
+
+  it('Ctrl-C stops a two-thread run at once (exit 130, no hang) with its checkpoint kept', async () => {
+    const file = config('sigint', 2, '');
+    const child = spawn(process.execPath, [LDR, 'train', '--config', file, '--set', 'training.epochs=200'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stderr.on('data', (d) => { stderr += d; if (/epoch\s+2\b/.test(stderr)) resolve(); }));
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(stderr).toMatch(/interrupted \(SIGINT\); the last completed epoch is checkpointed/);
+  });
+
+  it('ldr bench workers prints JSON per thread count: epoch time and its parts, val accuracy, peak RSS, ratios', async () => {
+    const file = config('bench', 1, '');
+    const r = await ldr(['bench', 'workers', '--config', file, '--set', 'dataset.train_frac=0.02', '--workers', '1,2', '--repeats', '1']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.rows.map((x: { workers: number }) => x.workers)).toEqual([1, 2]);
+    for (const row of report.rows) {
+      expect(row.epochSeconds).toBeGreaterThan(0);
+      expect(row.trainSeconds + row.evalSeconds).toBeCloseTo(row.epochSeconds, 2);
+      expect(row.valAcc).toBeGreaterThan(0);
+      expect(row.peakRssMB).toBeGreaterThan(50);
+      expect(row.ratios).toHaveLength(1);
+    }
+    expect(report.rows[0].ratio).toBe(1);
+    expect(report.rows[1].ratio).toBeCloseTo(report.rows[1].epochSeconds / report.rows[0].epochSeconds, 2);
+  });
 });

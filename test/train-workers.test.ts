@@ -156,6 +156,23 @@ describe('training.workers: 2', () => {
   });
 });
 
+describe('a worker thread that fails', () => {
+  it('fails the start of the pool with its message, and no thread is left running', async () => {
+    const d = data();
+    // A worker builds its model from the config: an lstm is no image classifier, so each thread fails as it starts.
+    const lstm = { ...config(), model: { ...config().model, type: 'lstm' as const } };
+    const m = new ShlModel({ n: d.features, classes: d.classes, className: 'ldr-sd', rank: 1, rng: seedStreams(5).init });
+    try {
+      await expect(StepPool.start({ cfg: lstm, data: d, backend: 'cpu', matmulFix: false, workers: 3, model: m, vars: m.variables() })).rejects.toThrow(
+        /^worker thread [12]: .*model\.type lstm is not an image classifier/,
+      );
+    } finally {
+      m.dispose();
+    }
+    expect(liveWorkerThreads()).toBe(0);
+  });
+});
+
 describe('training.workers: resolution and config errors', () => {
   const yaml = (training: string, extra = '') =>
     `name: w\ndataset:\n  name: digits-bg-rot\nmodel:\n  layer:\n    class: ldr-sd\n${extra}training:\n${training}`;
