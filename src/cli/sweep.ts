@@ -72,11 +72,12 @@ export function registerSweep(program: Command): void {
       if (opts.status) return status(opts, grid);
       if (opts.slurm) return submit(opts, grid);
       if (opts.emit !== undefined) return emit(opts, grid);
+      const jobsFlag = positiveInt(opts.jobs, '--jobs');
       const shard = parseShard(opts.shard === true ? 'auto' : opts.shard);
       const mine = inShard(grid.points, shard);
-      const { jobs, workersAuto } = planThreads(mine, positiveInt(opts.jobs, '--jobs'), availableCores(), opts.oversubscribe ?? false);
       const header = `${opts.config}: ${plural(grid.points.length, 'point')}${gridNotes(grid)}${shard ? `; shard ${shard.index}/${shard.count}: ${plural(mine.length, 'point')}` : ''}`;
       if (opts.dryRun) return dryRun(header, mine);
+      const { jobs, workersAuto } = planThreads(mine, jobsFlag, availableCores(), opts.oversubscribe ?? false);
       if (!opts.quiet) process.stderr.write(`${header}\n`);
       const result = await run(mine, jobs, workersAuto, opts.quiet ?? false, opts.force ?? false);
       finish(result, mine.length);

@@ -163,10 +163,11 @@ export class StepPool implements BatchPool {
       const end = cut(k + 2);
       return end > start ? t.request({ kind: 'step', start, size: end - start, batchSize: size }, 'stepped') : null;
     });
+    const all = settled(pending);
     // Slice 0, here, while the worker threads compute theirs.
     const own = cut(1) > 0 ? batchGrads(() => task.forward({ ...batch, size: cut(1) }), this.o.vars, cut(1) / size) : null;
     try {
-      const replies = await Promise.all(pending);
+      const replies = await all;
       let loss = 0;
       let right = 0;
       if (own) [loss, right] = await own.stats.data();
@@ -208,13 +209,14 @@ export class StepPool implements BatchPool {
     this.publishWeights();
     const mine = (i: number) => chunks.filter((_, c) => c % N === i);
     const pending = this.threads.map((t, k) => (mine(k + 1).length ? t.request({ kind: 'eval', chunks: mine(k + 1) }, 'evaluated') : null));
+    const all = settled(pending);
     const stats = new Map<number, [number, number]>();
     const ownChunks = mine(0);
     for (const [start, end] of ownChunks) {
       stats.set(start, await chunkStats(this.o.model, this.val, this.o.data.features, start, end));
       onChunk?.();
     }
-    const replies = await Promise.all(pending);
+    const replies = await all;
     replies.forEach((r, k) => {
       if (!r) return;
       mine(k + 1).forEach(([start], j) => stats.set(start, r.stats[j]));
@@ -241,6 +243,13 @@ export class StepPool implements BatchPool {
     this.closed = true;
     await Promise.all(this.threads.map((t) => t.terminate()));
   }
+}
+
+/** Promise.all, handled at once: if this thread fails first, the workers' later failures are no unhandled rejections. */
+function settled<T>(pending: Array<Promise<T> | null>): Promise<Array<T | null>> {
+  const all = Promise.all(pending);
+  all.catch(() => undefined);
+  return all;
 }
 
 let live = 0;
