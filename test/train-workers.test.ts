@@ -140,15 +140,16 @@ describe('training.workers: 2', () => {
     }
   });
 
-  it('evaluates validation over the threads with exactly the numbers of one thread', async () => {
-    const d = data();
+  it('evaluates validation and test over the threads with exactly the numbers of one thread', async () => {
+    const d = blobs({ n: 12, train: 100, val: 2500, test: 3100 });
     const cfg = config();
     const m = new ShlModel({ n: d.features, classes: d.classes, className: 'ldr-sd', rank: 1, rng: seedStreams(5).init });
     const { classifierTask } = await import('../src/train/classifier');
     const pool = await StepPool.start({ cfg, data: d, backend: 'cpu', matmulFix: false, workers: 2, model: m, vars: m.variables() });
     try {
       const task = classifierTask(m, d, 16, 1, pool.buffers);
-      expect(await pool.stepsFor(task).evaluate()).toEqual(await task.evaluate('val'));
+      const steps = pool.stepsFor(task);
+      for (const split of ['val', 'test'] as const) expect(await steps.evaluate(split)).toEqual(await task.evaluate(split));
     } finally {
       await pool.close();
       m.dispose();

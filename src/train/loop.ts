@@ -5,7 +5,9 @@
 // the caller (who checkpoints it); at the end, the test loss and accuracy of the best weights.
 // What is model-specific — batching, the loss, evaluation, the learning-rate rule — comes from a
 // TrainTask (classifier.ts, lm.ts). Knows nothing about files: the caller saves `snapshot()` at each
-// epoch end and passes it back as `resume` to continue exactly.
+// epoch end and passes it back as `resume` to continue exactly. With `training.workers` > 1 the
+// caller passes `parallel` (parallel.ts), which takes each step and validation over several threads;
+// everything else — optimizer state, snapshots, best weights, the test — stays here, on one thread.
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig, TrainingConfig } from '../config/schema';
 import type { EpochMetrics } from '../runs/types';
@@ -30,8 +32,8 @@ export interface LoopOptions<Batch> {
 /** Takes the optimizer step of a batch split across worker threads, with the result of `step()`. */
 export interface ParallelSteps<Batch> {
   step(optimizer: Optimizer, batch: Batch): Promise<{ loss: number; right: number }>;
-  /** The validation split spread over the threads, with exactly the numbers of `task.evaluate('val')`. */
-  evaluate(onChunk?: () => void): Promise<Evaluation>;
+  /** A split evaluated over the threads, with exactly the numbers of `task.evaluate(split)`. */
+  evaluate(split: 'val' | 'test', onChunk?: () => void): Promise<Evaluation>;
 }
 
 export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainResult> {
@@ -57,6 +59,7 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
     startEpoch = s.epoch + 1;
   }
 
+  const evaluate = (split: 'val' | 'test') => (opts.parallel ?? task).evaluate(split, hooks?.onEvalChunk);
   let divergedAt: string | null = null;
   let lastYield = Date.now();
   try {
@@ -96,7 +99,7 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
       }
 
       const validate = epoch % training.eval_every === 0 || epoch === training.epochs;
-      const val = !validate ? null : opts.parallel ? await opts.parallel.evaluate(hooks?.onEvalChunk) : await task.evaluate('val', hooks?.onEvalChunk);
+      const val = validate ? await evaluate('val') : null;
       const improved = val !== null && (best === null || task.improves(val, best));
       if (val && improved) {
         await readableOnHost(Object.values(vars));
@@ -139,7 +142,7 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
     let test: Evaluation | null = null;
     if (best) {
       setWeights(vars, best.weights);
-      test = await task.evaluate('test', hooks?.onEvalChunk);
+      test = await evaluate('test');
     }
     return {
       status: divergedAt ? 'diverged' : 'completed',

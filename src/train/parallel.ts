@@ -6,12 +6,13 @@
 //   x, y      the batch rows (the classifier task gathers them straight into these buffers)
 //   weights   the current weights, published by the main thread before each step
 //   grads     one slot per worker thread, where it leaves its slice's gradients
-//   val       the validation split, evaluated in chunks spread over all threads
+//   val, test the evaluation splits (moved there from the dataset, so not held twice), evaluated in
+//             chunks spread over all threads
 // Each slice's loss is scaled by slice/batch, so the slices' gradients sum to the batch's mean
 // gradient. The main thread sums them in the fixed order 0, 1, …, N − 1 and applies the optimizer
 // once: a given (config, N) gives the same bits every time, the optimizer state lives only in the
-// main thread, and checkpoints and resume work as with one thread. Validation chunks are summed
-// in chunk order, as the one-thread evaluation does, so val numbers are those of one thread.
+// main thread, and checkpoints and resume work as with one thread. Evaluation chunks are summed
+// in chunk order, as the one-thread evaluation does, so val and test numbers are those of one thread.
 // N = 1 never comes here: the loop takes its own step, unchanged.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -51,12 +52,19 @@ export interface WorkerInit {
   weights: SharedArrayBuffer;
   /** This thread's gradient slot. */
   grads: SharedArrayBuffer;
-  val: { x: SharedArrayBuffer; y: SharedArrayBuffer; count: number };
+  splits: Record<EvalSplit, SharedSplit>;
+}
+
+export type EvalSplit = 'val' | 'test';
+export interface SharedSplit {
+  x: SharedArrayBuffer;
+  y: SharedArrayBuffer;
+  count: number;
 }
 
 export type WorkerRequest =
   | { kind: 'step'; start: number; size: number; batchSize: number }
-  | { kind: 'eval'; chunks: Array<[number, number]> };
+  | { kind: 'eval'; split: EvalSplit; chunks: Array<[number, number]> };
 
 export type WorkerReply =
   | { kind: 'ready'; tensors: number }
@@ -76,7 +84,7 @@ export interface PoolOptions {
   vars: Record<string, tf.Variable>;
 }
 
-/** Rows per validation chunk (evaluate.ts's batch size): the chunks, and their sums, are those of one thread. */
+/** Rows per evaluation chunk (evaluate.ts's batch size): the chunks, and their sums, are those of one thread. */
 const EVAL_CHUNK = 1000;
 
 export class StepPool implements BatchPool {
@@ -87,7 +95,7 @@ export class StepPool implements BatchPool {
   private readonly layout: VarSlot[];
   private readonly weights: Float32Array;
   private readonly slots: Float32Array[];
-  private readonly val: Split;
+  private readonly splits: Record<EvalSplit, Split>;
   private closed = false;
 
   private constructor(
@@ -99,7 +107,7 @@ export class StepPool implements BatchPool {
     this.buffers = { x: new Float32Array(init.x), y: new Int32Array(init.y) };
     this.weights = new Float32Array(init.weights);
     this.slots = slotBuffers.map((b) => new Float32Array(b));
-    this.val = { x: new Float32Array(init.val.x), y: new Int32Array(init.val.y), count: init.val.count };
+    this.splits = { val: splitView(init.splits.val), test: splitView(init.splits.test) };
     this.workerTensors = slotBuffers.map(() => 0);
   }
 
@@ -115,7 +123,7 @@ export class StepPool implements BatchPool {
       layout.push({ name, shape: [...v.shape], offset: total, size: v.size });
       total += v.size;
     }
-    const val = { x: shareCopy(o.data.val.x), y: shareCopy(o.data.val.y), count: o.data.val.count };
+    const splits = { val: share(o.data.val), test: share(o.data.test) };
     const init = {
       cfg: o.cfg,
       shape: { name: o.data.name, features: n, classes: o.data.classes, imageShape: o.data.imageShape },
@@ -126,7 +134,7 @@ export class StepPool implements BatchPool {
       x: new SharedArrayBuffer(batchSize * n * 4),
       y: new SharedArrayBuffer(batchSize * 4),
       weights: new SharedArrayBuffer(total * 4),
-      val: { x: val.x, y: val.y, count: val.count },
+      splits,
     };
     const slotBuffers = Array.from({ length: o.workers - 1 }, () => new SharedArrayBuffer(total * 4));
     const pool = new StepPool(o, init, slotBuffers);
@@ -147,7 +155,7 @@ export class StepPool implements BatchPool {
   stepsFor(task: TrainTask<Minibatch>): ParallelSteps<Minibatch> {
     return {
       step: (optimizer, batch) => this.step(task, optimizer, batch),
-      evaluate: (onChunk) => this.evaluateVal(task, onChunk),
+      evaluate: (split, onChunk) => this.evaluate(split, onChunk),
     };
   }
 
@@ -199,21 +207,22 @@ export class StepPool implements BatchPool {
     }
   }
 
-  /** The validation split in chunks of 1000 rows spread over all threads, summed in chunk order (= one thread's numbers). */
-  private async evaluateVal(task: TrainTask<Minibatch>, onChunk?: () => void): Promise<Evaluation> {
-    const { count } = this.val;
-    if (count === 0) return task.evaluate('val', onChunk);
+  /** A split in chunks of 1000 rows spread over all threads, summed in chunk order (= one thread's numbers). */
+  private async evaluate(which: EvalSplit, onChunk?: () => void): Promise<Evaluation> {
+    const split = this.splits[which];
+    const { count } = split;
+    if (count === 0) return { loss: NaN, acc: NaN };
     const chunks: Array<[number, number]> = [];
     for (let s = 0; s < count; s += EVAL_CHUNK) chunks.push([s, Math.min(count, s + EVAL_CHUNK)]);
     const N = this.o.workers;
     this.publishWeights();
     const mine = (i: number) => chunks.filter((_, c) => c % N === i);
-    const pending = this.threads.map((t, k) => (mine(k + 1).length ? t.request({ kind: 'eval', chunks: mine(k + 1) }, 'evaluated') : null));
+    const pending = this.threads.map((t, k) => (mine(k + 1).length ? t.request({ kind: 'eval', split: which, chunks: mine(k + 1) }, 'evaluated') : null));
     const all = settled(pending);
     const stats = new Map<number, [number, number]>();
     const ownChunks = mine(0);
     for (const [start, end] of ownChunks) {
-      stats.set(start, await chunkStats(this.o.model, this.val, this.o.data.features, start, end));
+      stats.set(start, await chunkStats(this.o.model, split, this.o.data.features, start, end));
       onChunk?.();
     }
     const replies = await all;
@@ -329,10 +338,26 @@ export function hostView(t: tf.Tensor): Float32Array {
   return t.dataSync() as Float32Array;
 }
 
-function shareCopy<T extends Float32Array | Int32Array>(a: T): SharedArrayBuffer {
+/**
+ * Moves a split's rows into shared memory: the split then reads from there (same values), and its
+ * old buffers can be freed, so the threads share the split without holding it twice.
+ */
+function share(split: Split): SharedSplit {
+  const x = split.x.buffer instanceof SharedArrayBuffer ? split.x.buffer : copyToShared(split.x);
+  const y = split.y.buffer instanceof SharedArrayBuffer ? split.y.buffer : copyToShared(split.y);
+  split.x = new Float32Array(x, split.x.buffer === x ? split.x.byteOffset : 0, split.x.length);
+  split.y = new Int32Array(y, split.y.buffer === y ? split.y.byteOffset : 0, split.y.length);
+  return { x, y, count: split.count };
+}
+
+function copyToShared(a: Float32Array | Int32Array): SharedArrayBuffer {
   const buf = new SharedArrayBuffer(a.byteLength);
   new Uint8Array(buf).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return buf;
+}
+
+export function splitView(s: SharedSplit): Split {
+  return { x: new Float32Array(s.x), y: new Int32Array(s.y), count: s.count };
 }
 
 /**

@@ -1,6 +1,6 @@
 // A worker thread of a data-parallel run (parallel.ts): its own TF.js backend, started exactly as
 // the main thread's (initBackend: same kernels and patches), its own copy of the model, and on each
-// request one slice of the batch or some validation chunks. It reads the weights the main thread
+// request one slice of the batch or some evaluation chunks. It reads the weights the main thread
 // published, and leaves its slice's gradients in its own slot of shared memory.
 import { parentPort, workerData } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -11,7 +11,7 @@ import { Rng } from '../util/random';
 import { classifierForward } from './classifier';
 import { chunkStats } from './evaluate';
 import { batchGrads } from './loop';
-import { hostView, type WorkerInit, type WorkerReply, type WorkerRequest } from './parallel';
+import { hostView, splitView, type WorkerInit, type WorkerReply, type WorkerRequest } from './parallel';
 
 async function main(init: WorkerInit): Promise<void> {
   const port = parentPort!;
@@ -27,7 +27,7 @@ async function main(init: WorkerInit): Promise<void> {
     const y = new Int32Array(init.y);
     const weights = new Float32Array(init.weights);
     const slot = new Float32Array(init.grads);
-    const val = { x: new Float32Array(init.val.x), y: new Int32Array(init.val.y), count: init.val.count };
+    const splits = { val: splitView(init.splits.val), test: splitView(init.splits.test) };
     const loadWeights = (): void => {
       for (const { name, shape: s, offset, size } of init.layout) {
         tf.tidy(() => vars[name].assign(tf.tensor(weights.subarray(offset, offset + size), s)));
@@ -49,7 +49,7 @@ async function main(init: WorkerInit): Promise<void> {
         }
       }
       const stats: Array<[number, number]> = [];
-      for (const [start, end] of req.chunks) stats.push(await chunkStats(model, val, n, start, end));
+      for (const [start, end] of req.chunks) stats.push(await chunkStats(model, splits[req.split], n, start, end));
       return { kind: 'evaluated', stats, tensors: 0 };
     };
 
