@@ -18,6 +18,7 @@ import { renderSpeedPlot } from '../bench/speedPlot';
 import { writeFileAtomic } from '../util/atomic';
 import { checkReference, compareMarkdown, COMPARE_POINTS, joinRows, runReference } from '../bench/compare';
 import type { LayerRow } from '../bench/layers';
+import { registerBenchWorkers } from './benchWorkers';
 
 export interface Output {
   stdout(s: string): void;
@@ -96,6 +97,7 @@ export interface BenchCompareOptions extends CommonOptions {
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('Time the structured layers and the backend');
+  registerBenchWorkers(bench);
   addCommonOptions(
     bench
       .command('layers')

@@ -1,7 +1,6 @@
 // `ldr sweep`: run every point of a grid of experiments (see src/sweep), in parallel,
 // resumable, shardable across a cluster.
 import type { Command } from 'commander';
-import * as os from 'os';
 import * as path from 'path';
 import { emitK8s, emitSlurm, type EmitOptions } from '../sweep/emit';
 import { buildGrid, type Grid, type SweepPoint } from '../sweep/points';
@@ -15,6 +14,8 @@ import { pointState, readOutcome } from '../sweep/state';
 import { formatStatus, pointStatus, statusJson } from '../sweep/status';
 import { ldrVersion } from '../runs/env';
 import { UserError } from '../util/errors';
+import { planThreads, pointWorkers } from '../sweep/threads';
+import { availableCores } from '../train/workers';
 
 interface SweepOptions {
   config: string;
@@ -36,6 +37,7 @@ interface SweepOptions {
   jobsPerTask?: string;
   force?: boolean;
   json?: boolean;
+  oversubscribe?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -45,7 +47,7 @@ export function registerSweep(program: Command): void {
     .command('sweep')
     .description('Run every point of a grid of experiments: parallel, resumable, shardable (one run folder per point)')
     .requiredOption('--config <file>', 'an experiment with a sweep: section (grid, zip, exclude)')
-    .option('--jobs <n>', 'points run at once, each in its own process (default: number of cores)')
+    .option('--jobs <n>', 'points run at once, each in its own process (default: cores / training.workers)')
     .option('--shard [i/n]', 'run only slice i of n (0-based); bare or "auto": i from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, n from SLURM_ARRAY_TASK_COUNT or LDR_SHARDS')
     .option('--dry-run', 'print the points and which are done; run nothing')
     .option('--emit <kind>', 'print a cluster job that runs the shards: slurm (sbatch job array) or k8s (Indexed Job)')
@@ -58,10 +60,11 @@ export function registerSweep(program: Command): void {
     .option('--partition <name>', 'with --slurm / --emit slurm: the Slurm partition')
     .option('--array-parallelism <k>', 'with --slurm / --emit slurm: at most k array tasks at once (--array=0-(n-1)%k)')
     .option('--time <limit>', 'with --slurm / --emit slurm: time limit of each task (e.g. 2:00:00); a task killed at the limit resumes on resubmission')
-    .option('--cpus-per-task <c>', 'with --slurm / --emit slurm: CPUs of each task (default: --jobs-per-task)')
+    .option('--cpus-per-task <c>', 'with --slurm / --emit slurm: CPUs of each task (default: --jobs-per-task × training.workers)')
     .option('--jobs-per-task <j>', 'with --slurm / --emit: points each task runs at once (default 1; same as --jobs there)')
     .option('--status', 'show each point: done / running / stale / failed / pending, the ldr version that made it, and the Slurm jobs that ran it')
     .option('--json', 'with --status: one JSON object (points, counts, ldr version) on stdout')
+    .option('--oversubscribe', 'allow --jobs × training.workers to exceed the cores')
     .option('--force', 'retrain every point, also those that ended before (e.g. made by an older ldr)')
     .action(async (opts: SweepOptions) => {
       const src = readSweepFile(opts.config);
@@ -69,22 +72,19 @@ export function registerSweep(program: Command): void {
       if (opts.status) return status(opts, grid);
       if (opts.slurm) return submit(opts, grid);
       if (opts.emit !== undefined) return emit(opts, grid);
-      const jobs = positiveInt(opts.jobs, '--jobs') ?? defaultJobs();
+      const jobsFlag = positiveInt(opts.jobs, '--jobs');
       const shard = parseShard(opts.shard === true ? 'auto' : opts.shard);
       const mine = inShard(grid.points, shard);
       const header = `${opts.config}: ${plural(grid.points.length, 'point')}${gridNotes(grid)}${shard ? `; shard ${shard.index}/${shard.count}: ${plural(mine.length, 'point')}` : ''}`;
       if (opts.dryRun) return dryRun(header, mine);
+      const { jobs, workersAuto } = planThreads(mine, jobsFlag, availableCores(), opts.oversubscribe ?? false);
       if (!opts.quiet) process.stderr.write(`${header}\n`);
-      const result = await run(mine, jobs, opts.quiet ?? false, opts.force ?? false);
+      const result = await run(mine, jobs, workersAuto, opts.quiet ?? false, opts.force ?? false);
       finish(result, mine.length);
     });
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-function defaultJobs(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
 
 function positiveInt(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
@@ -111,7 +111,7 @@ function dryRun(header: string, points: SweepPoint[]): void {
   process.stdout.write(`${header}\n${lines.join('\n')}${lines.length ? '\n' : ''}${summary || 'nothing to run'}\n`);
 }
 
-async function run(points: SweepPoint[], jobs: number, quiet: boolean, force: boolean): Promise<SweepResult> {
+async function run(points: SweepPoint[], jobs: number, workersAuto: number, quiet: boolean, force: boolean): Promise<SweepResult> {
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
@@ -121,6 +121,7 @@ async function run(points: SweepPoint[], jobs: number, quiet: boolean, force: bo
   try {
     return await runPoints(points, {
       jobs,
+      workersAuto,
       force,
       signal: abort.signal,
       // Off a terminal (a log file, Slurm's task output) every point's epoch lines, as they come;
@@ -184,6 +185,8 @@ function clusterJob(opts: SweepOptions, grid: Grid): EmitOptions {
     points: grid.points.length,
     shards: Math.min(shards, grid.points.length),
     jobs,
+    workers: pointWorkers(grid.points),
+    oversubscribe: opts.oversubscribe ?? false,
     sets: opts.set,
     cwd: process.cwd(),
     node: process.execPath,

@@ -8,6 +8,8 @@ import { datasetSchema, type DatasetConfig } from '../data/schema';
 export { datasetSchema, type DatasetConfig };
 
 export const MAX_SEED = 2 ** 32 - 1;
+/** training.workers: more threads than this is a typo, not a machine. */
+export const MAX_WORKERS = 256;
 
 export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -73,6 +75,9 @@ export const trainingSchema = z
     seed: z.number().int().min(0).max(MAX_SEED).default(0),
     /** Validate (and checkpoint) every N epochs; the last epoch is always validated. */
     eval_every: z.number().int().min(1).default(1),
+    /** Threads that share each batch (data-parallel, shl/cnn on wasm or cpu); `auto`: the cores a sweep's
+     *  --jobs leaves free, or all cores for a lone run. 1 = one thread, as ever. Not part of the run id. */
+    workers: z.union([z.number().int().min(1).max(MAX_WORKERS), z.literal('auto')]).default(1),
   })
   .strict();
 

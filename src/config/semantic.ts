@@ -25,6 +25,7 @@ export function checkExperiment(data: unknown, source: ConfigSource): Problem[] 
     add(['model', 'layer', 'class'], `expected one of ${names} (or an alias: ${aliases}), got ${showValue(className)}${didYouMean(className, CLASS_NAMES)}`);
   }
 
+  checkWorkers(data, add);
   const datasetName = valueAt(data, ['dataset', 'name']);
   // The language model reads a text corpus, the image models an image set (src/data/corpus).
   if (valueAt(data, ['model', 'type']) === 'lstm') {
@@ -46,6 +47,22 @@ export function checkExperiment(data: unknown, source: ConfigSource): Problem[] 
     if (rank > n) add(['model', 'layer', 'rank'], `expected an integer ≤ n = ${n} (the input size of ${entry.name}${pad32 ? ', padded' : ''}), got ${rank}`);
   }
   return problems;
+}
+
+/** training.workers > 1 (data-parallel steps, src/train/parallel.ts): shl or cnn, on wasm or cpu, at most one thread per batch row. */
+function checkWorkers(data: unknown, add: (path: string[], message: string) => void): void {
+  const workers = valueAt(data, ['training', 'workers']);
+  if (typeof workers !== 'number' || !Number.isInteger(workers) || workers <= 1) return;
+  const where = ['training', 'workers'];
+  const backend = valueAt(data, ['backend']);
+  const batch = valueAt(data, ['training', 'batch_size']) ?? 50;
+  if (valueAt(data, ['model', 'type']) === 'lstm') {
+    add(where, `expected 1 or "auto" for model.type lstm (it carries its hidden state from window to window, on one thread), got ${workers}`);
+  } else if (backend === 'tensorflow' || backend === 'webgpu') {
+    add(where, `expected 1 or "auto" for backend ${backend} (data-parallel steps run on backend wasm or cpu), got ${workers}`);
+  } else if (typeof batch === 'number' && workers > batch) {
+    add(where, `expected at most training.batch_size = ${batch} threads (one row each at least), got ${workers}`);
+  }
 }
 
 /** model.type lstm: the dataset must be a corpus, and the rank must fit the 4h×4h input-to-hidden matrix. */

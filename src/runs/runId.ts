@@ -2,7 +2,7 @@
 // always finds the same folder (`<output>/<name>/<run-id>/`), e.g. `ldr-sd_r1_lr0.01_s0_3fa9c2d1`.
 //
 // The hash covers what determines the numbers, canonicalised, and leaves out where things live
-// and which engine computes them: `output`, `dataset.path` and `backend`. So a run moved to another
+// and which engine computes them: `output`, `dataset.path`, `backend` and `training.workers`. So a run moved to another
 // results root, or re-run on another backend, is the same run (env.json and summary.json record the
 // backend that produced it). Class aliases hash as their canonical name; `rank` is left out for
 // classes without one and `operators` for classes other than toeplitz-like / hankel-like.
@@ -23,7 +23,8 @@ export function runIdentity(cfg: ExperimentConfig): Record<string, unknown> {
   if (!OPERATOR_CLASSES.has(className)) delete layer.operators;
   const { path: _path, ...dataset } = cfg.dataset;
   const { output: _output, backend: _backend, ...rest } = cfg;
-  return { ...rest, dataset, model: { ...cfg.model, layer } };
+  const { workers: _workers, ...training } = cfg.training;
+  return { ...rest, dataset, training, model: { ...cfg.model, layer } };
 }
 
 export function configHash(cfg: ExperimentConfig): string {

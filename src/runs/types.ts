@@ -27,6 +27,8 @@ export interface RunEnv {
   startedAt: string;
   /** How the structured layer computes at the training batch (src/structured/computePath.ts), e.g. krylov-simd. */
   computePath?: string;
+  /** Threads that computed each step (training.workers, resolved; 1 = one thread). */
+  workers?: number;
   /** The command line of the process that started the run (after `node bin/ldr`). */
   argv?: string[];
   /** Its working directory (argv's relative paths are relative to it). */
@@ -104,6 +106,8 @@ export interface RunSummary {
   backend: string;
   /** Peak resident set size of the process that ran it (MB; process.resourceUsage().maxRSS). */
   peakRssMB?: number;
+  /** Threads that computed each step (training.workers, resolved); the last session's, on a resumed run. */
+  workers?: number;
   /**
    * Language-model runs only (model.type lstm), where accuracies are next-word accuracies and the
    * reported number is test perplexity exp(testLoss) of the best-validation weights (lower is better).

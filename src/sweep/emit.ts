@@ -10,8 +10,12 @@ export interface EmitOptions {
   experiment: string;
   points: number;
   shards: number;
-  /** Points run at once inside each task (= CPUs per task). */
+  /** Points run at once inside each task. */
   jobs: number;
+  /** Threads of each point (training.workers; CPUs per task = jobs × workers). */
+  workers?: number;
+  /** Pass --oversubscribe on to the tasks. */
+  oversubscribe?: boolean;
   sets: readonly string[];
   /** Folder the tasks run in (relative output paths resolve from it). */
   cwd: string;
@@ -27,7 +31,7 @@ export interface EmitOptions {
   time?: string;
   /** At most this many array tasks at once (`--array=0-(n−1)%K`). */
   parallelism?: number;
-  /** CPUs per array task (default: jobs). */
+  /** CPUs per array task (default: jobs × workers). */
   cpusPerTask?: number;
   /** Where each task's output goes (sbatch --output pattern; default ldr-<experiment>-%A_%a.out in cwd). */
   logFile?: string;
@@ -38,7 +42,12 @@ function sh(arg: string): string {
 }
 
 function sweepArgs(o: EmitOptions): string[] {
-  return ['--config', o.config, '--jobs', String(o.jobs), ...o.sets.flatMap((s) => ['--set', s])];
+  return ['--config', o.config, '--jobs', String(o.jobs), ...(o.oversubscribe ? ['--oversubscribe'] : []), ...o.sets.flatMap((s) => ['--set', s])];
+}
+
+/** The CPUs a task needs: its points at once, each with its threads. */
+function taskCpus(o: EmitOptions): number {
+  return o.jobs * (o.workers ?? 1);
 }
 
 export function emitSlurm(o: EmitOptions): string {
@@ -53,7 +62,7 @@ export function emitSlurm(o: EmitOptions): string {
     directive('job-name', `ldr-${o.experiment}`),
     `#SBATCH --array=0-${o.shards - 1}${limit}`,
     '#SBATCH --ntasks=1',
-    `#SBATCH --cpus-per-task=${o.cpusPerTask ?? o.jobs}`,
+    `#SBATCH --cpus-per-task=${o.cpusPerTask ?? taskCpus(o)}`,
     ...(o.partition ? [directive('partition', o.partition)] : []),
     ...(o.time ? [directive('time', o.time)] : []),
     directive('output', o.logFile ?? `ldr-${o.experiment}-%A_%a.out`),
@@ -86,7 +95,7 @@ export function emitK8s(o: EmitOptions): string {
               // The shard index comes from JOB_COMPLETION_INDEX, the shard count from LDR_SHARDS.
               command: ['node', o.ldrBin, 'sweep', ...sweepArgs(o), '--shard', 'auto'],
               env: [{ name: 'LDR_SHARDS', value: String(o.shards) }],
-              resources: { requests: { cpu: String(o.jobs) } },
+              resources: { requests: { cpu: String(taskCpus(o)) } },
               volumeMounts: [{ name: 'work', mountPath: o.cwd }],
             },
           ],

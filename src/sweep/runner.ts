@@ -11,6 +11,7 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import { DISK_ERROR_EXIT_CODE, writeFileAtomic } from '../util/atomic';
 import { ldrVersion, slurmJob, SWEEP_ARGV_ENV } from '../runs/env';
+import { WORKERS_AUTO_ENV } from '../train/workers';
 import { LOCK_HELD_EXIT_CODE, lockState } from '../runs/lock';
 import type { SweepPoint } from './points';
 import { Progress, type ProgressCounts } from './progress';
@@ -32,6 +33,8 @@ export interface PointResult {
 
 export interface RunOptions {
   jobs: number;
+  /** What `training.workers: auto` means in each child (threads.ts); absent: the child's own cores. */
+  workersAuto?: number;
   /** How long to wait before looking again at a point claimed elsewhere. */
   pollMs?: number;
   /** Starts the child for a point (tests may substitute a stand-in). */
@@ -56,12 +59,16 @@ const LOG_LIMIT = 256 * 1024;
 /** What `ldr train` prints when the run had ended before it started (src/cli/train.ts). */
 const ALREADY_ENDED = /^already ended \(use --force/m;
 
-export function launchTrain(_point: SweepPoint, configFile: string, opts: { force?: boolean } = {}): ChildProcess {
+export function launchTrain(_point: SweepPoint, configFile: string, opts: { force?: boolean; workersAuto?: number } = {}): ChildProcess {
   // Not --quiet: off a TTY `ldr train` prints one line per epoch (to the log). The child's
   // env.json records the sweep's own command line.
   return spawn(process.execPath, [LDR_BIN, 'train', '--config', configFile, ...(opts.force ? ['--force'] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, [SWEEP_ARGV_ENV]: JSON.stringify(process.argv.slice(2)) },
+    env: {
+      ...process.env,
+      [SWEEP_ARGV_ENV]: JSON.stringify(process.argv.slice(2)),
+      ...(opts.workersAuto ? { [WORKERS_AUTO_ENV]: String(opts.workersAuto) } : {}),
+    },
   });
 }
 
@@ -89,7 +96,7 @@ interface Ended {
 export async function runPoints(points: SweepPoint[], opts: RunOptions): Promise<SweepResult> {
   const jobs = Math.max(1, opts.jobs);
   const pollMs = opts.pollMs ?? 2000;
-  const launch = opts.launch ?? ((p: SweepPoint, file: string) => launchTrain(p, file, { force: opts.force }));
+  const launch = opts.launch ?? ((p: SweepPoint, file: string) => launchTrain(p, file, { force: opts.force, workersAuto: opts.workersAuto }));
   // With --force a point is retrained once per sweep, then counts as ended.
   const forced = new Set<string>();
   const progress = new Progress(points.length, jobs);

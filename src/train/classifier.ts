@@ -7,8 +7,8 @@ import type { OptimizerConfig, TrainingConfig } from '../config/schema';
 import type { Dataset } from '../data/types';
 import { Rng } from '../util/random';
 import { crossEntropy, evaluate, type TrainableModel } from './evaluate';
-import { trainLoop } from './loop';
-import type { TrainHooks, TrainResult, TrainState, TrainTask } from './types';
+import { trainLoop, type ParallelSteps } from './loop';
+import type { BatchForward, TrainHooks, TrainResult, TrainState, TrainTask } from './types';
 
 export interface TrainOptions {
   model: TrainableModel;
@@ -19,6 +19,14 @@ export interface TrainOptions {
   shuffleRng: Rng;
   resume?: TrainState;
   hooks?: TrainHooks;
+  /** training.workers > 1: the started worker pool (parallel.ts); it owns the batch buffers. */
+  pool?: BatchPool;
+}
+
+/** What the trainer needs of a worker pool (parallel.ts): its shared batch buffers and its steps. */
+export interface BatchPool {
+  buffers: { x: Float32Array; y: Int32Array };
+  stepsFor(task: TrainTask<Minibatch>): ParallelSteps<Minibatch>;
 }
 
 /** The two independent random streams of a run: the model's initialisation and the epoch shuffles. */
@@ -28,8 +36,10 @@ export function seedStreams(seed: number): { init: Rng; shuffle: Rng } {
 }
 
 export function train(opts: TrainOptions): Promise<TrainResult> {
+  const task = classifierTask(opts.model, opts.data, opts.training.batch_size, opts.optimizer.lr_decay, opts.pool?.buffers);
   return trainLoop({
-    task: classifierTask(opts.model, opts.data, opts.training.batch_size, opts.optimizer.lr_decay),
+    task,
+    parallel: opts.pool?.stepsFor(task),
     optimizer: opts.optimizer,
     training: opts.training,
     rng: opts.shuffleRng,
@@ -39,18 +49,25 @@ export function train(opts: TrainOptions): Promise<TrainResult> {
 }
 
 /** A minibatch: the first `size` rows of the shared buffers x [size, n] and y [size]. */
-interface Minibatch {
+export interface Minibatch {
   x: Float32Array;
   y: Int32Array;
   size: number;
 }
 
-export function classifierTask(model: TrainableModel, data: Dataset, batchSize: number, lrDecay: number): TrainTask<Minibatch> {
+export function classifierTask(
+  model: TrainableModel,
+  data: Dataset,
+  batchSize: number,
+  lrDecay: number,
+  /** The batch buffers [batchSize, n] and [batchSize] (the worker pool's shared memory); default: fresh ones. */
+  buffers?: { x: Float32Array; y: Int32Array },
+): TrainTask<Minibatch> {
   const n = data.features;
   const split = { val: data.val, test: data.test };
   // One pair of buffers, refilled for every batch (the step copies them into tensors).
-  const xb = new Float32Array(batchSize * n);
-  const yb = new Int32Array(batchSize);
+  const xb = buffers?.x ?? new Float32Array(batchSize * n);
+  const yb = buffers?.y ?? new Int32Array(batchSize);
   return {
     batchName: 'batch',
     variables: () => model.variables(),
@@ -68,16 +85,19 @@ export function classifierTask(model: TrainableModel, data: Dataset, batchSize: 
       }
       return { count: batches, batches: rows() };
     },
-    forward({ x, y, size }) {
-      const logits = model.logits(tf.tensor2d(x.subarray(0, size * n), [size, n]));
-      const labels = tf.tensor1d(y.subarray(0, size), 'int32');
-      return { loss: crossEntropy(logits, labels), logits, labels };
-    },
+    forward: (batch) => classifierForward(model, n, batch),
     weight: (batch) => batch.size,
     evaluate: (which, onChunk) => evaluate(model, split[which], n, 1000, onChunk),
     improves: (val, best) => val.acc > best.valAcc,
     nextLr: (lr) => lr * lrDecay,
   };
+}
+
+/** Logits and mean cross-entropy of a minibatch (also what each worker thread computes on its slice). */
+export function classifierForward(model: TrainableModel, n: number, { x, y, size }: Minibatch): BatchForward {
+  const logits = model.logits(tf.tensor2d(x.subarray(0, size * n), [size, n]));
+  const labels = tf.tensor1d(y.subarray(0, size), 'int32');
+  return { loss: crossEntropy(logits, labels), logits, labels };
 }
 
 /** Copy rows perm[start..start+size) of (x, y) into the batch buffers. */

@@ -5,7 +5,9 @@ import type { ExperimentConfig } from '../config/schema';
 import { createClassifier, type ClassifierModel } from '../models';
 import { writeSummary } from '../runs/folder';
 import type { RunSummary } from '../runs/types';
+import { matmulFixInstalled } from '../backend';
 import { seedStreams, train } from './classifier';
+import { StepPool } from './parallel';
 import { inRunFolder, resumeCheckpoint, sessionHooks, summaryCore } from './session';
 import type { RunOptions, RunOutcome } from './types';
 
@@ -15,10 +17,16 @@ export async function runClassifierExperiment(cfg: ExperimentConfig, opts: RunOp
     session.lock.touch();
     const { init, shuffle } = seedStreams(cfg.training.seed);
     const model: ClassifierModel = createClassifier(cfg, data, init);
+    let pool: StepPool | undefined;
     try {
       const computePath = model.hidden.matrix.computePath(cfg.training.batch_size);
-      const checkpoint = resumeCheckpoint(session, model.variables(), computePath);
+      const checkpoint = resumeCheckpoint(session, model.variables(), computePath, session.workers);
+      if (session.workers > 1) {
+        const backend = opts.backend.name as 'wasm' | 'cpu'; // resolveWorkers allows N > 1 only there
+        pool = await StepPool.start({ cfg, data, backend, matmulFix: matmulFixInstalled(), workers: session.workers, model, vars: model.variables() });
+      }
       const result = await train({
+        pool,
         model,
         data,
         optimizer: cfg.optimizer,
@@ -38,6 +46,7 @@ export async function runClassifierExperiment(cfg: ExperimentConfig, opts: RunOp
       writeSummary(session.paths, summary);
       return { kind: 'trained', paths: session.paths, summary, resumedFrom: checkpoint?.state.epoch ?? null };
     } finally {
+      await pool?.close();
       model.dispose();
     }
   });

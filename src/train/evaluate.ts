@@ -44,16 +44,22 @@ export async function evaluate(
   let correct = 0;
   for (let start = 0; start < split.count; start += batchSize) {
     const end = Math.min(split.count, start + batchSize);
-    const stats = tf.tidy(() => {
-      const { x, y } = sliceSplit(split, features, start, end);
-      const logits = model.logits(x);
-      return tf.stack([tf.mul(crossEntropy(logits, y), end - start), correctCount(logits, y)]);
-    });
-    const [l, c] = await stats.data();
-    stats.dispose();
+    const [l, c] = await chunkStats(model, split, features, start, end);
     lossSum += l;
     correct += c;
     onChunk?.();
   }
   return { loss: lossSum / split.count, acc: correct / split.count };
+}
+
+/** Summed loss and correct count of rows [start, end) of a split (one chunk of `evaluate`). */
+export async function chunkStats(model: TrainableModel, split: Split, features: number, start: number, end: number): Promise<[number, number]> {
+  const stats = tf.tidy(() => {
+    const { x, y } = sliceSplit(split, features, start, end);
+    const logits = model.logits(x);
+    return tf.stack([tf.mul(crossEntropy(logits, y), end - start), correctCount(logits, y)]);
+  });
+  const [l, c] = await stats.data();
+  stats.dispose();
+  return [l, c];
 }

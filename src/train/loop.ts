@@ -5,7 +5,9 @@
 // the caller (who checkpoints it); at the end, the test loss and accuracy of the best weights.
 // What is model-specific — batching, the loss, evaluation, the learning-rate rule — comes from a
 // TrainTask (classifier.ts, lm.ts). Knows nothing about files: the caller saves `snapshot()` at each
-// epoch end and passes it back as `resume` to continue exactly.
+// epoch end and passes it back as `resume` to continue exactly. With `training.workers` > 1 the
+// caller passes `parallel` (parallel.ts), which takes each step and validation over several threads;
+// everything else — optimizer state, snapshots, best weights, the test — stays here, on one thread.
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig, TrainingConfig } from '../config/schema';
 import type { EpochMetrics } from '../runs/types';
@@ -13,7 +15,7 @@ import { readableOnHost } from '../backend/hostRead';
 import { Rng } from '../util/random';
 import { correctCount } from './evaluate';
 import { createOptimizer, gradsByName, type Optimizer } from './optimizer';
-import type { BestWeights, Evaluation, TrainHooks, TrainResult, TrainState, TrainTask } from './types';
+import type { BatchForward, BestWeights, Evaluation, TrainHooks, TrainResult, TrainState, TrainTask } from './types';
 
 export interface LoopOptions<Batch> {
   task: TrainTask<Batch>;
@@ -23,6 +25,15 @@ export interface LoopOptions<Batch> {
   rng: Rng;
   resume?: TrainState;
   hooks?: TrainHooks;
+  /** training.workers > 1: the steps run data-parallel (parallel.ts); absent: one thread, as ever. */
+  parallel?: ParallelSteps<Batch>;
+}
+
+/** Takes the optimizer step of a batch split across worker threads, with the result of `step()`. */
+export interface ParallelSteps<Batch> {
+  step(optimizer: Optimizer, batch: Batch): Promise<{ loss: number; right: number }>;
+  /** A split evaluated over the threads, with exactly the numbers of `task.evaluate(split)`. */
+  evaluate(split: 'val' | 'test', onChunk?: () => void): Promise<Evaluation>;
 }
 
 export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainResult> {
@@ -48,6 +59,7 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
     startEpoch = s.epoch + 1;
   }
 
+  const evaluate = (split: 'val' | 'test') => (opts.parallel ?? task).evaluate(split, hooks?.onEvalChunk);
   let divergedAt: string | null = null;
   let lastYield = Date.now();
   try {
@@ -62,7 +74,7 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
       let b = 0;
       for (const batch of batches) {
         b++;
-        const { loss, right } = await step(task, optimizer, vars, batch);
+        const { loss, right } = opts.parallel ? await opts.parallel.step(optimizer, batch) : await step(task, optimizer, vars, batch);
         task.afterStep?.(batch);
         if (!Number.isFinite(loss)) {
           divergedAt = `loss became ${loss} at epoch ${epoch}, ${task.batchName} ${b} of ${count} (lr ${lr})`;
@@ -87,7 +99,7 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
       }
 
       const validate = epoch % training.eval_every === 0 || epoch === training.epochs;
-      const val = validate ? await task.evaluate('val', hooks?.onEvalChunk) : null;
+      const val = validate ? await evaluate('val') : null;
       const improved = val !== null && (best === null || task.improves(val, best));
       if (val && improved) {
         await readableOnHost(Object.values(vars));
@@ -130,7 +142,7 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
     let test: Evaluation | null = null;
     if (best) {
       setWeights(vars, best.weights);
-      test = await task.evaluate('test', hooks?.onEvalChunk);
+      test = await evaluate('test');
     }
     return {
       status: divergedAt ? 'diverged' : 'completed',
@@ -150,21 +162,7 @@ export async function trainLoop<Batch>(opts: LoopOptions<Batch>): Promise<TrainR
 
 /** One optimizer step on a batch; returns its loss and correct count, both from before the step. */
 async function step<Batch>(task: TrainTask<Batch>, optimizer: Optimizer, vars: Record<string, tf.Variable>, batch: Batch): Promise<{ loss: number; right: number }> {
-  const { stats, grads } = tf.tidy(() => {
-    let logits: tf.Tensor2D | null = null;
-    let labels: tf.Tensor1D | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const out = task.forward(batch);
-      logits = tf.keep(out.logits);
-      labels = tf.keep(out.labels);
-      return out.loss;
-    }, Object.values(vars));
-    const right = correctCount(logits!, labels!);
-    // Kept tensors escape every tidy: release them by hand.
-    (logits as tf.Tensor2D | null)?.dispose();
-    (labels as tf.Tensor1D | null)?.dispose();
-    return { stats: tf.stack([value, right]), grads: gradsByName(vars, grads) };
-  });
+  const { stats, grads } = batchGrads(() => task.forward(batch), vars);
   try {
     // Asynchronous: the webgpu backend has no synchronous read in Node (backend/hostRead.ts).
     const [loss, correct] = await stats.data();
@@ -174,6 +172,33 @@ async function step<Batch>(task: TrainTask<Batch>, optimizer: Optimizer, vars: R
   } finally {
     tf.dispose([stats, ...Object.values(grads)]);
   }
+}
+
+/**
+ * The gradients of a batch's loss by variable name, and [loss, correct count] as one tensor; the
+ * caller disposes both. `scale` multiplies the loss (a worker's slice of a batch: slice/batch rows,
+ * so that the slices' gradients sum to the whole batch's); absent, the loss is taken as it is.
+ */
+export function batchGrads(
+  forward: () => BatchForward,
+  vars: Record<string, tf.Variable>,
+  scale?: number,
+): { stats: tf.Tensor1D; grads: Record<string, tf.Tensor> } {
+  return tf.tidy(() => {
+    let logits: tf.Tensor2D | null = null;
+    let labels: tf.Tensor1D | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = forward();
+      logits = tf.keep(out.logits);
+      labels = tf.keep(out.labels);
+      return scale === undefined ? out.loss : tf.mul(out.loss, scale);
+    }, Object.values(vars));
+    const right = correctCount(logits!, labels!);
+    // Kept tensors escape every tidy: release them by hand.
+    (logits as tf.Tensor2D | null)?.dispose();
+    (labels as tf.Tensor1D | null)?.dispose();
+    return { stats: tf.stack([value, right]) as tf.Tensor1D, grads: gradsByName(vars, grads) };
+  });
 }
 
 /** Host copies of every variable, by name. */

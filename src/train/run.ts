@@ -4,7 +4,8 @@
 // (same backend): init, random streams, weights, best weights and optimizer state all restore.
 //   classifierRun.ts  shl, cnn  (classifier.ts: shuffled minibatches of an image set)
 //   lmRun.ts          lstm      (lm.ts: BPTT windows of a text corpus; never calls opts.loadData)
-// Both train with the one loop of loop.ts and share the run-folder life cycle of session.ts.
+// Both train with the one loop of loop.ts and share the run-folder life cycle of session.ts; a
+// classifier with training.workers > 1 (workers.ts) splits each batch over threads (parallel.ts).
 import type { ExperimentConfig } from '../config/schema';
 import { runClassifierExperiment } from './classifierRun';
 import { runLmExperiment } from './lmRun';

@@ -15,6 +15,7 @@ import type { EpochMetrics, RunStatus, RunSummary } from '../runs/types';
 import { findClass } from '../structured/registry';
 import { UserError } from '../util/errors';
 import { createProgress, type Progress } from './progress';
+import { resolveWorkers } from './workers';
 import type { RunOptions, RunOutcome, TrainHooks } from './types';
 
 export interface RunSession {
@@ -24,6 +25,8 @@ export interface RunSession {
   paths: RunPaths;
   progress: Progress;
   lock: RunLock;
+  /** Threads that compute each step (training.workers, resolved). */
+  workers: number;
 }
 
 /**
@@ -31,6 +34,7 @@ export interface RunSession {
  * Ctrl-C / kill gives the claim back at once; the last epoch's checkpoint stays for a resume.
  */
 export async function inRunFolder(cfg: ExperimentConfig, opts: RunOptions, body: (s: RunSession) => Promise<RunOutcome>): Promise<RunOutcome> {
+  const workers = resolveWorkers(cfg, opts.backend.name);
   const runId = runIdOf(cfg);
   const paths = runPaths(cfg.output, cfg.name, runId);
   const progress = opts.progress ?? createProgress(process.stdout, { epochs: cfg.training.epochs, quiet: true });
@@ -56,7 +60,7 @@ export async function inRunFolder(cfg: ExperimentConfig, opts: RunOptions, body:
     if (endedMeanwhile) return { kind: 'done-before', paths, summary: endedMeanwhile, resumedFrom: null };
     if (opts.force) clearRun(paths);
     writeConfig(paths, cfg);
-    return await body({ cfg, opts, runId, paths, progress, lock });
+    return await body({ cfg, opts, runId, paths, progress, lock, workers });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -65,7 +69,7 @@ export async function inRunFolder(cfg: ExperimentConfig, opts: RunOptions, body:
 }
 
 /** The checkpoint to resume from (checked against the model's variables), or null for a fresh start; writes env.json. */
-export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable>, computePath?: string): LoadedCheckpoint | null {
+export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable>, computePath?: string, workers = 1): LoadedCheckpoint | null {
   const { cfg, opts, paths, progress } = s;
   rememberShapes(paths.checkpoint, vars);
   const checkpoint = readCheckpoint(paths);
@@ -78,12 +82,29 @@ export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable
           'the result will not be bit-identical to an uninterrupted run',
       );
     }
+    const before = envWorkers(paths.env);
+    if (before !== workers) {
+      progress.line(
+        `note: the run started with training.workers ${before}, this session uses ${workers}; ` +
+          'the result will not be bit-identical to an uninterrupted run',
+      );
+    }
   } else {
     // Stale metrics of a run killed before its first checkpoint.
     fs.rmSync(paths.metrics, { force: true });
   }
-  if (!checkpoint || !fs.existsSync(paths.env)) writeEnv(paths, { ...collectEnv(opts.backend), ...(computePath ? { computePath } : {}) });
+  if (!checkpoint || !fs.existsSync(paths.env)) writeEnv(paths, { ...collectEnv(opts.backend), ...(computePath ? { computePath } : {}), workers });
   return checkpoint;
+}
+
+/** The thread count env.json records (1 for runs made before training.workers existed, or without env.json). */
+function envWorkers(file: string): number {
+  try {
+    const w = (JSON.parse(fs.readFileSync(file, 'utf8')) as { workers?: unknown }).workers;
+    return typeof w === 'number' ? w : 1;
+  } catch {
+    return 1;
+  }
 }
 
 /** Trainer hooks: progress, lock heartbeats, and a checkpoint + metrics after every epoch. */
@@ -141,6 +162,7 @@ export function summaryCore(
     params,
     wallSeconds: result.seconds,
     backend: opts.backend.name,
+    workers: s.workers,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }
