@@ -46,3 +46,16 @@ export interface WasmApi {
   Instance: new (module: object, imports?: object) => { exports: unknown };
 }
 export const WebAssemblyApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/**
+ * The exports of a hand-assembled module, or null where this engine cannot run it (no
+ * WebAssembly, or no SIMD: validation fails): callers then take their plain-JS path.
+ */
+export function instantiateOrNull<T>(bytes: Uint8Array, imports?: object): T | null {
+  try {
+    const W = WebAssemblyApi;
+    return W?.validate(bytes) ? (new W.Instance(new W.Module(bytes), imports).exports as T) : null;
+  } catch {
+    return null;
+  }
+}

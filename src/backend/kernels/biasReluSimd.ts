@@ -11,7 +11,7 @@
 //   reluBiasGrad(dy, y, acc, row, total) acc[i mod row] += dy[i]·s(y[i])   (acc zeroed by the caller)
 import {
   code, f32x4Add, f32x4Mul, funcType, I32, i32Add, localGet as get, localSet as set, localTee as tee, loop, MAGIC, name,
-  section, simd, uleb, V128, v128Load as load, v128Store as store, vec, WebAssemblyApi,
+  section, simd, uleb, V128, v128Load as load, v128Store as store, vec, instantiateOrNull,
 } from '../../util/wasmBytes';
 
 type BiasReluFn = (x: number, b: number, y: number, row: number, total: number) => void;
@@ -85,13 +85,7 @@ const instances = new WeakMap<object, BiasReluSimd | null>();
 export function biasReluSimdFor(memory: object): BiasReluSimd | null {
   let fns = instances.get(memory);
   if (fns === undefined) {
-    try {
-      const W = WebAssemblyApi;
-      const bytes = moduleBytes();
-      fns = W?.validate(bytes) ? (new W.Instance(new W.Module(bytes), { env: { memory } }).exports as unknown as BiasReluSimd) : null;
-    } catch {
-      fns = null;
-    }
+    fns = instantiateOrNull<BiasReluSimd>(moduleBytes(), { env: { memory } });
     instances.set(memory, fns);
   }
   return fns;

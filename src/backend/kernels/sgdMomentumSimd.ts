@@ -8,7 +8,7 @@
 // sgd(p, v, g, pOut, vOut, nbytes, lr, mu), byte offsets into the heap, nbytes a multiple of 16:
 //   t = mu·v + g;  vOut = t;  pOut = p − lr·t           (4 lanes at a time)
 import {
-  F32, I32, MAGIC, V128, WebAssemblyApi, code, f32x4Add, f32x4Mul, f32x4Splat, f32x4Sub, funcType, i32Add,
+  F32, I32, MAGIC, V128, instantiateOrNull, code, f32x4Add, f32x4Mul, f32x4Splat, f32x4Sub, funcType, i32Add,
   localGet as get, localSet as set, localTee as tee, loop, name, section, uleb, v128Load as load, v128Store as store, vec,
 } from '../../util/wasmBytes';
 
@@ -48,13 +48,7 @@ const instances = new WeakMap<object, SgdFn | null>();
 export function sgdSimdFor(memory: object): SgdFn | null {
   let fn = instances.get(memory);
   if (fn === undefined) {
-    try {
-      const W = WebAssemblyApi;
-      const bytes = sgdBytes();
-      fn = W?.validate(bytes) ? ((new W.Instance(new W.Module(bytes), { env: { memory } }).exports as { sgd: SgdFn }).sgd) : null;
-    } catch {
-      fn = null;
-    }
+    fn = instantiateOrNull<{ sgd: SgdFn }>(sgdBytes(), { env: { memory } })?.sgd ?? null;
     instances.set(memory, fn);
   }
   return fn;

@@ -13,7 +13,7 @@
 //                small scratch tensor of its own. Same loops, same order: bit-identical results,
 //                minus two n²-float copies and one rebuild of the rows per operator and step.
 import { krylovWasmBytes } from './krylovWasmModule';
-import { WebAssemblyApi } from '../../util/wasmBytes';
+import { instantiateOrNull } from '../../util/wasmBytes';
 import { asTridiagonal, type OperatorCoeffs, type OperatorGrads } from '../operators';
 
 interface Loops {
@@ -32,13 +32,7 @@ let instance: Exports | null | undefined;
 /** The compiled module, or null where WebAssembly SIMD is unavailable. */
 function wasm(): Exports | null {
   if (instance === undefined) {
-    try {
-      const W = WebAssemblyApi;
-      const bytes = krylovWasmBytes();
-      instance = W?.validate(bytes) ? (new W.Instance(new W.Module(bytes)).exports as Exports) : null;
-    } catch {
-      instance = null;
-    }
+    instance = instantiateOrNull<Exports>(krylovWasmBytes());
   }
   return instance;
 }
@@ -229,13 +223,7 @@ const heapInstances = new WeakMap<object, Loops | null>();
 function heapLoops(memory: HeapMemory): Loops | null {
   let loops = heapInstances.get(memory);
   if (loops === undefined) {
-    try {
-      const W = WebAssemblyApi;
-      const bytes = krylovWasmBytes(true);
-      loops = W?.validate(bytes) ? (new W.Instance(new W.Module(bytes), { env: { memory } }).exports as Loops) : null;
-    } catch {
-      loops = null;
-    }
+    loops = instantiateOrNull<Loops>(krylovWasmBytes(true), { env: { memory } });
     heapInstances.set(memory, loops);
   }
   return loops;
