@@ -419,10 +419,29 @@ function leavesTFn(): Fn {
   };
 }
 
+/**
+ * pairsAcc(M, w, z, leafLo, qEnd): subdiagGrad.ts's leaf pair sums for one row,
+ * M[q·16 + d] += w[q]·z[d] for d ≤ q − leafLo[q] (i32), q < qEnd (≥ 1), rows of 16 doubles. Pairs
+ * of d: an even q − leafLo[q] also adds d + 1 ≤ 15, inside the row and never read.
+ */
+function pairsAccFn(): Fn {
+  const [M, w, z, leafLo, qEnd, q, o, end, wq] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  return {
+    name: 'pairsAcc', params: [I32, I32, I32, I32, I32], locals: [[3, I32], [1, V128]],
+    body: whileLt(q, qEnd, [
+      ...get(w), ...f64Load(), ...vSplat, ...set(wq), ...bump(w, 8),
+      ...get(q), ...get(leafLo), ...i32Load(), ...sub, ...i32(1), ...[0x76] /* shr_u */, ...i32(1), ...add, ...i32(4), ...[0x74] /* shl */, ...set(end),
+      ...i32(0), ...set(o),
+      ...whileLt(o, end, [...addr(M, o), ...addr(M, o), ...vLoad(), ...get(wq), ...addr(z, o), ...vLoad(), ...vMul, ...vAdd, ...vStore(), ...bump(o, 16)]),
+      ...bump(M, 128), ...bump(leafLo, 4), ...bump(q, 1),
+    ]),
+  };
+}
+
 const FUNCTIONS: Fn[] = [
   swapFn(), radix2Fn(), r4q1Fn(), r4Fn(), packFn(), splitFn(), mergeFn(), unpackFn(),
   cmulFn(false), cmulFn(true), elementwiseFn('muladd'), elementwiseFn('mul'), elementwiseFn('add'),
-  twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(),
+  twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(), pairsAccFn(),
 ];
 if (FUNCTIONS[DOT].name !== 'dot') throw new Error('fftWasmModule: dot is not at its index');
 
