@@ -25,7 +25,9 @@ export interface GradBlock {
   pm: Float64Array;
   /** q[t] = P(mid, mid+t), t ∈ [0, hi−mid). */
   q: Float64Array;
-  /** Spectrum of g_i[p]·P(p, mid), p ∈ [lo, mid), per generator. */
+  /** g_i[p]·P(p, mid), p ∈ [lo, mid), per generator. */
+  a: Float64Array[];
+  /** Their spectra (size N); empty when the layout was built without them. */
   aSpec: Spectrum[];
 }
 
@@ -62,7 +64,8 @@ export interface SubdiagGradLayout {
   pairEnd: number;
 }
 
-export function subdiagGradLayout(s: ArrayLike<number>, gens: ArrayLike<number>[], support = gens[0].length): SubdiagGradLayout {
+/** `spectra`: also the a_i's spectra in JS arrays (the WebAssembly plan computes them itself). */
+export function subdiagGradLayout(s: ArrayLike<number>, gens: ArrayLike<number>[], support = gens[0].length, spectra = true): SubdiagGradLayout {
   const n = gens[0].length;
   const r = gens.length;
   const sv = Float64Array.from(s);
@@ -86,14 +89,19 @@ export function subdiagGradLayout(s: ArrayLike<number>, gens: ArrayLike<number>[
     const q = new Float64Array(hi - mid);
     q[0] = 1;
     for (let t = 1; t < hi - mid; t++) q[t] = q[t - 1] * sv[mid + t - 1];
-    const aSpec = gv.map((g) => {
-      const a = new Float64Array(mid - lo);
-      for (let p = lo; p < mid; p++) a[p - lo] = g[p] * pm[p - lo];
-      const sp = halfSpectrum(N);
-      rfftInto(a, N, sp);
-      return sp;
+    const a = gv.map((g) => {
+      const ag = new Float64Array(mid - lo);
+      for (let p = lo; p < mid; p++) ag[p - lo] = g[p] * pm[p - lo];
+      return ag;
     });
-    blocks.push({ lo, mid, hi, N, pm, q, aSpec });
+    const aSpec = spectra
+      ? a.map((ag) => {
+          const sp = halfSpectrum(N);
+          rfftInto(ag, N, sp);
+          return sp;
+        })
+      : [];
+    blocks.push({ lo, mid, hi, N, pm, q, a, aSpec });
   };
   build(0, n);
   const leafLo = new Int32Array(n);

@@ -33,11 +33,11 @@ function putVec(ptr: number, src: ArrayLike<number>): void {
 export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number>[], support = gens[0].length): WasmSubdiagGradPlan | null {
   const e = fftWasmExports();
   if (!e) return null;
-  const layout = subdiagGradLayout(s, gens, support);
+  const layout = subdiagGradLayout(s, gens, support, false);
   const { n, r, sv, blocks, leafLo, pairEnd } = layout;
   const arena = new Arena();
-  const aSpec = blocks.map((b) => b.aSpec.map(() => spectrumIn(arena, b.N / 2 + 1)));
-  const rAcc = blocks.map((b) => b.aSpec.map(() => spectrumIn(arena, b.N / 2 + 1)));
+  const aSpec = blocks.map((b) => b.a.map(() => spectrumIn(arena, b.N / 2 + 1)));
+  const rAcc = blocks.map((b) => b.a.map(() => spectrumIn(arena, b.N / 2 + 1)));
   const qPtr = blocks.map(() => 0);
   blocks.forEach((b, k) => arena.take(b.hi - b.mid, (p) => (qPtr[k] = p)));
   const sizes = [...new Set(blocks.map((b) => b.N))];
@@ -67,12 +67,12 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
   const pairsPtr = Array.from({ length: r }, () => 0);
   pairsPtr.forEach((_, g) => arena.take(n * DIRECT_BLOCK, (p) => (pairsPtr[g] = p)));
   const region = arena.commit();
-  const v0 = mem();
+  // The a_i's spectra as the JS layout computes them (rfftW is fft.ts's rfftInto in SIMD).
   blocks.forEach((b, k) => {
-    v0.set(b.q, qPtr[k] / 8);
-    b.aSpec.forEach((sp, g) => {
-      v0.set(sp.re, aSpec[k][g].re / 8);
-      v0.set(sp.im, aSpec[k][g].im / 8);
+    mem().set(b.q, qPtr[k] / 8);
+    b.a.forEach((ag, g) => {
+      mem().set(ag, wbuf / 8);
+      rfftW(wbuf, 8, ag.length, b.N, aSpec[k][g]);
     });
   });
   memI32().set(leafLo, leafLoPtr / 4);
