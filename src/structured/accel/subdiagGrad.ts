@@ -70,9 +70,9 @@ export function subdiagGradLayout(s: ArrayLike<number>, gens: ArrayLike<number>[
   const r = gens.length;
   const sv = Float64Array.from(s);
   const gv = gens.map((g) => Float64Array.from(g));
-  const blocks: GradBlock[] = [];
+  const spans: [number, number, number][] = [];
   const leaves: [number, number][] = [];
-  const build = (lo: number, hi: number): void => {
+  const split = (lo: number, hi: number): void => {
     const len = hi - lo;
     if (lo >= support) return;
     if (len <= DIRECT_BLOCK) {
@@ -80,17 +80,26 @@ export function subdiagGradLayout(s: ArrayLike<number>, gens: ArrayLike<number>[
       return;
     }
     const mid = lo + (len >> 1);
-    build(lo, mid);
-    build(mid, hi);
-    const N = Math.max(2, nextPowerOfTwo(len));
-    const pm = new Float64Array(mid - lo + 1);
+    split(lo, mid);
+    split(mid, hi);
+    spans.push([lo, mid, hi]);
+  };
+  split(0, n);
+  // Every block's pm, q and a_i are views of one array: a few hundred small typed arrays per
+  // plan (one plan per operator per step) cost more than the loops that fill them.
+  const store = new Float64Array(spans.reduce((t, [lo, mid, hi]) => t + (mid - lo + 1) + (hi - mid) + r * (mid - lo), 0));
+  let used = 0;
+  const view = (len: number) => store.subarray(used, (used += len));
+  const blocks: GradBlock[] = spans.map(([lo, mid, hi]) => {
+    const N = Math.max(2, nextPowerOfTwo(hi - lo));
+    const pm = view(mid - lo + 1);
     pm[mid - lo] = 1;
     for (let p = mid - 1; p >= lo; p--) pm[p - lo] = pm[p + 1 - lo] * sv[p];
-    const q = new Float64Array(hi - mid);
+    const q = view(hi - mid);
     q[0] = 1;
     for (let t = 1; t < hi - mid; t++) q[t] = q[t - 1] * sv[mid + t - 1];
     const a = gv.map((g) => {
-      const ag = new Float64Array(mid - lo);
+      const ag = view(mid - lo);
       for (let p = lo; p < mid; p++) ag[p - lo] = g[p] * pm[p - lo];
       return ag;
     });
@@ -101,9 +110,8 @@ export function subdiagGradLayout(s: ArrayLike<number>, gens: ArrayLike<number>[
           return sp;
         })
       : [];
-    blocks.push({ lo, mid, hi, N, pm, q, a, aSpec });
-  };
-  build(0, n);
+    return { lo, mid, hi, N, pm, q, a, aSpec };
+  });
   const leafLo = new Int32Array(n);
   for (const [lo, hi] of leaves) leafLo.fill(lo, lo, hi);
   const pairEnd = leaves[leaves.length - 1][1];
