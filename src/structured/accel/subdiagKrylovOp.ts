@@ -63,11 +63,29 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
     const planB = planProducts(B, hs);
     const out = new Float32Array(rows * n);
     try {
-      U = X.map((xr, b) => {
-        const us = planB.mulTAll(xr);
-        out.set(planA.mulSum(us), b * n);
-        return us;
-      });
+      if ('mulTAllPtrs' in planB && 'mulSumPtrs' in planA) {
+        // u stays in module memory for the product; the copy kept for the backward is one array.
+        const pa = planA as WasmKrylovSumPlan;
+        const pb = planB as WasmKrylovSumPlan;
+        const store = new Float64Array(rows * r * n);
+        U = X.map((xr, b) => {
+          const ptrs = pb.mulTAllPtrs(xr);
+          const y = pa.mulSumPtrs(ptrs) / 8;
+          const v = mem();
+          out.set(v.subarray(y, y + n), b * n);
+          return ptrs.map((p, i) => {
+            const u = store.subarray((b * r + i) * n, (b * r + i + 1) * n);
+            u.set(v.subarray(p / 8, p / 8 + n));
+            return u;
+          });
+        });
+      } else {
+        U = X.map((xr, b) => {
+          const us = planB.mulTAll(xr);
+          out.set(planA.mulSum(us), b * n);
+          return us;
+        });
+      }
     } finally {
       planA.dispose?.();
       planB.dispose?.();
