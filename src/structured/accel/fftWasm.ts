@@ -29,6 +29,7 @@ interface Exports {
   leavesFwd(leaves: number, leavesEnd: number, coef: number, z: number, y: number): void;
   leavesT(leaves: number, leavesEnd: number, coef: number, x: number, u: number): void;
   pairsAcc(M: number, w: number, z: number, leafLo: number, qEnd: number): void;
+  rightHalf(w: number, L: number, s: number, q: number, dS: number, cnt: number): void;
 }
 
 let instance: Exports | null | undefined;

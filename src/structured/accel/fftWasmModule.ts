@@ -438,10 +438,38 @@ function pairsAccFn(): Fn {
   };
 }
 
+/**
+ * rightHalf(w, L, s, q, dS, cnt): subdiagGrad.ts rightHalfGrads for one block, l = hi−2 down to
+ * mid (cnt = hi − 1 − mid ≥ 1 steps), pointers at the first step's operands: w[l+1], L[l+1−lo],
+ * s[l+1], q[l−mid], dS[l]; Z = (s[l+1]·Z or 0) + w[l+1]·L[l+1−lo], dS[l] += q[l−mid]·Z.
+ */
+function rightHalfFn(): Fn {
+  const [w, L, sp, q, dS, cnt, i, Z] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const down = [...bump(w, -8), ...bump(L, -8), ...bump(sp, -8), ...bump(q, -8), ...bump(dS, -8)];
+  const addToDs = [...get(dS), ...get(dS), ...f64Load(), ...get(q), ...f64Load(), ...get(Z), ...fMul, ...fAdd, ...f64Store()];
+  return {
+    name: 'rightHalf', params: [I32, I32, I32, I32, I32, I32], locals: [[1, I32], [1, F64]],
+    body: [
+      ...f64(0), ...get(w), ...f64Load(), ...get(L), ...f64Load(), ...fMul, ...fAdd, ...set(Z),
+      ...addToDs,
+      ...i32(1), ...set(i),
+      ...block([
+        ...get(cnt), ...i32(1), ...[0x4d] /* le_u */, ...brIf(0),
+        ...whileLt(i, cnt, [
+          ...down,
+          ...get(sp), ...f64Load(), ...get(Z), ...fMul, ...get(w), ...f64Load(), ...get(L), ...f64Load(), ...fMul, ...fAdd, ...set(Z),
+          ...addToDs,
+          ...bump(i, 1),
+        ]),
+      ]),
+    ],
+  };
+}
+
 const FUNCTIONS: Fn[] = [
   swapFn(), radix2Fn(), r4q1Fn(), r4Fn(), packFn(), splitFn(), mergeFn(), unpackFn(),
   cmulFn(false), cmulFn(true), elementwiseFn('muladd'), elementwiseFn('mul'), elementwiseFn('add'),
-  twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(), pairsAccFn(),
+  twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(), pairsAccFn(), rightHalfFn(),
 ];
 if (FUNCTIONS[DOT].name !== 'dot') throw new Error('fftWasmModule: dot is not at its index');
 

@@ -7,7 +7,7 @@
 // the O(16 n) pair sums; take() runs once per step and is shared with the JS plan.
 import { Arena, fftWasmExports, irfftW, mem, memI32, pairBytes, releaseWith, rfftW, type WSpectrum } from './fftWasm';
 import {
-  DIRECT_BLOCK, leafGrads, leftHalfGrads, rightHalfGrads, subdiagGradLayout, type SubdiagGradPlan, type SubdiagGrads,
+  DIRECT_BLOCK, leafGrads, leftHalfGrads, subdiagGradLayout, type SubdiagGradPlan, type SubdiagGrads,
 } from './subdiagGrad';
 
 export interface WasmSubdiagGradPlan extends SubdiagGradPlan {
@@ -57,6 +57,10 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
   );
   let wPtr = 0;
   let wbuf = 0;
+  let sPtr = 0;
+  let dSPtr = 0;
+  arena.take(sv.length, (p) => (sPtr = p));
+  arena.take(n - 1, (p) => (dSPtr = p)); // the right halves' share of ∂s, summed over rows
   let leafLoPtr = 0;
   arena.take(n, (p) => (wPtr = p));
   arena.take(n, (p) => (wbuf = p));
@@ -76,6 +80,7 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
     });
   });
   memI32().set(leafLo, leafLoPtr / 4);
+  mem().set(sv, sPtr / 8);
 
   let dG = Array.from({ length: r }, () => new Float64Array(n));
   let dS = new Float64Array(n - 1);
@@ -109,8 +114,7 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
       e.cmul(aSpec[k][0].re, aSpec[k][0].im, sc.zSpec[0].re, sc.zSpec[0].im, t.re, t.im, bins);
       for (let gi = 1; gi < r; gi++) e.cmuladd(t.re, t.im, aSpec[k][gi].re, aSpec[k][gi].im, sc.zSpec[gi].re, sc.zSpec[gi].im, bins);
       irfftW(t, N, sc.L);
-      const v = mem();
-      rightHalfGrads(sv, b, v, wPtr / 8, v, sc.L / 8, dS);
+      e.rightHalf(wPtr + 8 * (hi - 1), sc.L + 8 * (hi - 1 - lo), sPtr + 8 * (hi - 1), qPtr[k] + 8 * (m - 2), dSPtr + 8 * (hi - 2), m - 1);
     }
   };
   const accumulate = (w: ArrayLike<number>, zs: ArrayLike<number>[]): void => {
@@ -122,6 +126,9 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
   const take = (): SubdiagGrads => {
     live();
     const v = mem();
+    // The right halves were summed in module memory in the JS plan's order; the rest adds after.
+    dS.set(v.subarray(dSPtr / 8, dSPtr / 8 + n - 1));
+    v.fill(0, dSPtr / 8, dSPtr / 8 + n - 1);
     leafGrads(layout, (gi) => v.subarray(pairsPtr[gi] / 8, pairsPtr[gi] / 8 + n * DIRECT_BLOCK), dG, dS);
     for (const p of pairsPtr) v.fill(0, p / 8, p / 8 + n * DIRECT_BLOCK);
     const R = new Float64Array(blocks.length ? blocks[blocks.length - 1].N : 0);
