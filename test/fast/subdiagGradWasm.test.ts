@@ -4,7 +4,7 @@
 // gradients against the explicit path there.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { fftWasmAvailable, mem } from '../../src/structured/accel/fftWasm';
+import { fftWasmAvailable, fftWasmExports, mem } from '../../src/structured/accel/fftWasm';
 import { planSubdiagKrylovSumWasm } from '../../src/structured/accel/productsWasm';
 import { planSubdiagCornerGrad, planSubdiagGrad } from '../../src/structured/accel/subdiagGrad';
 import { planSubdiagGradWasm } from '../../src/structured/accel/subdiagGradWasm';
@@ -120,4 +120,26 @@ describe('LDR-SD gradients in WebAssembly SIMD', () => {
       }
     });
   }
+
+  it('training steps give their module memory back (no growth after the first step)', () => {
+    const n = 512;
+    const r = 4;
+    const rows = 8;
+    const x = tf.tensor2d(Float32Array.from(uniform(11, rows * n)), [rows, n]);
+    const G = tf.tensor2d(Float32Array.from(uniform(12, r * n)), [r, n]);
+    const H = tf.tensor2d(Float32Array.from(uniform(13, r * n)), [r, n]);
+    const sA = tf.tensor1d(Float32Array.from(uniform(14, n - 1, 0.8, 1.2)));
+    const sB = tf.tensor1d(Float32Array.from(uniform(15, n - 1, 0.8, 1.2)));
+    const step = () => {
+      const gs = tf.grads((a: tf.Tensor, g: tf.Tensor, h: tf.Tensor, s1: tf.Tensor, s2: tf.Tensor) =>
+        tf.sum(subdiagKrylovProductFast(a as tf.Tensor2D, g as tf.Tensor2D, h as tf.Tensor2D, { subdiag: s1 }, { subdiag: s2 })))([x, G, H, sA, sB]);
+      gs.forEach((g) => g.dataSync());
+      tf.dispose(gs);
+    };
+    step();
+    const bytes = fftWasmExports()!.memory.buffer.byteLength;
+    for (let i = 0; i < 5; i++) step();
+    expect(fftWasmExports()!.memory.buffer.byteLength).toBe(bytes);
+    tf.dispose([x, G, H, sA, sB]);
+  });
 });

@@ -104,12 +104,15 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
     const compute = (): Grads => {
       if (done) return done;
       const dY = rowsOf(dy.dataSync() as Float32Array, rows, n);
-      const gradA = planGrads(A, gs);
-      const gradB = planGrads(B, hs);
       const dX = new Float32Array(wantDx ? rows * n : 0);
-      const planA = planProducts(A, gs);
-      const planB = planProducts(B, hs);
+      // Every plan may hold module memory: all are given back, whatever happens.
+      const plans: { dispose?(): void }[] = [];
+      const held = <T extends { dispose?(): void }>(p: T): T => (plans.push(p), p);
       try {
+        const gradA = held(planGrads(A, gs));
+        const gradB = held(planGrads(B, hs));
+        const planA = held(planProducts(A, gs));
+        const planB = held(planProducts(B, hs));
         if ('accumulatePtrs' in gradB && 'mulTAllPtrs' in planA && 'mulSumPtrs' in planB) {
           // All in module memory: du stays there for both its consumers.
           const pa = planA as WasmKrylovSumPlan;
@@ -134,10 +137,7 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
         }
         return (done = { dX, a: gradA.take(), b: gradB.take() });
       } finally {
-        planA.dispose?.();
-        planB.dispose?.();
-        gradA.dispose?.();
-        gradB.dispose?.();
+        for (const p of plans) p.dispose?.();
       }
     };
     const flat = (vs: Float64Array[]) => {
