@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createMatrix } from '../../src/structured/create';
 import { chooseComputePath } from '../../src/structured/computePath';
 import { planSubdiagCornerGrad, planSubdiagGrad } from '../../src/structured/accel/subdiagGrad';
+import { planSubdiagGradWasm } from '../../src/structured/accel/subdiagGradWasm';
 import type { ComputePath, StructuredMatrix } from '../../src/structured/types';
 import { Rng } from '../../src/util/random';
 import { richardsonGradCheck } from '../structured/fdcheck';
@@ -21,16 +22,20 @@ function trilinear(s: number[], c: number, w: number[], g: number[], z: number[]
 }
 
 describe('subdiagonal Krylov gradients (divide and conquer)', () => {
+  const engines = {
+    js: planSubdiagGrad,
+    'wasm-simd': (s: ArrayLike<number>, g: ArrayLike<number>[], support?: number) => planSubdiagGradWasm(s, g, support)!,
+  };
   for (const n of [2, 7, 33, 100, 130]) {
-    for (const corner of [false, true]) {
-      it(`match float64 finite differences of wᵀK(A,g)z (n=${n}, corner=${corner})`, () => {
+    for (const corner of [false, true]) for (const [engine, plain] of Object.entries(engines)) {
+      it(`match float64 finite differences of wᵀK(A,g)z (n=${n}, corner=${corner}, ${engine})`, () => {
         const rng = new Rng(n * 7 + (corner ? 1 : 0));
         const s = Array.from(rng.normalArray(n - 1, 0.05)).map((v) => 1 + v);
         const c = corner ? 0.7 : 0;
         const w = Array.from(rng.normalArray(n));
         const g = Array.from(rng.normalArray(n));
         const z = Array.from(rng.normalArray(n));
-        const plan = corner ? planSubdiagCornerGrad(s, c, [g]) : planSubdiagGrad(s, [g]);
+        const plan = corner ? planSubdiagCornerGrad(s, c, [g], plain) : plain(s, [g]);
         // Two rows whose sum is the single row's (the form is linear in z): checks the row sums too.
         plan.accumulate(w, [z.map((v) => 0.25 * v)]);
         plan.accumulate(w, [z.map((v) => 0.75 * v)]);
@@ -51,6 +56,7 @@ describe('subdiagonal Krylov gradients (divide and conquer)', () => {
         const again = plan.take();
         for (let l = 0; l < n - 1; l++) expect(Math.abs(again.dS[l] - dS[l]) / scale).toBeLessThan(1e-9);
         if (corner) expect(Math.abs(dCorner - fd((d) => trilinear(s, c + d, w, g, z))) / scale).toBeLessThan(1e-7);
+        plan.dispose?.();
       });
     }
   }

@@ -28,6 +28,8 @@ interface Exports {
   untwist(zr: number, zi: number, lo: number, hi: number, stride: number, mbytes: number, cos: number, sin: number, scale: number): void;
   leavesFwd(leaves: number, leavesEnd: number, coef: number, z: number, y: number): void;
   leavesT(leaves: number, leavesEnd: number, coef: number, x: number, u: number): void;
+  pairsAcc(M: number, w: number, z: number, leafLo: number, qEnd: number): void;
+  rightHalf(w: number, L: number, s: number, q: number, dS: number, cnt: number): void;
 }
 
 let instance: Exports | null | undefined;

@@ -419,10 +419,57 @@ function leavesTFn(): Fn {
   };
 }
 
+/**
+ * pairsAcc(M, w, z, leafLo, qEnd): subdiagGrad.ts's leaf pair sums for one row,
+ * M[q·16 + d] += w[q]·z[d] for d ≤ q − leafLo[q] (i32), q < qEnd (≥ 1), rows of 16 doubles. Pairs
+ * of d: an even q − leafLo[q] also adds d + 1 ≤ 15, inside the row and never read.
+ */
+function pairsAccFn(): Fn {
+  const [M, w, z, leafLo, qEnd, q, o, end, wq] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  return {
+    name: 'pairsAcc', params: [I32, I32, I32, I32, I32], locals: [[3, I32], [1, V128]],
+    body: whileLt(q, qEnd, [
+      ...get(w), ...f64Load(), ...vSplat, ...set(wq), ...bump(w, 8),
+      ...get(q), ...get(leafLo), ...i32Load(), ...sub, ...i32(1), ...[0x76] /* shr_u */, ...i32(1), ...add, ...i32(4), ...[0x74] /* shl */, ...set(end),
+      ...i32(0), ...set(o),
+      ...whileLt(o, end, [...addr(M, o), ...addr(M, o), ...vLoad(), ...get(wq), ...addr(z, o), ...vLoad(), ...vMul, ...vAdd, ...vStore(), ...bump(o, 16)]),
+      ...bump(M, 128), ...bump(leafLo, 4), ...bump(q, 1),
+    ]),
+  };
+}
+
+/**
+ * rightHalf(w, L, s, q, dS, cnt): subdiagGrad.ts rightHalfGrads for one block, l = hi−2 down to
+ * mid (cnt = hi − 1 − mid ≥ 1 steps), pointers at the first step's operands: w[l+1], L[l+1−lo],
+ * s[l+1], q[l−mid], dS[l]; Z = (s[l+1]·Z or 0) + w[l+1]·L[l+1−lo], dS[l] += q[l−mid]·Z.
+ */
+function rightHalfFn(): Fn {
+  const [w, L, sp, q, dS, cnt, i, Z] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const down = [...bump(w, -8), ...bump(L, -8), ...bump(sp, -8), ...bump(q, -8), ...bump(dS, -8)];
+  const addToDs = [...get(dS), ...get(dS), ...f64Load(), ...get(q), ...f64Load(), ...get(Z), ...fMul, ...fAdd, ...f64Store()];
+  return {
+    name: 'rightHalf', params: [I32, I32, I32, I32, I32, I32], locals: [[1, I32], [1, F64]],
+    body: [
+      ...f64(0), ...get(w), ...f64Load(), ...get(L), ...f64Load(), ...fMul, ...fAdd, ...set(Z),
+      ...addToDs,
+      ...i32(1), ...set(i),
+      ...block([
+        ...get(cnt), ...i32(1), ...[0x4d] /* le_u */, ...brIf(0),
+        ...whileLt(i, cnt, [
+          ...down,
+          ...get(sp), ...f64Load(), ...get(Z), ...fMul, ...get(w), ...f64Load(), ...get(L), ...f64Load(), ...fMul, ...fAdd, ...set(Z),
+          ...addToDs,
+          ...bump(i, 1),
+        ]),
+      ]),
+    ],
+  };
+}
+
 const FUNCTIONS: Fn[] = [
   swapFn(), radix2Fn(), r4q1Fn(), r4Fn(), packFn(), splitFn(), mergeFn(), unpackFn(),
   cmulFn(false), cmulFn(true), elementwiseFn('muladd'), elementwiseFn('mul'), elementwiseFn('add'),
-  twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(),
+  twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(), pairsAccFn(), rightHalfFn(),
 ];
 if (FUNCTIONS[DOT].name !== 'dot') throw new Error('fftWasmModule: dot is not at its index');
 

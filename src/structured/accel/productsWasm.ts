@@ -1,14 +1,11 @@
 // The fast products of subdiagKrylov.ts (divide and conquer) and shiftKrylov.ts (f-circulant
 // FFTs) with every per-product loop in WebAssembly SIMD (fftWasmModule.ts), on data kept in the
-// module's memory. Plans are built by the JS code (same layout, coefficients and generator
-// spectra); the products do the same operations in the same order as the JS ones, so they
+// module's memory. Plans are built as the JS code builds them (same layout, coefficients and
+// generator spectra, written straight into module memory); the products do the same operations in the same order as the JS ones, so they
 // return the same bits (test/fast/productsWasm.test.ts checks both that and the dense matrix).
-import { type Spectrum, type Vec } from './fft';
 import { hasFoldedConv } from './foldedConv';
 import { Arena, bitReversal, cfft, fftWasmExports, irfftW, mem, memI32, pairBytes, releaseWith, rfftW, type WSpectrum } from './fftWasm';
-import {
-  forwardLeafCoefs, forwardSpectra, type KrylovSumPlan, subdiagLayout, transposedLeafCoefs, transposedSpectra,
-} from './subdiagKrylov';
+import { type CoefSink, forwardLeafCoefs, type KrylovSumPlan, subdiagLayout, transposedLeafCoefs } from './subdiagKrylov';
 
 const spectrumIn = (arena: Arena, bins: number): WSpectrum => {
   const sp: WSpectrum = { re: 0, im: 0, len: bins };
@@ -17,14 +14,6 @@ const spectrumIn = (arena: Arena, bins: number): WSpectrum => {
   return sp;
 };
 const vecIn = (arena: Arena, doubles: number, set: (p: number) => void) => arena.take(doubles, set);
-
-function putSpectrum(dst: WSpectrum, src: Spectrum): void {
-  const v = mem();
-  for (let k = 0; k < dst.len; k++) {
-    v[dst.re / 8 + k] = src.re[k];
-    v[dst.im / 8 + k] = src.im[k];
-  }
-}
 
 function putVec(ptr: number, src: ArrayLike<number>): void {
   const v = mem();
@@ -102,18 +91,29 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
   const leavesEnd = leavesPtr + 8 * leaves.length;
   blocks.forEach((b, k) => putVec(qPtr[k], b.q));
 
-  // Per direction, on first use: generator spectra and leaf coefficients, in their own region.
+  // Per direction, on first use: generator spectra and leaf coefficients, in their own region,
+  // computed there (rfftW is fft.ts's rfftInto in SIMD: the same spectra as the JS plan's).
   type Direction = { spectra: WSpectrum[][]; coef: number[] };
-  const upload = (spectra: Spectrum[][], coefs: Vec[]): Direction => {
+  const upload = (transposed: boolean): Direction => {
     const a = new Arena();
     const d: Direction = {
-      spectra: spectra.map((perGen) => perGen.map((sp) => spectrumIn(a, sp.re.length))),
-      coef: coefs.map(() => 0),
+      spectra: blocks.map((b) => gens.map(() => spectrumIn(a, b.N / 2 + 1))),
+      coef: gens.map(() => 0),
     };
-    coefs.forEach((c, g) => vecIn(a, c.length, (p) => (d.coef[g] = p)));
+    gens.forEach((_, g) => vecIn(a, layout.leafSize, (p) => (d.coef[g] = p)));
     frees.push(releaseWith(outputs, a.commit()));
-    spectra.forEach((perGen, k) => perGen.forEach((sp, g) => putSpectrum(d.spectra[k][g], sp)));
-    coefs.forEach((c, g) => putVec(d.coef[g], c));
+    blocks.forEach((b, k) =>
+      b.a.forEach((ag, g) => {
+        const len = ag.length;
+        putVec(bx, ag);
+        if (transposed) rfftW(bx + 8 * (len - 1), -8, len, b.N, d.spectra[k][g]);
+        else rfftW(bx, 8, len, b.N, d.spectra[k][g]);
+      }),
+    );
+    const v = mem();
+    const sink: CoefSink = (g) => [v, d.coef[g] / 8];
+    if (transposed) transposedLeafCoefs(layout, s, gens, sink);
+    else forwardLeafCoefs(layout, s, gens, sink);
     return d;
   };
   let fwd: Direction | null = null;
@@ -126,7 +126,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
 
   const mulSumPtrs = (zv: number[]): number => {
     live();
-    const { spectra, coef } = (fwd ??= upload(forwardSpectra(layout), forwardLeafCoefs(layout, s, gens)));
+    const { spectra, coef } = (fwd ??= upload(false));
     const y = outputs[0];
     mem().fill(0, y / 8, y / 8 + n);
     for (let g = 0; g < r; g++) e.leavesFwd(leavesPtr, leavesEnd, coef[g], zv[g], y);
@@ -163,7 +163,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
 
   const mulTAllPtrs = (x: ArrayLike<number>): number[] => {
     live();
-    const { spectra, coef } = (bwd ??= upload(transposedSpectra(layout), transposedLeafCoefs(layout, s, gens)));
+    const { spectra, coef } = (bwd ??= upload(true));
     const xv = inputs[0];
     putVec(xv, x);
     const v = mem();

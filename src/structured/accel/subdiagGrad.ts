@@ -16,10 +16,7 @@
 // g' = (g, 0), z' = (z, 0): ∂c is the chain's gradient at its middle, ∂s the sum of both copies.
 import { halfSpectrumVec as halfSpectrum, irfftInto, mulAddSpec, mulSpec, nextPowerOfTwo, rfftInto, rfftVecInto, type Spectrum, zeros } from './fft';
 
-/** Below this block length the direct sums win (measured at n = 1024: 8–32 close, 64 slower). */
-const DIRECT_BLOCK = 16;
-
-interface GradBlock {
+export interface GradBlock {
   lo: number;
   mid: number;
   hi: number;
@@ -28,10 +25,10 @@ interface GradBlock {
   pm: Float64Array;
   /** q[t] = P(mid, mid+t), t ∈ [0, hi−mid). */
   q: Float64Array;
-  /** Spectrum of g_i[p]·P(p, mid), p ∈ [lo, mid), per generator. */
+  /** g_i[p]·P(p, mid), p ∈ [lo, mid), per generator. */
+  a: Float64Array[];
+  /** Their spectra (size N); empty when the layout was built without them. */
   aSpec: Spectrum[];
-  /** Σ_rows of R's spectrum per generator: R is linear in the rows and everything it feeds is linear in R. */
-  rAcc: Spectrum[];
 }
 
 export interface SubdiagGrads {
@@ -46,6 +43,139 @@ export interface SubdiagGradPlan {
   accumulate(w: ArrayLike<number>, zs: ArrayLike<number>[]): void;
   /** ∂/∂(g_i, s, c) of the sum over the rows accumulated so far; starts a new sum. */
   take(): SubdiagGrads;
+  /** Gives module memory back (WebAssembly plans); the plan must not be used afterwards. */
+  dispose?(): void;
+}
+
+/** Below this block length the direct sums win (measured at n = 1024: 8–32 close, 64 slower). */
+export const DIRECT_BLOCK = 16;
+
+/** The blocks and leaves of a gradient plan (shared with the WebAssembly plan, subdiagGradWasm.ts). */
+export interface SubdiagGradLayout {
+  n: number;
+  r: number;
+  sv: Float64Array;
+  gv: Float64Array[];
+  blocks: GradBlock[];
+  leaves: [number, number][];
+  /** leafLo[q] = start of q's leaf, for q < pairEnd. */
+  leafLo: Int32Array;
+  /** The kept leaves are a prefix [0, pairEnd). */
+  pairEnd: number;
+}
+
+/** `spectra`: also the a_i's spectra in JS arrays (the WebAssembly plan computes them itself). */
+export function subdiagGradLayout(s: ArrayLike<number>, gens: ArrayLike<number>[], support = gens[0].length, spectra = true): SubdiagGradLayout {
+  const n = gens[0].length;
+  const r = gens.length;
+  const sv = Float64Array.from(s);
+  const gv = gens.map((g) => Float64Array.from(g));
+  const spans: [number, number, number][] = [];
+  const leaves: [number, number][] = [];
+  const split = (lo: number, hi: number): void => {
+    const len = hi - lo;
+    if (lo >= support) return;
+    if (len <= DIRECT_BLOCK) {
+      leaves.push([lo, hi]);
+      return;
+    }
+    const mid = lo + (len >> 1);
+    split(lo, mid);
+    split(mid, hi);
+    spans.push([lo, mid, hi]);
+  };
+  split(0, n);
+  // Every block's pm, q and a_i are views of one array: a few hundred small typed arrays per
+  // plan (one plan per operator per step) cost more than the loops that fill them.
+  const store = new Float64Array(spans.reduce((t, [lo, mid, hi]) => t + (mid - lo + 1) + (hi - mid) + r * (mid - lo), 0));
+  let used = 0;
+  const view = (len: number) => store.subarray(used, (used += len));
+  const blocks: GradBlock[] = spans.map(([lo, mid, hi]) => {
+    const N = Math.max(2, nextPowerOfTwo(hi - lo));
+    const pm = view(mid - lo + 1);
+    pm[mid - lo] = 1;
+    for (let p = mid - 1; p >= lo; p--) pm[p - lo] = pm[p + 1 - lo] * sv[p];
+    const q = view(hi - mid);
+    q[0] = 1;
+    for (let t = 1; t < hi - mid; t++) q[t] = q[t - 1] * sv[mid + t - 1];
+    const a = gv.map((g) => {
+      const ag = view(mid - lo);
+      for (let p = lo; p < mid; p++) ag[p - lo] = g[p] * pm[p - lo];
+      return ag;
+    });
+    const aSpec = spectra
+      ? a.map((ag) => {
+          const sp = halfSpectrum(N);
+          rfftInto(ag, N, sp);
+          return sp;
+        })
+      : [];
+    return { lo, mid, hi, N, pm, q, a, aSpec };
+  });
+  const leafLo = new Int32Array(n);
+  for (const [lo, hi] of leaves) leafLo.fill(lo, lo, hi);
+  const pairEnd = leaves[leaves.length - 1][1];
+  return { n, r, sv, gv, blocks, leaves, leafLo, pairEnd };
+}
+
+/**
+ * The leaves' share of take(): for each q, S_q(l) = Σ_{p≤l} g[p] M[q, q−p] P(p, l) forward, then
+ * back down with P(l+1, q). pairs(gi) gives M for generator gi (row q at q·DIRECT_BLOCK).
+ */
+export function leafGrads(layout: SubdiagGradLayout, pairs: (gi: number) => Float64Array, dG: Float64Array[], dS: Float64Array): void {
+  const { leaves, r, gv, sv } = layout;
+  const S = new Float64Array(DIRECT_BLOCK + 1);
+  for (const [lo, hi] of leaves) {
+    for (let gi = 0; gi < r; gi++) {
+      const g = gv[gi];
+      const M = pairs(gi);
+      const dg = dG[gi];
+      for (let q = lo; q < hi; q++) {
+        const o = q * DIRECT_BLOCK + q; // M[q, q−l] = M[o − l]
+        let acc = 0;
+        for (let l = lo; l < q; l++) {
+          acc = (l > lo ? sv[l - 1] * acc : 0) + g[l] * M[o - l];
+          S[l - lo] = acc;
+        }
+        dg[q] += M[o - q];
+        let P = 1; // P(l+1, q)
+        for (let l = q - 1; l >= lo; l--) {
+          dS[l] += S[l - lo] * P;
+          P *= sv[l]; // now P(l, q)
+          dg[l] += M[o - l] * P;
+        }
+      }
+    }
+  }
+}
+
+/** A block's left half in take(), from R = the inverse transform of Σ_rows R's spectrum: R(p) = R[m − 1 + mid − p]. */
+export function leftHalfGrads(layout: SubdiagGradLayout, b: GradBlock, gi: number, R: ArrayLike<number>, dG: Float64Array[], dS: Float64Array): void {
+  const { lo, mid, hi, pm } = b;
+  const { sv } = layout;
+  const g = layout.gv[gi];
+  const dg = dG[gi];
+  const m = hi - mid;
+  let acc = 0;
+  for (let l = lo; l < mid; l++) {
+    const Rl = R[m - 1 + mid - l];
+    dg[l] += pm[l - lo] * Rl;
+    acc = (l > lo ? sv[l - 1] * acc : 0) + g[l] * Rl;
+    dS[l] += pm[l + 1 - lo] * acc;
+  }
+}
+
+/**
+ * The right half's ∂s for one row: Z(l) = w[l+1]·L(l+1) + s[l+1]·Z(l+1), ∂s[l] += P(mid, l)·Z(l),
+ * L(q) = L[lOff + q − lo] (L's values read from `L`, w's from `w` at wOff + index).
+ */
+export function rightHalfGrads(sv: Float64Array, b: GradBlock, w: ArrayLike<number>, wOff: number, L: ArrayLike<number>, lOff: number, dS: Float64Array): void {
+  const { lo, mid, hi, q } = b;
+  let Z = 0;
+  for (let l = hi - 2; l >= mid; l--) {
+    Z = (l + 1 < hi - 1 ? sv[l + 1] * Z : 0) + w[wOff + l + 1] * L[lOff + l + 1 - lo];
+    dS[l] += q[l - mid] * Z;
+  }
 }
 
 /**
@@ -54,55 +184,22 @@ export interface SubdiagGradPlan {
  * contribute nothing else (every term carries g[p], p ≥ lo) and are skipped.
  */
 export function planSubdiagGrad(s: ArrayLike<number>, gens: ArrayLike<number>[], support = gens[0].length): SubdiagGradPlan {
-  const n = gens[0].length;
-  const r = gens.length;
-  const sv = Float64Array.from(s);
-  const gv = gens.map((g) => Float64Array.from(g));
-  const blocks: GradBlock[] = [];
-  const leaves: [number, number][] = [];
-  const build = (lo: number, hi: number): void => {
-    const len = hi - lo;
-    if (lo >= support) return;
-    if (len <= DIRECT_BLOCK) {
-      leaves.push([lo, hi]);
-      return;
-    }
-    const mid = lo + (len >> 1);
-    build(lo, mid);
-    build(mid, hi);
-    const N = Math.max(2, nextPowerOfTwo(len));
-    const pm = new Float64Array(mid - lo + 1);
-    pm[mid - lo] = 1;
-    for (let p = mid - 1; p >= lo; p--) pm[p - lo] = pm[p + 1 - lo] * sv[p];
-    const q = new Float64Array(hi - mid);
-    q[0] = 1;
-    for (let t = 1; t < hi - mid; t++) q[t] = q[t - 1] * sv[mid + t - 1];
-    const aSpec = gv.map((g) => {
-      const a = new Float64Array(mid - lo);
-      for (let p = lo; p < mid; p++) a[p - lo] = g[p] * pm[p - lo];
-      const sp = halfSpectrum(N);
-      rfftInto(a, N, sp);
-      return sp;
-    });
-    blocks.push({ lo, mid, hi, N, pm, q, aSpec, rAcc: gv.map(() => halfSpectrum(N)) });
-  };
-  build(0, n);
+  const layout = subdiagGradLayout(s, gens, support);
+  const { n, r, sv, blocks, leafLo, pairEnd } = layout;
+  // Σ_rows of R's spectrum per block and generator: R is linear in the rows and everything it feeds is linear in R.
+  const rAcc = blocks.map((b) => Array.from({ length: r }, () => halfSpectrum(b.N)));
 
   const sizes = [...new Set(blocks.map((b) => b.N))];
   const scratch = new Map(
     sizes.map((N) => [N, { zSpec: Array.from({ length: r }, () => halfSpectrum(N)), wSpec: halfSpectrum(N), tmp: halfSpectrum(N), R: zeros(N), L: zeros(N), len: -1 }]),
   );
   const wv = zeros(n);
-  const zv = gens.map(() => zeros(n));
+  const zv = Array.from({ length: r }, () => zeros(n));
   const wbuf = zeros(n);
-  const S = new Float64Array(DIRECT_BLOCK + 1);
   // Leaf pair sums: pairs[i][q·DIRECT_BLOCK + d] = Σ_rows w[q]·z_i[d], d ≤ q − (q's leaf start).
-  const pairs = gv.map(() => new Float64Array(n * DIRECT_BLOCK));
-  const leafLo = new Int32Array(n);
-  for (const [lo, hi] of leaves) leafLo.fill(lo, lo, hi);
-  const pairEnd = leaves[leaves.length - 1][1]; // the kept leaves are a prefix
+  const pairs = Array.from({ length: r }, () => new Float64Array(n * DIRECT_BLOCK));
 
-  let dG = gv.map(() => new Float64Array(n));
+  let dG = Array.from({ length: r }, () => new Float64Array(n));
   let dS = new Float64Array(n - 1);
   const accumulate = (w: ArrayLike<number>, zs: ArrayLike<number>[]): void => {
     for (let i = 0; i < n; i++) wv[i] = w[i];
@@ -121,7 +218,8 @@ export function planSubdiagGrad(s: ArrayLike<number>, gens: ArrayLike<number>[],
     }
 
     for (const sc of scratch.values()) sc.len = -1;
-    for (const b of blocks) {
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k];
       const { lo, mid, hi, N, q } = b;
       const len = hi - lo;
       const m = hi - mid;
@@ -133,67 +231,30 @@ export function planSubdiagGrad(s: ArrayLike<number>, gens: ArrayLike<number>[],
       // Reversed w[q]·P(mid, q): the correlation R becomes a convolution read at m−1+(mid−p).
       for (let t = 0; t < m; t++) wbuf[m - 1 - t] = wv[mid + t] * q[t];
       rfftVecInto(wbuf, m, N, sc.wSpec);
-      const L = sc.L;
-      for (let gi = 0; gi < r; gi++) mulAddSpec(b.rAcc[gi], sc.wSpec, sc.zSpec[gi]);
+      for (let gi = 0; gi < r; gi++) mulAddSpec(rAcc[k][gi], sc.wSpec, sc.zSpec[gi]);
       // Right half: ∂s sums over generators and w is shared by them, so only Σ_i L_i is needed.
       mulSpec(b.aSpec[0], sc.zSpec[0], sc.tmp);
       for (let gi = 1; gi < r; gi++) mulAddSpec(sc.tmp, b.aSpec[gi], sc.zSpec[gi]);
-      irfftInto(sc.tmp, N, L);
-      let Z = 0; // L(q) = L[q − lo]
-      for (let l = hi - 2; l >= mid; l--) {
-        Z = (l + 1 < hi - 1 ? sv[l + 1] * Z : 0) + wv[l + 1] * L[l + 1 - lo];
-        dS[l] += q[l - mid] * Z;
-      }
+      irfftInto(sc.tmp, N, sc.L);
+      rightHalfGrads(sv, b, wv, 0, sc.L, 0, dS);
     }
   };
 
   const take = (): SubdiagGrads => {
-    // Leaves: for each q, S_q(l) = Σ_{p≤l} g[p] M[q, q−p] P(p, l) forward, then back down with P(l+1, q).
-    for (const [lo, hi] of leaves) {
-      for (let gi = 0; gi < r; gi++) {
-        const g = gv[gi];
-        const M = pairs[gi];
-        const dg = dG[gi];
-        for (let q = lo; q < hi; q++) {
-          const o = q * DIRECT_BLOCK + q; // M[q, q−l] = M[o − l]
-          let acc = 0;
-          for (let l = lo; l < q; l++) {
-            acc = (l > lo ? sv[l - 1] * acc : 0) + g[l] * M[o - l];
-            S[l - lo] = acc;
-          }
-          dg[q] += M[o - q];
-          let P = 1; // P(l+1, q)
-          for (let l = q - 1; l >= lo; l--) {
-            dS[l] += S[l - lo] * P;
-            P *= sv[l]; // now P(l, q)
-            dg[l] += M[o - l] * P;
-          }
-        }
-      }
-    }
+    leafGrads(layout, (gi) => pairs[gi], dG, dS);
     for (const M of pairs) M.fill(0);
-    for (const b of blocks) {
-      const { lo, mid, hi, N, pm } = b;
-      const m = hi - mid;
-      const R = scratch.get(N)!.R;
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k];
+      const R = scratch.get(b.N)!.R;
       for (let gi = 0; gi < r; gi++) {
-        const g = gv[gi];
-        const dg = dG[gi];
-        irfftInto(b.rAcc[gi], N, R);
-        b.rAcc[gi].re.fill(0);
-        b.rAcc[gi].im.fill(0);
-        // Left half: R(p) = R[m − 1 + mid − p].
-        let acc = 0;
-        for (let l = lo; l < mid; l++) {
-          const Rl = R[m - 1 + mid - l];
-          dg[l] += pm[l - lo] * Rl;
-          acc = (l > lo ? sv[l - 1] * acc : 0) + g[l] * Rl;
-          dS[l] += pm[l + 1 - lo] * acc;
-        }
+        irfftInto(rAcc[k][gi], b.N, R);
+        rAcc[k][gi].re.fill(0);
+        rAcc[k][gi].im.fill(0);
+        leftHalfGrads(layout, b, gi, R, dG, dS);
       }
     }
     const out = { dG, dS, dCorner: 0 };
-    dG = gv.map(() => new Float64Array(n));
+    dG = Array.from({ length: r }, () => new Float64Array(n));
     dS = new Float64Array(n - 1);
     return out;
   };
@@ -201,13 +262,15 @@ export function planSubdiagGrad(s: ArrayLike<number>, gens: ArrayLike<number>[],
 }
 
 /** planSubdiagGrad with a corner c at (0, n−1): the doubled chain (s, c, s), folded back. */
-export function planSubdiagCornerGrad(s: ArrayLike<number>, corner: number, gens: ArrayLike<number>[]): SubdiagGradPlan {
+export function planSubdiagCornerGrad(
+  s: ArrayLike<number>, corner: number, gens: ArrayLike<number>[], plain: typeof planSubdiagGrad = planSubdiagGrad,
+): SubdiagGradPlan {
   const n = gens[0].length;
   const r = gens.length;
   const chain = new Float64Array(2 * n - 1);
   for (let i = 0; i < n - 1; i++) chain[i] = chain[n + i] = s[i];
   chain[n - 1] = corner;
-  const plan = planSubdiagGrad(
+  const plan = plain(
     chain,
     gens.map((g) => {
       const g2 = new Float64Array(2 * n);
@@ -230,5 +293,6 @@ export function planSubdiagCornerGrad(s: ArrayLike<number>, corner: number, gens
       for (let i = 0; i < n - 1; i++) ds[i] = dS[i] + dS[n + i];
       return { dG: dG.map((d) => d.slice(0, n)), dS: ds, dCorner: dS[n - 1] };
     },
+    dispose: () => plan.dispose?.(),
   };
 }

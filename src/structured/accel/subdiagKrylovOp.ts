@@ -10,8 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
 import { planSubdiagCornerKrylovSum, planSubdiagKrylovSum } from './subdiagKrylov';
 import { planSubdiagCornerGrad, planSubdiagGrad, type SubdiagGrads } from './subdiagGrad';
-import { planSubdiagKrylovSumWasm } from './productsWasm';
+import { planSubdiagKrylovSumWasm, type WasmKrylovSumPlan } from './productsWasm';
+import { planSubdiagGradWasm, type WasmSubdiagGradPlan } from './subdiagGradWasm';
 import { fastProductEngine } from './policy';
+import { mem } from './fftWasm';
 
 /** One subdiagonal operator's tensors: subdiag [n−1] and, for the corner variant, a scalar corner. */
 export interface SubdiagOperatorTensors {
@@ -33,9 +35,14 @@ function planProducts(op: SubdiagOperatorTensors, gens: Float32Array[]) {
   return op.corner ? planSubdiagCornerKrylovSum(s, op.corner.dataSync()[0], gens, plain) : plain(s, gens);
 }
 
+/** The gradients' plans: WebAssembly SIMD with the products (the same bits as the JS plans). */
 function planGrads(op: SubdiagOperatorTensors, gens: Float32Array[]) {
   const s = op.subdiag.dataSync() as Float32Array;
-  return op.corner ? planSubdiagCornerGrad(s, op.corner.dataSync()[0], gens) : planSubdiagGrad(s, gens);
+  const plain =
+    fastProductEngine() === 'wasm-simd'
+      ? (c: ArrayLike<number>, g: ArrayLike<number>[], support?: number) => planSubdiagGradWasm(c, g, support)!
+      : planSubdiagGrad;
+  return op.corner ? planSubdiagCornerGrad(s, op.corner.dataSync()[0], gens, plain) : plain(s, gens);
 }
 
 /** Y = X Mᵀ for X [b, n], G and H [r, n]; differentiable w.r.t. X, G, H and both operators' tensors. */
@@ -56,11 +63,29 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
     const planB = planProducts(B, hs);
     const out = new Float32Array(rows * n);
     try {
-      U = X.map((xr, b) => {
-        const us = planB.mulTAll(xr);
-        out.set(planA.mulSum(us), b * n);
-        return us;
-      });
+      if ('mulTAllPtrs' in planB && 'mulSumPtrs' in planA) {
+        // u stays in module memory for the product; the copy kept for the backward is one array.
+        const pa = planA as WasmKrylovSumPlan;
+        const pb = planB as WasmKrylovSumPlan;
+        const store = new Float64Array(rows * r * n);
+        U = X.map((xr, b) => {
+          const ptrs = pb.mulTAllPtrs(xr);
+          const y = pa.mulSumPtrs(ptrs) / 8;
+          const v = mem();
+          out.set(v.subarray(y, y + n), b * n);
+          return ptrs.map((p, i) => {
+            const u = store.subarray((b * r + i) * n, (b * r + i + 1) * n);
+            u.set(v.subarray(p / 8, p / 8 + n));
+            return u;
+          });
+        });
+      } else {
+        U = X.map((xr, b) => {
+          const us = planB.mulTAll(xr);
+          out.set(planA.mulSum(us), b * n);
+          return us;
+        });
+      }
     } finally {
       planA.dispose?.();
       planB.dispose?.();
@@ -79,23 +104,41 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
     const compute = (): Grads => {
       if (done) return done;
       const dY = rowsOf(dy.dataSync() as Float32Array, rows, n);
-      const gradA = planGrads(A, gs);
-      const gradB = planGrads(B, hs);
       const dX = new Float32Array(wantDx ? rows * n : 0);
-      const planA = planProducts(A, gs);
-      const planB = planProducts(B, hs);
+      // Every plan may hold module memory: all are given back, whatever happens.
+      const plans: { dispose?(): void }[] = [];
+      const held = <T extends { dispose?(): void }>(p: T): T => (plans.push(p), p);
       try {
-        for (let b = 0; b < rows; b++) {
-          const du = planA.mulTAll(dY[b]);
-          if (wantDx) dX.set(planB.mulSum(du), b * n);
-          gradA.accumulate(dY[b], U[b]);
-          gradB.accumulate(X[b], du);
+        const gradA = held(planGrads(A, gs));
+        const gradB = held(planGrads(B, hs));
+        const planA = held(planProducts(A, gs));
+        const planB = held(planProducts(B, hs));
+        if ('accumulatePtrs' in gradB && 'mulTAllPtrs' in planA && 'mulSumPtrs' in planB) {
+          // All in module memory: du stays there for both its consumers.
+          const pa = planA as WasmKrylovSumPlan;
+          const pb = planB as WasmKrylovSumPlan;
+          const gb = gradB as WasmSubdiagGradPlan;
+          for (let b = 0; b < rows; b++) {
+            const du = pa.mulTAllPtrs(dY[b]);
+            if (wantDx) {
+              const y = pb.mulSumPtrs(du) / 8;
+              dX.set(mem().subarray(y, y + n), b * n);
+            }
+            gradA.accumulate(dY[b], U[b]);
+            gb.accumulatePtrs(X[b], du);
+          }
+        } else {
+          for (let b = 0; b < rows; b++) {
+            const du = planA.mulTAll(dY[b]);
+            if (wantDx) dX.set(planB.mulSum(du), b * n);
+            gradA.accumulate(dY[b], U[b]);
+            gradB.accumulate(X[b], du);
+          }
         }
+        return (done = { dX, a: gradA.take(), b: gradB.take() });
       } finally {
-        planA.dispose?.();
-        planB.dispose?.();
+        for (const p of plans) p.dispose?.();
       }
-      return (done = { dX, a: gradA.take(), b: gradB.take() });
     };
     const flat = (vs: Float64Array[]) => {
       const out = new Float32Array(r * n);
