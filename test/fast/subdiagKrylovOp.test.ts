@@ -146,8 +146,9 @@ describe('LDR-SD fast training op', () => {
     expect(takesDc('wasm', 512, 4, 1)).toBe(false);
     expect(takesDc('wasm', 1024, 4, 50)).toBe(true);
     expect(takesDc('wasm', 1024, 1, 50)).toBe(false);
-    expect(takesDc('wasm', 1024, 1, 4)).toBe(true);
-    expect(takesDc('wasm', 1024, 1, 8)).toBe(false);
+    expect(takesDc('wasm', 1024, 1, 8)).toBe(true);
+    expect(takesDc('wasm', 1024, 1, 16)).toBe(false);
+    expect(takesDc('wasm', 1024, 2, 50)).toBe(true);
     expect(takesDc('wasm', 1024, 4, 50, true)).toBe(false);
     expect(takesDc('wasm', 1024, 4, 16, true)).toBe(true);
     expect(takesDc('wasm', 2048, 1, 50, true)).toBe(false);

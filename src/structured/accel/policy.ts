@@ -21,8 +21,10 @@ export function shiftFftWins(n: number, rank: number): boolean {
 function subdiagDcMaxBatch(n: number, rank: number, corner: boolean): number {
   const highRank = rank >= 4;
   if (n < 1024) return 0;
-  // n = 1024, r < 4: forward+backward breaks even at batch 4 with the SIMD products (2026-12-07).
-  if (!corner) return n >= 2048 || highRank ? Infinity : n === 1024 ? 4 : 8;
+  // n = 1024 with the SIMD products and gradient (2026-12-07, forward+backward, CPU ms, two runs):
+  // r = 1 wins at batch 8 (9.3–10.3 vs 14.8–17.0), loses at 16 (15.7 vs 12.1–12.5), ties at 50;
+  // r = 2 wins at 16 and 50 (12–13 vs 24–25; 20 vs 43–44); r = 4 as before.
+  if (!corner) return n >= 2048 || rank >= 2 ? Infinity : 8;
   if (n >= 4096) return Infinity;
   if (n >= 2048) return highRank ? Infinity : 16;
   return highRank ? 16 : 0;
