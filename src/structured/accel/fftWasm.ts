@@ -6,7 +6,7 @@
 // twiddles) are kept per size for the process; a product plan takes one region for its own
 // data and gives it back when the plan is garbage-collected.
 import { fftWasmBytes } from './fftWasmModule';
-import { WebAssemblyApi } from '../../util/wasmBytes';
+import { instantiateOrNull } from '../../util/wasmBytes';
 
 interface Exports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
@@ -37,13 +37,7 @@ let instance: Exports | null | undefined;
 /** The compiled module, or null where WebAssembly SIMD is unavailable. */
 export function fftWasmExports(): Exports | null {
   if (instance === undefined) {
-    try {
-      const W = WebAssemblyApi;
-      const bytes = fftWasmBytes();
-      instance = W?.validate(bytes) ? (new W.Instance(new W.Module(bytes)).exports as Exports) : null;
-    } catch {
-      instance = null;
-    }
+    instance = instantiateOrNull<Exports>(fftWasmBytes());
   }
   return instance;
 }
