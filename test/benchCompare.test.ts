@@ -9,7 +9,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { recordProducts, timeProducts } from '../src/bench/floor';
+import { productRuns, recordProducts } from '../src/bench/floor';
 import { checkReference, compareMarkdown, COMPARE_POINTS, joinRows, runReference } from '../src/bench/compare';
 import { numpyDenseTimes } from '../src/bench/numpyBaseline';
 import type { LayerRow } from '../src/bench/layers';
@@ -37,7 +37,16 @@ describe('the floor of a step', () => {
     // a·bᵀ: 3×5·5×7; its gradient for b, dYᵀ·a: 7×3·3×5; and the batched 2×(4×6·6×3).
     expect(shapes.map(key).sort()).toEqual(['1×1:3x5x7', '1×1:7x3x5', '1×2:4x6x3'].sort());
     const before = tf.memory().numTensors;
-    expect(await timeProducts(shapes, new Rng(1), { repeats: 1, warmup: 0, budgetMs: 100 })).toBeGreaterThan(0);
+    // The floor's products: one per shape, with the recorded shapes, and no tensor left behind.
+    const products = productRuns(shapes, new Rng(1));
+    expect(products.runs.map((p) => p.count)).toEqual(shapes.map((s) => s.count));
+    for (const [i, p] of products.runs.entries()) {
+      const out = p.run();
+      const s = shapes[i];
+      expect(out.shape).toEqual(s.batch === 1 ? [s.m, s.n] : [s.batch, s.m, s.n]);
+      out.dispose();
+    }
+    products.dispose();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([a, b, c, d]);
   });

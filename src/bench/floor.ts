@@ -10,7 +10,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ComputePath } from '../structured/types';
 import type { Rng } from '../util/random';
-import { timeMedian, type TimingOptions } from './timing';
 
 /** batch × ([m×k]·[k×n]), run `count` times per step. */
 export interface ProductShape {
@@ -62,16 +61,4 @@ export function productRuns(shapes: ProductShape[], rng: Rng): { runs: { count: 
     return { count: s.count, run: () => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D) };
   });
   return { runs, dispose: () => tf.dispose(operands) };
-}
-
-/** Σ count × median time of a plain product of each shape (operands fixed across runs). */
-export async function timeProducts(shapes: ProductShape[], rng: Rng, opts: TimingOptions): Promise<number> {
-  const { runs, dispose } = productRuns(shapes, rng);
-  try {
-    let total = 0;
-    for (const p of runs) total += p.count * (await timeMedian(p.run, opts)).medianMs;
-    return total;
-  } finally {
-    dispose();
-  }
 }

@@ -21,7 +21,7 @@ import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/schema';
 import type { Dataset, Split } from '../data/types';
-import type { WasmBackendInternals } from '../backend/wasmInternals';
+import { readNoCopy } from '../structured/accel/hostData';
 import type { BatchPool, Minibatch } from './classifier';
 import { batchGrads, type ParallelSteps } from './loop';
 import type { Optimizer } from './optimizer';
@@ -244,7 +244,7 @@ export class StepPool implements BatchPool {
 
   /** Copies the main thread's weights where the worker threads read them. */
   private publishWeights(): void {
-    for (const { name, offset } of this.layout) this.weights.set(hostView(this.o.vars[name]), offset);
+    for (const { name, offset } of this.layout) this.weights.set(readNoCopy(this.o.vars[name]), offset);
   }
 
   /** Stops every worker thread (idempotent); safe on every exit path. */
@@ -331,12 +331,6 @@ class Thread {
     await this.worker.terminate();
     this.markStopped();
   }
-}
-
-/** The values of a float tensor without a copy where the backend allows (the wasm heap), else its host copy. */
-export function hostView(t: tf.Tensor): Float32Array {
-  if (tf.getBackend() === 'wasm') return (tf.backend() as unknown as WasmBackendInternals).typedArrayFromHeap(t) as Float32Array;
-  return t.dataSync() as Float32Array;
 }
 
 /**

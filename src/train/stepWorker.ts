@@ -5,13 +5,14 @@
 import { parentPort, workerData } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
+import { readNoCopy } from '../structured/accel/hostData';
 import type { Dataset } from '../data/types';
 import { createClassifier } from '../models';
 import { Rng } from '../util/random';
 import { classifierForward } from './classifier';
 import { chunkStats } from './evaluate';
 import { batchGrads } from './loop';
-import { hostView, splitView, type WorkerInit, type WorkerReply, type WorkerRequest } from './parallel';
+import { splitView, type WorkerInit, type WorkerReply, type WorkerRequest } from './parallel';
 
 async function main(init: WorkerInit): Promise<void> {
   const port = parentPort!;
@@ -42,7 +43,7 @@ async function main(init: WorkerInit): Promise<void> {
         const { stats, grads } = batchGrads(() => classifierForward(model, n, slice), vars, size / batchSize);
         try {
           const [loss, right] = stats.dataSync();
-          for (const { name, offset } of init.layout) slot.set(hostView(grads[name]), offset);
+          for (const { name, offset } of init.layout) slot.set(readNoCopy(grads[name]), offset);
           return { kind: 'stepped', loss, right, tensors: 0 };
         } finally {
           tf.dispose([stats, ...Object.values(grads)]);
