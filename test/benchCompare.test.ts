@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { productRuns, recordProducts } from '../src/bench/floor';
-import { checkReference, compareMarkdown, COMPARE_POINTS, joinRows, runReference } from '../src/bench/compare';
+import { checkReference, compareMarkdown, COMPARE_POINTS, denseProductRow, joinRows, runReference } from '../src/bench/compare';
 import { numpyDenseTimes } from '../src/bench/numpyBaseline';
 import type { LayerRow } from '../src/bench/layers';
 import { Rng } from '../src/util/random';
@@ -110,8 +110,22 @@ describe('ldr bench compare: the reference side', () => {
     ]);
     expect(rows[1].error).toBe('no reference row for toeplitz n=64 r=4');
     const md = compareMarkdown(rows, 'heading').split('\n');
-    expect(md[2]).toBe('| class | n | r | path | `ldr` step ms | reference step ms | ratio | `ldr` floor ms | step/floor |');
-    expect(md[4]).toBe('| unconstrained | 64 | - | dense | 3.0 | 2.0 | 1.50 | 2.0 | 1.50 |');
+    expect(md[2]).toBe('| class | n | r | path | `ldr` step ms | reference step ms | ratio | goal | `ldr` floor ms | step/floor | floor/reference |');
+    // floor/reference = 2 ms floor / 2 ms reference step.
+    expect(md[4]).toBe('| unconstrained | 64 | - | dense | 3.0 | 2.0 | 1.50 | ≤ 1.5 | 2.0 | 1.50 | 1.00 |');
+    expect(md[6]).toBe('| ldr-sd | 64 | 1 | dense | 1.0 | 4.0 | 0.25 | ≤ 0.25 | 2.0 | 0.50 | 0.50 |');
+    expect(rows[0].floorRatio).toBe(1);
+  });
+
+  it('prints the dense product of both sides, in GFLOP/s and as a ratio', () => {
+    // 2·50·1024² flops = 104.9 MFLOP: 2.5 ms is 41.9 GFLOP/s, 1.25 ms 83.9.
+    const d = denseProductRow(50, 1024, 2.5, 1.25);
+    expect(d).toEqual({ shape: '[50×1024]·[1024×1024]', ldrMs: 2.5, ldrGflops: 41.9, numpyMs: 1.25, numpyGflops: 83.9, ratio: 2, numpyUnavailable: null });
+    const md = compareMarkdown([], 'h', d);
+    expect(md).toContain('Dense product [50×1024]·[1024×1024], operands fixed: ldr 2.50 ms, 41.9 GFLOP/s; NumPy (OpenBLAS, one thread) 1.25 ms, 83.9 GFLOP/s; ratio 2.00.');
+    const none = denseProductRow(50, 1024, 2.5, { unavailable: 'numpy is not installed' });
+    expect(none.ratio).toBeNull();
+    expect(compareMarkdown([], 'h', none)).toContain('NumPy: numpy is not installed.');
   });
 });
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { experimentSchema } from '../src/config/schema';
 import { loadCheckpoint, saveCheckpoint } from '../src/runs/checkpoint';
 import { claimLock, LOCK_HELD_EXIT_CODE, lockState, readLock, STALE_MS } from '../src/runs/lock';
-import { runIdOf } from '../src/runs/runId';
+import { NON_IDENTITY_FIELDS, runIdOf } from '../src/runs/runId';
 import type { TrainState } from '../src/train/types';
 import { runExperiment } from '../src/train/run';
 import { UserError } from '../src/util/errors';
@@ -48,6 +48,9 @@ describe('runIdOf', () => {
     expect(runIdOf(reordered)).toBe(id);
     expect(runIdOf({ ...a, model: { ...a.model, layer: { ...a.model.layer, class: 'sd' } } })).toBe(id);
     expect(runIdOf({ ...a, output: '/elsewhere', backend: 'wasm', dataset: { ...a.dataset, path: '/data' } })).toBe(id);
+    // Exactly the fields a sweep may not vary (sweep/source.ts) are left out.
+    expect(NON_IDENTITY_FIELDS).toEqual(['output', 'backend', 'dataset.path', 'training.workers']);
+    expect(runIdOf({ ...a, training: { ...a.training, workers: 2 } })).toBe(id);
     expect(runIdOf({ ...a, training: { ...a.training, seed: 1 } })).not.toBe(id);
     expect(runIdOf({ ...a, dataset: { ...a.dataset, pad32: true } })).not.toBe(id);
     expect(runIdOf({ ...a, optimizer: { ...a.optimizer, momentum: 0.5 } })).not.toBe(id);

@@ -125,6 +125,14 @@ describe('sweep file errors name file:line:col and the field', () => {
       'sweep.yaml:9:25 sweep.zip.0.model.layer.rank: expected 2 values (one per value of model.layer.class), got 1',
     );
   });
+  it('a field that is not part of a run id (workers, backend, output, dataset.path): one clear line, not merged points', () => {
+    expect(errorOf(() => grid(`sweep:\n  grid:\n    training.workers: [1, 2]\n`))).toMatch(
+      /^sweep\.yaml:8:5 sweep\.grid\.training\.workers: training\.workers is not part of a run's identity .*every value would be the same run; to compare training\.workers use `ldr bench workers`/,
+    );
+    for (const field of ['backend', 'output', 'dataset.path']) {
+      expect(errorOf(() => grid(`sweep:\n  zip:\n    - ${field}: [a, b]\n`))).toMatch(new RegExp(`^sweep\\.yaml:8:7 sweep\\.zip\\.0\\.${field.replace('.', '\\.')}: ${field.replace('.', '\\.')} is not part of a run's identity`));
+    }
+  });
   it('a field on two axes', () => {
     expect(errorOf(() => grid(`sweep:\n  grid:\n    training.seed: [0]\n  zip:\n    - training.seed: [1]\n`))).toMatch(
       /^sweep\.yaml:10:7 sweep\.zip\.0\.training\.seed: training\.seed already varies at sweep\.yaml:8:5/,

@@ -8,22 +8,27 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../util/errors';
+import { Rng } from '../util/random';
+import { productRuns } from './floor';
 import type { LayerRow } from './layers';
+import { timeMedian, type TimingOptions } from './timing';
 
 /** The issue's comparison points: ldr class and rank ↔ the reference's class name. */
 export interface ComparePoint {
   className: string;
   rank: number | null;
   refClass: string;
+  /** The ratio the throughput issue asks for (docs/benchmarks.md). */
+  goal: number;
 }
 
 export const COMPARE_POINTS: ComparePoint[] = [
-  { className: 'unconstrained', rank: null, refClass: 'unconstrained' },
-  { className: 'toeplitz-like', rank: 4, refClass: 'toeplitz' },
-  { className: 'ldr-sd', rank: 1, refClass: 'subdiagonal' },
-  { className: 'ldr-sd', rank: 4, refClass: 'subdiagonal' },
-  { className: 'ldr-td', rank: 1, refClass: 'tridiagonal' },
-  { className: 'ldr-td', rank: 4, refClass: 'tridiagonal' },
+  { className: 'unconstrained', rank: null, refClass: 'unconstrained', goal: 1.5 },
+  { className: 'toeplitz-like', rank: 4, refClass: 'toeplitz', goal: 0.6 },
+  { className: 'ldr-sd', rank: 1, refClass: 'subdiagonal', goal: 0.25 },
+  { className: 'ldr-sd', rank: 4, refClass: 'subdiagonal', goal: 0.5 },
+  { className: 'ldr-td', rank: 1, refClass: 'tridiagonal', goal: 0.12 },
+  { className: 'ldr-td', rank: 4, refClass: 'tridiagonal', goal: 0.25 },
 ];
 
 export interface ReferenceRow {
@@ -47,6 +52,13 @@ export interface CompareRow {
   referenceStepMs: number | null;
   /** ldrStepMs / referenceStepMs (below 1: ldr is faster). */
   ratio: number | null;
+  /**
+   * ldrFloorMs / referenceStepMs: the ratio ldr would reach if its step cost no more than its
+   * floor (products + Krylov build, or the transform itself). Above the goal, no removal of
+   * overhead reaches it: only fewer or faster products (a new algorithm, a faster GEMM) would.
+   */
+  floorRatio: number | null;
+  goal: number;
   error: string | null;
 }
 
@@ -110,26 +122,77 @@ export function joinRows(points: ComparePoint[], n: number, ldr: LayerRow[], ref
       stepOverFloor: l?.stepOverFloor ?? null,
       referenceClass: p.refClass,
       referenceStepMs,
-      ratio: ldrStepMs !== null && referenceStepMs ? Math.round((ldrStepMs / referenceStepMs) * 1000) / 1000 : null,
+      ratio: ratioOf(ldrStepMs, referenceStepMs),
+      floorRatio: ratioOf(l?.floorMs ?? null, referenceStepMs),
+      goal: p.goal,
       error,
     };
   });
 }
 
+const ratioOf = (a: number | null, b: number | null): number | null => (a !== null && b ? Math.round((a / b) * 1000) / 1000 : null);
+
+/**
+ * One dense float32 product [b×n]·[n×n] timed on ldr's backend (operands fixed, so the backend
+ * may cache its packing: its best case) and by NumPy (OpenBLAS, one thread) in the same run. Every
+ * class on a Krylov-rows path, and unconstrained, spends most of its step in such products, on
+ * both sides: their ratio bounds what those rows' step ratios can reach.
+ */
+export interface DenseProductRow {
+  shape: string;
+  ldrMs: number;
+  ldrGflops: number;
+  numpyMs: number | null;
+  numpyGflops: number | null;
+  /** ldrMs / numpyMs. */
+  ratio: number | null;
+  numpyUnavailable: string | null;
+}
+
+/** Median ms of [b×n]·[n×n] on the current backend, operands fixed (as bench layers' floor). */
+export async function timeDenseProduct(b: number, n: number, opts: TimingOptions, seed = 0): Promise<number> {
+  const { runs, dispose } = productRuns([{ batch: 1, m: b, k: n, n, count: 1 }], new Rng(seed));
+  try {
+    return (await timeMedian(runs[0].run, opts)).medianMs;
+  } finally {
+    dispose();
+  }
+}
+
+export function denseProductRow(b: number, n: number, ldrMs: number, numpy: number | { unavailable: string }): DenseProductRow {
+  const flops = 2 * b * n * n;
+  const gflops = (ms: number) => Math.round((flops / (ms * 1e6)) * 10) / 10;
+  const numpyMs = typeof numpy === 'number' ? numpy : null;
+  return {
+    shape: `[${b}×${n}]·[${n}×${n}]`,
+    ldrMs,
+    ldrGflops: gflops(ldrMs),
+    numpyMs,
+    numpyGflops: numpyMs === null ? null : gflops(numpyMs),
+    ratio: ratioOf(ldrMs, numpyMs),
+    numpyUnavailable: typeof numpy === 'number' ? null : numpy.unavailable,
+  };
+}
+
 const fmt = (v: number | null, digits = 2): string => (v === null ? '-' : v.toFixed(digits));
 
-export function compareMarkdown(rows: CompareRow[], heading: string): string {
+export function compareMarkdown(rows: CompareRow[], heading: string, dense?: DenseProductRow): string {
   const lines = [
     heading,
     '',
-    '| class | n | r | path | `ldr` step ms | reference step ms | ratio | `ldr` floor ms | step/floor |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| class | n | r | path | `ldr` step ms | reference step ms | ratio | goal | `ldr` floor ms | step/floor | floor/reference |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.class} | ${r.n} | ${r.rank ?? '-'} | ${r.computePath ?? '-'} | ${fmt(r.ldrStepMs, 1)} | ${fmt(r.referenceStepMs, 1)} | ${fmt(r.ratio)} | ${fmt(r.ldrFloorMs, 1)} | ${fmt(r.stepOverFloor)} |` +
+      `| ${r.class} | ${r.n} | ${r.rank ?? '-'} | ${r.computePath ?? '-'} | ${fmt(r.ldrStepMs, 1)} | ${fmt(r.referenceStepMs, 1)} | ${fmt(r.ratio)} | ≤ ${r.goal} | ${fmt(r.ldrFloorMs, 1)} | ${fmt(r.stepOverFloor)} | ${fmt(r.floorRatio)} |` +
         (r.error ? ` ${r.error}` : ''),
     );
+  }
+  lines.push('', 'floor/reference: the ratio with every overhead gone (the step at its floor); above the goal, only fewer or faster products reach it.');
+  if (dense) {
+    const np = dense.numpyMs === null ? `NumPy: ${dense.numpyUnavailable}` : `NumPy (OpenBLAS, one thread) ${fmt(dense.numpyMs, 2)} ms, ${dense.numpyGflops} GFLOP/s; ratio ${fmt(dense.ratio)}`;
+    lines.push('', `Dense product ${dense.shape}, operands fixed: ldr ${fmt(dense.ldrMs, 2)} ms, ${dense.ldrGflops} GFLOP/s; ${np}.`);
   }
   return lines.join('\n') + '\n';
 }

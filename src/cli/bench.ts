@@ -16,7 +16,7 @@ import { benchSpeed, MAX_DENSE_ENTRIES, type SpeedRow } from '../bench/speed';
 import { numpyDenseTimes } from '../bench/numpyBaseline';
 import { renderSpeedPlot } from '../bench/speedPlot';
 import { writeFileAtomic } from '../util/atomic';
-import { checkReference, compareMarkdown, COMPARE_POINTS, joinRows, runReference } from '../bench/compare';
+import { checkReference, compareMarkdown, COMPARE_POINTS, denseProductRow, joinRows, runReference, timeDenseProduct } from '../bench/compare';
 import type { LayerRow } from '../bench/layers';
 import { registerBenchWorkers } from './benchWorkers';
 
@@ -218,6 +218,10 @@ export async function runBenchCompare(opts: BenchCompareOptions, out: Output): P
     out.stderr(`ldr: ${p.className}${p.rank === null ? '' : ` r=${p.rank}`} …\n`);
     ldrRows.push(await benchLayerPoint({ className: p.className, n, rank: p.rank }, settings));
   }
+  out.stderr('dense product: ldr, then NumPy (one thread) …\n');
+  const denseLdrMs = await timeDenseProduct(settings.batch, n, settings, settings.seed);
+  const numpy = numpyDenseTimes(opts.python, { ns: [n], batch: settings.batch, repeats: 5, blockMs: 20, maxEntries: n * n });
+  const dense = denseProductRow(settings.batch, n, denseLdrMs, 'unavailable' in numpy ? numpy : (numpy.ms.get(n) ?? { unavailable: 'no NumPy time' }));
   out.stderr('reference: running bench_reference.py (one thread) …\n');
   const refRows = runReference({ python: opts.python, script: ref.script, refDir: ref.refDir, n, batch: settings.batch, points: COMPARE_POINTS, minTime });
   const rows = joinRows(COMPARE_POINTS, n, ldrRows, refRows);
@@ -231,9 +235,10 @@ export async function runBenchCompare(opts: BenchCompareOptions, out: Output): P
     date: new Date().toISOString(),
     torch: refRows[0]?.torch ?? null,
     rows,
+    denseProduct: dense,
   };
   const heading = `SHL SGD step, n = ${n}, batch ${settings.batch}, median ms, one thread each (ldr: ${info.name}, ${info.detail}; reference: PyTorch ${doc.torch ?? '?'} CPU) on ${machine}, ${doc.date.slice(0, 16)}Z. ratio = ldr / reference.`;
-  const md = compareMarkdown(rows, heading);
+  const md = compareMarkdown(rows, heading, dense);
   out.stdout(opts.json ? JSON.stringify(doc) + '\n' : md);
   if (opts.save) {
     writeFileAtomic(`${opts.save}.json`, JSON.stringify(doc, null, 2) + '\n');

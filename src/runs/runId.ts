@@ -11,6 +11,12 @@ import { canonicalConfigJson } from '../config/print';
 import type { ExperimentConfig } from '../config/schema';
 import { findClass } from '../structured/registry';
 
+/**
+ * Fields that choose where a run lives or which engine computes it, not what it computes: left
+ * out of the run's identity (runIdentity below strips exactly these).
+ */
+export const NON_IDENTITY_FIELDS: readonly string[] = ['output', 'backend', 'dataset.path', 'training.workers'];
+
 /** The classes whose fixed displacement operators `model.layer.operators` chooses. */
 export const OPERATOR_CLASSES: ReadonlySet<string> = new Set(['toeplitz-like', 'hankel-like']);
 

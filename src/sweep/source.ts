@@ -6,6 +6,7 @@ import { configError, readConfigText } from '../config/load';
 import { issuesToProblems } from '../config/issues';
 import { ConfigSource, type FieldPath, type Problem } from '../config/source';
 import { UserError } from '../util/errors';
+import { NON_IDENTITY_FIELDS } from '../runs/runId';
 import { checkFieldPath } from './fields';
 import { sweepSchema, type SweepSpec } from './schema';
 
@@ -53,6 +54,9 @@ function checkSweepFields(spec: SweepSpec, source: ConfigSource): Problem[] {
   const checkVarying = (field: string, path: FieldPath) => {
     const bad = checkFieldPath(field);
     if (bad) return add(path, bad);
+    if (NON_IDENTITY_FIELDS.includes(field)) {
+      return add(path, `${field} is not part of a run's identity (it picks where a run lives or how it computes, not what), so every value would be the same run; to compare training.workers use \`ldr bench workers\`, for backends or folders run separate sweeps`);
+    }
     const before = varying.get(field);
     if (before) return add(path, `${field} already varies at ${before}; a field may vary on one axis only`);
     varying.set(field, source.locate(path, 'key').where);
