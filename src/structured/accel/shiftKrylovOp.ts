@@ -14,7 +14,7 @@ import { mulAddSpec, mulSpec, type Spectrum, type Vec, zeros } from './fft';
 import { foldedConv } from './foldedConv';
 import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
 import { fastProductEngine } from './policy';
-import { shiftFftWasm, type ShiftFftWasmRun } from './shiftKrylovOpWasm';
+import { shiftFftWasm, type ShiftFftGrads, type ShiftFftWasmRun } from './shiftKrylovOpWasm';
 import { readNoCopy } from './hostData';
 import { float32Tensor } from './hostOutput';
 
@@ -159,21 +159,24 @@ function shiftKrylovProductWasm(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tensor2D, 
     return y;
   };
   const backwardsFunc = (dy: tf.Tensor): LazyGrads => {
-    let done: { dX: Float32Array; dG: Float32Array; dH: Float32Array } | null = null;
+    let done: ShiftFftGrads<tf.Tensor> | null = null;
     let wantDx = false;
     const compute = () => {
       if (done) return done;
       // Read straight from the backend's heap into module memory: no tensor is created in between.
-      done = run.backward(readNoCopy(dy), wantDx);
+      done = run.backward(readNoCopy(dy), wantDx, (v) => float32Tensor(v, [rows, n]));
       run.release();
       return done;
     };
     return {
       x: () => {
-        // The engine asks for x first when it needs it; recompute if it came late.
-        if (done && !wantDx) done = null;
+        // The engine asks for x first when it needs it (and once); recompute if it came late.
+        if (done && !done.dX) done = null;
         wantDx = true;
-        return tf.tensor2d(compute().dX, [rows, n]);
+        const grads = compute();
+        const dX = grads.dX!;
+        grads.dX = null;
+        return dX;
       },
       G: () => tf.tensor2d(compute().dG, [r, n]),
       H: () => tf.tensor2d(compute().dH, [r, n]),

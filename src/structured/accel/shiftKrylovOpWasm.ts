@@ -17,8 +17,9 @@ export interface ShiftFftConfig {
   reverseOutput: boolean;
 }
 
-export interface ShiftFftGrads {
-  dX: Float32Array;
+export interface ShiftFftGrads<T> {
+  /** What emitDx made of dX; null unless asked for. */
+  dX: T | null;
   dG: Float32Array;
   dH: Float32Array;
 }
@@ -33,8 +34,11 @@ export interface ShiftFftWasmRun {
    * the call). `read` is kept: a backward whose spectra were dropped reads the inputs again.
    */
   forward<T>(read: ShiftFftInputs, emit: (y: Float64Array) => T): T;
-  /** The gradients for dY (read at once); dX only when `wantDx` (else empty). */
-  backward(dY: Float32Array, wantDx: boolean): ShiftFftGrads;
+  /**
+   * The gradients for dY (read at once); dX only when `wantDx`, handed to `emitDx` as doubles in
+   * module memory (valid during the call: a large fresh array would cost more than the copy).
+   */
+  backward<T>(dY: Float32Array, wantDx: boolean, emitDx: (dX: Float64Array) => T): ShiftFftGrads<T>;
   /** Gives the saved spectra back (a later backward recomputes them). */
   release(): void;
 }
@@ -208,7 +212,7 @@ export function shiftFftWasm(rows: number, n: number, r: number, cfg: ShiftFftCo
         release(out);
       }
     },
-    backward(dYf, wantDx) {
+    backward(dYf, wantDx, emitDx) {
       if (!inputs) throw new Error('shift-fft: backward before forward');
       if (!saved || saved.hold.released) saved = run(null);
       const s = saved;
@@ -266,7 +270,9 @@ export function shiftFftWasm(rows: number, n: number, r: number, cfg: ShiftFftCo
           a.set(v.subarray(ptr / 8, ptr / 8 + len));
           return a;
         };
-        return { dX: f32(dX, wantDx ? rows * n : 0), dG: f32(outG, r * n), dH: f32(outH, r * n) };
+        const dG = f32(outG, r * n);
+        const dH = f32(outH, r * n);
+        return { dX: wantDx ? emitDx(v.subarray(dX / 8, dX / 8 + rows * n)) : null, dG, dH };
       } finally {
         release(work);
       }
