@@ -55,9 +55,10 @@ export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tens
     });
 
   const forwardFunc = (): tf.Tensor => {
-    const X = x.dataSync() as Float32Array;
-    gSpec = spectraOf(ca, G.dataSync() as Float32Array);
-    hSpec = spectraOf(cb, H.dataSync() as Float32Array);
+    // Heap views (hostData.ts): no tensor is made until every row has been read.
+    gSpec = spectraOf(ca, readNoCopy(G));
+    hSpec = spectraOf(cb, readNoCopy(H));
+    const X = readNoCopy(x);
     xSpec = [];
     uSpec = [];
     const out = new Float32Array(rows * n);
@@ -93,7 +94,7 @@ export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tens
     let wantDx = false;
     const compute = () => {
       if (done) return done;
-      const dY = dy.dataSync() as Float32Array;
+      const dY = readNoCopy(dy);
       const dGacc = Array.from({ length: r }, () => ca.spectrum());
       const dHacc = Array.from({ length: r }, () => cb.spectrum());
       const dX = new Float32Array(wantDx ? rows * n : 0);
