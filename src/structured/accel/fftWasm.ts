@@ -35,6 +35,12 @@ interface Exports {
   radix2v(re: number, im: number, nbytes: number): void;
   splitv(zr: number, zi: number, hbytes: number, c: number, s: number, re: number, im: number): void;
   mergev(Xr: number, Xi: number, hbytes: number, c: number, s: number, zr: number, zi: number, rev: number): void;
+  unpackv(zr: number, zi: number, out: number, hbytes: number, scale: number): void;
+  unpackRevv(zr: number, zi: number, last: number, hbytes: number, scale: number): void;
+  twistv(lo: number, hi: number, stride: number, re: number, im: number, mbytes: number, cos: number, sin: number, rev: number): void;
+  twistvRev(lo: number, hi: number, stride: number, re: number, im: number, mbytes: number, cos: number, sin: number, rev: number): void;
+  untwistv(zr: number, zi: number, lo: number, hi: number, stride: number, mbytes: number, cos: number, sin: number, scale: number): void;
+  untwistvRev(zr: number, zi: number, lo: number, hi: number, stride: number, mbytes: number, cos: number, sin: number, scale: number): void;
 }
 
 let instance: Exports | null | undefined;
@@ -308,6 +314,10 @@ export function irfftW(X: WSpectrum, N: number, out: number, reverse = false): v
   if (h >= 2) e.mergev(X.re, X.im, 8 * h, t.c, t.s, t.zr, t.zi, t.rev);
   else e.merge(X.re, X.im, 8 * h, t.c, t.s, t.zr, t.zi, t.rev);
   cfft(t.zr, t.zi, h, true, true);
-  if (reverse) e.unpackRev(t.zr, t.zi, out + 8 * (N - 1), 8 * h, 1 / h);
+  const last = out + 8 * (N - 1);
+  if (h >= 2) {
+    if (reverse) e.unpackRevv(t.zr, t.zi, last, 8 * h, 1 / h);
+    else e.unpackv(t.zr, t.zi, out, 8 * h, 1 / h);
+  } else if (reverse) e.unpackRev(t.zr, t.zi, last, 8 * h, 1 / h);
   else e.unpack(t.zr, t.zi, out, 8 * h, 1 / h);
 }

@@ -408,6 +408,96 @@ function mergevFn(): Fn {
   };
 }
 
+/**
+ * unpackv(zr, zi, out, hbytes, scale): unpack two j at a time (h even); unpackRevv(zr, zi, last,
+ * hbytes, scale): unpackRev two j at a time. The same products, regrouped by lane shuffles.
+ */
+function unpackvFn(reverse: boolean): Fn {
+  const [zr, zi, out, hb, scale, o, A, B, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const body = reverse
+    ? [
+        // out[N−2−2j], out[N−1−2j] = (zi_j, zr_j); the pair below = (zi_{j+1}, zr_{j+1}).
+        ...get(out), ...i32(8), ...sub, ...get(B), ...get(A), ...shuf(0, 2), ...vStore(0),
+        ...get(out), ...i32(24), ...sub, ...get(B), ...get(A), ...shuf(1, 3), ...vStore(0),
+        ...bump(out, -32),
+      ]
+    : [
+        ...get(out), ...get(A), ...get(B), ...shuf(0, 2), ...vStore(0),
+        ...get(out), ...get(A), ...get(B), ...shuf(1, 3), ...vStore(16),
+        ...bump(out, 32),
+      ];
+  return {
+    name: reverse ? 'unpackRevv' : 'unpackv', params: [I32, I32, I32, I32, F64], locals: [[1, I32], [3, V128]],
+    body: [
+      ...get(scale), ...vSplat, ...set(S),
+      ...whileLt(o, hb, [
+        ...addr(zr, o), ...vLoad(), ...get(S), ...vMul, ...set(A),
+        ...addr(zi, o), ...vLoad(), ...get(S), ...vMul, ...set(B),
+        ...body,
+        ...bump(o, 16),
+      ]),
+    ],
+  };
+}
+
+/**
+ * twistv(lo, hi, stride, re, im, mbytes, cos, sin, rev): twist two j at a time (m even), stored
+ * lane by lane to re/im[rev j]; twistvRev reads lo_j, hi_j backwards (stride −8, the pair below
+ * with its lanes swapped). `stride` is ±8, implied by the variant.
+ */
+function twistvFn(backward: boolean): Fn {
+  const [lo, hi, , re, im, mb, cos, sin, rev, o, r0, r1] = Array.from({ length: 12 }, (_, i) => i);
+  const [L, Hh, C, S, RE, IM] = Array.from({ length: 6 }, (_, i) => 12 + i);
+  const ld = (p: number, dst: number) =>
+    backward
+      ? [...get(p), ...i32(8), ...sub, ...vLoad(), ...set(dst), ...get(dst), ...get(dst), ...shuf(1, 0), ...set(dst)]
+      : [...get(p), ...vLoad(), ...set(dst)];
+  const store2 = (base: number, v: number) => [
+    ...addr(base, r0), ...get(v), ...lane(0), ...f64Store(),
+    ...addr(base, r1), ...get(v), ...lane(1), ...f64Store(),
+  ];
+  const step = backward ? -16 : 16;
+  return {
+    name: backward ? 'twistvRev' : 'twistv', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], locals: [[3, I32], [6, V128]],
+    body: whileLt(o, mb, [
+      ...get(rev), ...i32Load(0), ...set(r0), ...get(rev), ...i32Load(4), ...set(r1), ...bump(rev, 8),
+      ...ld(lo, L), ...ld(hi, Hh),
+      ...addr(cos, o), ...vLoad(), ...set(C), ...addr(sin, o), ...vLoad(), ...set(S),
+      ...get(L), ...get(C), ...vMul, ...get(Hh), ...get(S), ...vMul, ...vSub, ...set(RE),
+      ...get(L), ...get(S), ...vMul, ...get(Hh), ...get(C), ...vMul, ...vAdd, ...set(IM),
+      ...store2(re, RE), ...store2(im, IM),
+      ...bump(lo, step), ...bump(hi, step), ...bump(o, 16),
+    ]),
+  };
+}
+
+/**
+ * untwistv(zr, zi, lo, hi, stride, mbytes, cos, sin, scale): untwist two j at a time (m even);
+ * untwistvRev writes lo_j, hi_j backwards (stride −8: the pair below, lanes swapped).
+ */
+function untwistvFn(backward: boolean): Fn {
+  const [zr, zi, lo, hi, , mb, cos, sin, scale, o] = Array.from({ length: 10 }, (_, i) => i);
+  const [A, B, C, S, K, T] = Array.from({ length: 6 }, (_, i) => 10 + i);
+  const st = (p: number, value: number[]) =>
+    backward
+      ? [...get(p), ...i32(8), ...sub, ...value, ...set(T), ...get(T), ...get(T), ...shuf(1, 0), ...vStore()]
+      : [...get(p), ...value, ...vStore()];
+  const step = backward ? -16 : 16;
+  return {
+    name: backward ? 'untwistvRev' : 'untwistv', params: [I32, I32, I32, I32, I32, I32, I32, I32, F64], locals: [[1, I32], [6, V128]],
+    body: [
+      ...get(scale), ...vSplat, ...set(K),
+      ...whileLt(o, mb, [
+        ...addr(zr, o), ...vLoad(), ...set(A), ...addr(zi, o), ...vLoad(), ...set(B),
+        ...addr(cos, o), ...vLoad(), ...set(C), ...addr(sin, o), ...vLoad(), ...set(S),
+        ...st(lo, [...get(A), ...get(C), ...vMul, ...get(B), ...get(S), ...vMul, ...vAdd, ...get(K), ...vMul]),
+        ...st(hi, [...get(B), ...get(C), ...vMul, ...get(A), ...get(S), ...vMul, ...vSub, ...get(K), ...vMul]),
+        ...bump(lo, step), ...bump(hi, step), ...bump(o, 16),
+      ]),
+    ],
+  };
+}
+
 /** cmul(ar, ai, br, bi, or, oi, nbytes): o = a·b pointwise, two bins at a time; cmuladd(or, oi, ar, ai, br, bi, nbytes): o += a·b. */
 function cmulFn(accumulate: boolean): Fn {
   const [ar, ai, br, bi, or, oi] = accumulate ? [2, 3, 4, 5, 0, 1] : [0, 1, 2, 3, 4, 5];
@@ -600,7 +690,8 @@ const FUNCTIONS: Fn[] = [
   cmulFn(false), cmulFn(true), elementwiseFn('muladd'), elementwiseFn('mul'), elementwiseFn('add'),
   twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(), pairsAccFn(), rightHalfFn(),
   // New functions go last: the indices above (DOT) stay put.
-  unpackRevFn(), foldFn(), radix2vFn(), splitvFn(), mergevFn(),
+  unpackRevFn(), foldFn(), radix2vFn(), splitvFn(), mergevFn(), unpackvFn(false), unpackvFn(true), twistvFn(false), twistvFn(true),
+  untwistvFn(false), untwistvFn(true),
 ];
 if (FUNCTIONS[DOT].name !== 'dot') throw new Error('fftWasmModule: dot is not at its index');
 

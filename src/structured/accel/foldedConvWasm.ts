@@ -81,15 +81,18 @@ function negacyclic(n: number): WasmFoldedConv {
     bins: m,
     forward(a, out, reverse = false) {
       // The twist writes bit-reversed: the FFT skips its permutation.
-      if (reverse) e.twist(a + 8 * (n - 1), a + 8 * (m - 1), -8, out.re, out.im, 8 * m, cos, sin, rev);
-      else e.twist(a, a + 8 * m, 8, out.re, out.im, 8 * m, cos, sin, rev);
+      // Two j at a time where m is even (n ≥ 4).
+      const twist = m >= 2 ? (reverse ? e.twistvRev : e.twistv) : e.twist;
+      if (reverse) twist(a + 8 * (n - 1), a + 8 * (m - 1), -8, out.re, out.im, 8 * m, cos, sin, rev);
+      else twist(a, a + 8 * m, 8, out.re, out.im, 8 * m, cos, sin, rev);
       cfft(out.re, out.im, m, false, true);
     },
     inverse(S, out, reverse = false) {
       e.permute(S.re, S.im, zr, zi, rev, 8 * m);
       cfft(zr, zi, m, true, true);
-      if (reverse) e.untwist(zr, zi, out + 8 * (n - 1), out + 8 * (m - 1), -8, 8 * m, cos, sin, 1 / m);
-      else e.untwist(zr, zi, out, out + 8 * m, 8, 8 * m, cos, sin, 1 / m);
+      const untwist = m >= 2 ? (reverse ? e.untwistvRev : e.untwistv) : e.untwist;
+      if (reverse) untwist(zr, zi, out + 8 * (n - 1), out + 8 * (m - 1), -8, 8 * m, cos, sin, 1 / m);
+      else untwist(zr, zi, out, out + 8 * m, 8, 8 * m, cos, sin, 1 / m);
     },
   };
 }
