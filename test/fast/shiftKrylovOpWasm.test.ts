@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { shiftKrylovProductFft } from '../../src/structured/accel/shiftKrylovOp';
-import { shiftFftHeldBytes } from '../../src/structured/accel/shiftKrylovOpWasm';
+import { shiftFftHeldBytes, shiftFftWasm } from '../../src/structured/accel/shiftKrylovOpWasm';
 import { fftWasmAvailable, fftWasmExports } from '../../src/structured/accel/fftWasm';
 import { setFastProductEngine, type FastProductEngine } from '../../src/structured/accel/policy';
 
@@ -19,6 +19,8 @@ function uniform(seed: number, n: number, lo = -1, hi = 1): Float32Array {
 
 /** The float32 bit patterns (so −0 ≠ +0 and NaNs compare by payload). */
 const bits = (a: Float32Array | number[]): number[] => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+/** The float64 bit patterns. */
+const bits64 = (a: number[]): string[] => Array.from(new BigUint64Array(Float64Array.from(a).buffer), (b) => b.toString(16));
 
 interface Case {
   label: string;
@@ -85,6 +87,28 @@ describe.skipIf(!fftWasmAvailable())('shift-fft op: WebAssembly SIMD against the
       expect(wasm.length).toBe(3);
       for (let k = 0; k < js.length; k++) expect(bits(wasm[k]), `${c.label} output ${k}`).toEqual(bits(js[k]));
     }
+  });
+
+  it('a backward whose saved spectra were given back recomputes them from the inputs: the same bits', () => {
+    const [rows, n, r] = [4, 100, 3];
+    const X = uniform(21, rows * n);
+    const G = uniform(22, r * n);
+    const H = uniform(23, r * n);
+    const dY = uniform(24, rows * n);
+    const cfg = { fA: 1, fB: -1, reverseOutput: true };
+    const pass = (dropFirst: boolean) => {
+      const op = shiftFftWasm(rows, n, r, cfg)!;
+      const y = op.forward(() => [X, G, H], (v) => Array.from(v));
+      if (dropFirst) op.release();
+      const g = op.backward(dY, true, (v) => Array.from(v));
+      op.release();
+      return [y, g.dX!, Array.from(g.dG), Array.from(g.dH)];
+    };
+    const held = shiftFftHeldBytes();
+    const kept = pass(false);
+    const recomputed = pass(true);
+    expect(shiftFftHeldBytes()).toBe(held);
+    for (let k = 0; k < kept.length; k++) expect(bits64(recomputed[k]), `output ${k}`).toEqual(bits64(kept[k]));
   });
 
   it('training steps give their module memory back; a forward without a tape keeps none', () => {

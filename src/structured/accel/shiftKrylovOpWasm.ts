@@ -145,7 +145,7 @@ export function shiftFftWasm(rows: number, n: number, r: number, cfg: ShiftFftCo
   let saved: Saved | null = null;
 
   /** Fills the saved spectra from the inputs; writes Y into outPtr when given. */
-  const run = (outPtr: number | null): Saved => {
+  const computeSpectra = (outPtr: number | null): Saved => {
     const owner = {} as Saved;
     const sizes = [SpectrumRow.bytes(ca.bins, r), SpectrumRow.bytes(cb.bins, r), SpectrumRow.bytes(cb.bins, rows), SpectrumRow.bytes(ca.bins, rows * r)];
     const hd = hold(owner, sizes.reduce((a, b) => a + b, 0));
@@ -206,7 +206,7 @@ export function shiftFftWasm(rows: number, n: number, r: number, cfg: ShiftFftCo
       if (saved) unhold(saved.hold);
       const out = alloc(8 * rows * n);
       try {
-        saved = run(out);
+        saved = computeSpectra(out);
         return emit(mem().subarray(out / 8, out / 8 + rows * n));
       } finally {
         release(out);
@@ -214,7 +214,7 @@ export function shiftFftWasm(rows: number, n: number, r: number, cfg: ShiftFftCo
     },
     backward(dYf, wantDx, emitDx) {
       if (!inputs) throw new Error('shift-fft: backward before forward');
-      if (!saved || saved.hold.released) saved = run(null);
+      if (!saved || saved.hold.released) saved = computeSpectra(null);
       const s = saved;
       const rowBytes = vecBytes(rows * n);
       const parts = [rowBytes, wantDx ? rowBytes : 0, vecBytes(n), vecBytes(r * n), vecBytes(r * n)];
