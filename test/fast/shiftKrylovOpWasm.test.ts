@@ -64,7 +64,7 @@ function runOp(engine: FastProductEngine, c: Case, n: number, r: number, rows: n
 describe.skipIf(!fftWasmAvailable())('shift-fft op: WebAssembly SIMD against the JS loops', () => {
   for (const c of CASES) {
     // Powers of two take the size-n transforms for f = ±1; the rest are zero-padded.
-    for (const n of [2, 5, 12, 16, 100, 256]) {
+    for (const n of [2, 4, 5, 8, 12, 16, 100, 256]) {
       for (const r of [1, 2, 4]) {
         it(`${c.label}, n = ${n}, r = ${r}: forward and dX, dG, dH bit for bit`, () => {
           const rows = 3;
