@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { shiftKrylovProductFft } from '../../src/structured/accel/shiftKrylovOp';
+import { fftWasmAvailable } from '../../src/structured/accel/fftWasm';
+import { setFastProductEngine, type FastProductEngine } from '../../src/structured/accel/policy';
 import { Rng } from '../../src/util/random';
 import { gradCheck } from '../support/gradcheck';
 
@@ -24,10 +26,15 @@ function denseKrylovProduct(G: number[][], H: number[][], fA: number, fB: number
   return M;
 }
 
-describe('FFT Toeplitz-like op', () => {
-  for (const [fA, fB, reverse] of [[1, -1, false], [0, 0, false], [1, -1, true], [0.5, 2, false]] as const) {
+// Both engines: the JS loops, and WebAssembly SIMD where the runtime has it.
+const ENGINES: FastProductEngine[] = fftWasmAvailable() ? ['js', 'wasm-simd'] : ['js'];
+
+describe.each(ENGINES)('FFT Toeplitz-like op (%s)', (engine) => {
+  afterEach(() => setFastProductEngine(null));
+  for (const [fA, fB, reverse] of [[1, -1, false], [0, 0, false], [1, -1, true], [0.5, 2, false], [-1, 1, true]] as const) {
     for (const n of [5, 16]) {
       it(`forward = X Mᵀ and gradients match finite differences (fA=${fA}, fB=${fB}, hankel=${reverse}, n=${n})`, () => {
+        setFastProductEngine(engine);
         const rng = new Rng(n);
         const r = 2;
         const b = 3;

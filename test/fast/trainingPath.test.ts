@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { runBenchSpeed } from '../../src/cli/bench';
 import { createMatrix } from '../../src/structured/create';
 import { chooseComputePath } from '../../src/structured/computePath';
+import { setFastProductEngine } from '../../src/structured/accel/policy';
+import { fftWasmAvailable } from '../../src/structured/accel/fftWasm';
 import type { ComputePath } from '../../src/structured/types';
 import { Rng } from '../../src/util/random';
 
@@ -44,14 +46,29 @@ describe('training path choice for shift-operator classes', () => {
     const shift = { kind: 'shift' as const };
     const useShiftFft = (backend: string, n: number, rank: number) =>
       chooseComputePath({ className: 'toeplitz-like', n, rank, batch: 50, backend, operators: { A: shift, B: shift } }) === 'shift-fft';
-    expect(useShiftFft('wasm', 128, 4)).toBe(false);
-    expect(useShiftFft('wasm', 256, 1)).toBe(true);
-    expect(useShiftFft('wasm', 300, 4)).toBe(false);
-    expect(useShiftFft('wasm', 384, 1)).toBe(true);
-    expect(useShiftFft('wasm', 784, 1)).toBe(true);
-    expect(useShiftFft('cpu', 2048, 1)).toBe(true);
-    expect(useShiftFft('tensorflow', 4096, 4)).toBe(false);
-    expect(useShiftFft('webgpu', 4096, 4)).toBe(false);
+    try {
+      // The JS transforms: from 256 (powers of two) or 384.
+      setFastProductEngine('js');
+      expect(useShiftFft('wasm', 128, 4)).toBe(false);
+      expect(useShiftFft('wasm', 256, 1)).toBe(true);
+      expect(useShiftFft('wasm', 300, 4)).toBe(false);
+      expect(useShiftFft('wasm', 384, 1)).toBe(true);
+      expect(useShiftFft('wasm', 784, 1)).toBe(true);
+      expect(useShiftFft('cpu', 2048, 1)).toBe(true);
+      expect(useShiftFft('tensorflow', 4096, 4)).toBe(false);
+      expect(useShiftFft('webgpu', 4096, 4)).toBe(false);
+      if (fftWasmAvailable()) {
+        // The WebAssembly SIMD op: from 64.
+        setFastProductEngine('wasm-simd');
+        expect(useShiftFft('wasm', 48, 1)).toBe(false);
+        expect(useShiftFft('wasm', 64, 4)).toBe(true);
+        expect(useShiftFft('wasm', 100, 1)).toBe(true);
+        expect(useShiftFft('cpu', 128, 4)).toBe(true);
+        expect(useShiftFft('tensorflow', 4096, 4)).toBe(false);
+      }
+    } finally {
+      setFastProductEngine(null);
+    }
   });
 });
 

@@ -37,7 +37,7 @@ describe('chooseComputePath', () => {
       expect(choose('circulant', backend)).toBe('circulant-fft');
       expect(choose('fastfood', backend)).toBe('fastfood-fwht');
       expect(choose('toeplitz-like', backend, 1024)).toBe('shift-fft');
-      expect(choose('hankel-like', backend, 64)).toBe('krylov-simd');
+      expect(choose('hankel-like', backend, 32)).toBe('krylov-simd');
       expect(choose('ldr-sd', backend, 1024, 1, 1)).toBe('subdiag-dc');
       expect(choose('ldr-sd', backend, 784, 1, 50)).toBe('krylov-simd');
       // n = 1024, r = 1: divide and conquer up to batch 8, Krylov rows from 16; r ≥ 2: divide and

@@ -30,6 +30,17 @@ interface Exports {
   leavesT(leaves: number, leavesEnd: number, coef: number, x: number, u: number): void;
   pairsAcc(M: number, w: number, z: number, leafLo: number, qEnd: number): void;
   rightHalf(w: number, L: number, s: number, q: number, dS: number, cnt: number): void;
+  unpackRev(zr: number, zi: number, last: number, hbytes: number, scale: number): void;
+  fold(w: number, out: number, stride: number, cbytes: number, nbytes: number, f: number): void;
+  radix2v(re: number, im: number, nbytes: number): void;
+  splitv(zr: number, zi: number, hbytes: number, c: number, s: number, re: number, im: number): void;
+  mergev(Xr: number, Xi: number, hbytes: number, c: number, s: number, zr: number, zi: number, rev: number): void;
+  unpackv(zr: number, zi: number, out: number, hbytes: number, scale: number): void;
+  unpackRevv(zr: number, zi: number, last: number, hbytes: number, scale: number): void;
+  twistv(lo: number, hi: number, stride: number, re: number, im: number, mbytes: number, cos: number, sin: number, rev: number): void;
+  twistvRev(lo: number, hi: number, stride: number, re: number, im: number, mbytes: number, cos: number, sin: number, rev: number): void;
+  untwistv(zr: number, zi: number, lo: number, hi: number, stride: number, mbytes: number, cos: number, sin: number, scale: number): void;
+  untwistvRev(zr: number, zi: number, lo: number, hi: number, stride: number, mbytes: number, cos: number, sin: number, scale: number): void;
 }
 
 let instance: Exports | null | undefined;
@@ -241,7 +252,10 @@ export function cfft(re: number, im: number, m: number, inverse: boolean, permut
   const e = ex();
   const t = tablesFor(m);
   if (!permuted && t.swEnd > t.sw) e.swap(re, im, t.sw, t.swEnd);
-  if (t.radix2First) e.radix2(re, im, 8 * m);
+  if (t.radix2First) {
+    if (m >= 4) e.radix2v(re, im, 8 * m);
+    else e.radix2(re, im, 8 * m);
+  }
   const sg = inverse ? -1 : 1;
   for (const p of t.passes) {
     if (p.q === 1) e.r4q1(re, im, 8 * m, sg);
@@ -286,15 +300,24 @@ export function rfftW(x: number, stride: number, len: number, N: number, out: WS
   v[im] = 0;
   v[re + h] = v[zr] - v[zi];
   v[im + h] = 0;
-  if (h >= 2) e.split(t.zr, t.zi, 8 * h, t.c, t.s, out.re, out.im);
+  if (h >= 2) e.splitv(t.zr, t.zi, 8 * h, t.c, t.s, out.re, out.im);
 }
 
-/** The real sequence of length N with half spectrum X into out (byte offset): fft.ts irfftInto. */
-export function irfftW(X: WSpectrum, N: number, out: number): void {
+/**
+ * The real sequence of length N with half spectrum X into out (byte offset): fft.ts irfftInto;
+ * `reverse`: written as out[N−1−j] (the same values).
+ */
+export function irfftW(X: WSpectrum, N: number, out: number, reverse = false): void {
   const e = ex();
   const h = N / 2;
   const t = tablesFor(h);
-  e.merge(X.re, X.im, 8 * h, t.c, t.s, t.zr, t.zi, t.rev);
+  if (h >= 2) e.mergev(X.re, X.im, 8 * h, t.c, t.s, t.zr, t.zi, t.rev);
+  else e.merge(X.re, X.im, 8 * h, t.c, t.s, t.zr, t.zi, t.rev);
   cfft(t.zr, t.zi, h, true, true);
-  e.unpack(t.zr, t.zi, out, 8 * h, 1 / h);
+  const last = out + 8 * (N - 1);
+  if (h >= 2) {
+    if (reverse) e.unpackRevv(t.zr, t.zi, last, 8 * h, 1 / h);
+    else e.unpackv(t.zr, t.zi, out, 8 * h, 1 / h);
+  } else if (reverse) e.unpackRev(t.zr, t.zi, last, 8 * h, 1 / h);
+  else e.unpack(t.zr, t.zi, out, 8 * h, 1 / h);
 }

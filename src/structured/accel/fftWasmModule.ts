@@ -57,11 +57,18 @@ const vSub = simd(0xf1);
 const vMul = simd(0xf2);
 const vSplat = simd(0x14);
 const lane = (l: number) => [...simd(0x21), l];
+const vNeg = simd(0xed);
+/** i8x16.shuffle picking f64 lanes: each of l0, l1 is 0–1 (first operand) or 2–3 (second). */
+const shuf = (l0: number, l1: number) => [...simd(0x0d), ...[l0, l1].flatMap((l) => Array.from({ length: 8 }, (_, b) => 8 * l + b))];
+const BR = 0x0c;
+const br = (depth: number) => [BR, depth];
 const call = (f: number) => [0x10, ...uleb(f)];
 const block = (body: number[]) => [0x02, 0x40, ...body, 0x0b];
 const loop = (body: number[]) => [0x03, 0x40, ...body, 0x0b];
 const ifThen = (body: number[]) => [0x04, 0x40, ...body, 0x0b];
 const brIf = (depth: number) => [0x0d, depth];
+/** A loop that runs while `cond` (leaving an i32) holds, tested before each pass (so possibly never). */
+const whileDo = (cond: number[], body: number[]) => block(loop([...cond, 0x45 /* eqz */, ...brIf(1), ...body, ...br(0)]));
 
 /** Sum of locals / constants as an address. */
 const addr = (...parts: number[]) => [...get(parts[0]), ...parts.slice(1).flatMap((p) => [...get(p), ...add])];
@@ -279,6 +286,218 @@ function unpackFn(): Fn {
   };
 }
 
+/**
+ * unpackRev(zr, zi, last, hbytes, scale): unpack written backwards from `last` (the byte offset of
+ * out[N−1]): out[N−1−2j] = zr[j]·scale, out[N−2−2j] = zi[j]·scale (irfft into a reversed output).
+ */
+function unpackRevFn(): Fn {
+  const [zr, zi, out, hb, scale, o] = [0, 1, 2, 3, 4, 5];
+  return {
+    name: 'unpackRev', params: [I32, I32, I32, I32, F64], locals: [[1, I32]],
+    body: whileLt(o, hb, [
+      ...get(out), ...addr(zr, o), ...f64Load(), ...get(scale), ...fMul, ...f64Store(0),
+      ...get(out), ...i32(8), ...sub, ...addr(zi, o), ...f64Load(), ...get(scale), ...fMul, ...f64Store(0),
+      ...bump(out, -16), ...bump(o, 8),
+    ]),
+  };
+}
+
+/**
+ * fold(w, out, stride, cbytes, nbytes, f): foldedConv.ts padded inverse after its irfft,
+ * out_j = w[j] + f·w[j+n] for j < cbytes/8, out_j at out + j·stride, n = nbytes/8.
+ */
+function foldFn(): Fn {
+  const [w, out, stride, cb, nb, f, o] = [0, 1, 2, 3, 4, 5, 6];
+  return {
+    name: 'fold', params: [I32, I32, I32, I32, I32, F64], locals: [[1, I32]],
+    body: whileLt(o, cb, [
+      ...get(out), ...addr(w, o), ...f64Load(), ...get(f), ...addr(w, o, nb), ...f64Load(), ...fMul, ...fAdd, ...f64Store(),
+      ...bumpBy(out, stride), ...bump(o, 8),
+    ]),
+  };
+}
+
+/**
+ * radix2v(re, im, nbytes): radix2 two butterflies at a time (nbytes a multiple of 32): the pairs
+ * (a, a+1), (a+2, a+3) regrouped by lane shuffles, the same adds and subtracts.
+ */
+function radix2vFn(): Fn {
+  const [re, im, nbytes, o, p, v1, v2, lo, hi, sm, df] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const one = (base: number) => [
+    ...addr(base, o), ...set(p),
+    ...get(p), ...vLoad(0), ...set(v1), ...get(p), ...vLoad(16), ...set(v2),
+    ...get(v1), ...get(v2), ...shuf(0, 2), ...set(lo), ...get(v1), ...get(v2), ...shuf(1, 3), ...set(hi),
+    ...get(lo), ...get(hi), ...vAdd, ...set(sm), ...get(lo), ...get(hi), ...vSub, ...set(df),
+    ...get(p), ...get(sm), ...get(df), ...shuf(0, 2), ...vStore(0),
+    ...get(p), ...get(sm), ...get(df), ...shuf(1, 3), ...vStore(16),
+  ];
+  return {
+    name: 'radix2v', params: [I32, I32, I32], locals: [[2, I32], [6, V128]],
+    body: whileLt(o, nbytes, [...one(re), ...one(im), ...bump(o, 32)]),
+  };
+}
+
+/** splitv(zr, zi, hbytes, c, s, re, im): split with bins k, k+1 in the two lanes (h ≥ 2), an odd last k alone. */
+function splitvFn(): Fn {
+  const [zr, zi, hb, c, s, re, im, o, ob] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [er, ei, or, oi, ck, sk] = [9, 10, 11, 12, 13, 14];
+  const [vr, vi, wr, wi, Er, Ei, Or, Oi, C, S] = Array.from({ length: 10 }, (_, i) => 15 + i);
+  const at = (base: number, off: number) => [...addr(base, off), ...f64Load()];
+  // (z[h−k], z[h−k−1]): the pair from h−k−1, lanes swapped.
+  const loadRev = (base: number, dst: number) => [...addr(base, ob), ...vLoad(), ...set(dst), ...get(dst), ...get(dst), ...shuf(1, 0), ...set(dst)];
+  const half = (dst: number, a: number, b: number, o2: number[]) => [...f64(0.5), ...vSplat, ...get(a), ...get(b), ...o2, ...vMul, ...set(dst)];
+  const vector = [
+    // ob = (h − k − 1) bytes
+    ...get(hb), ...get(o), ...sub, ...i32(8), ...sub, ...set(ob),
+    ...addr(zr, o), ...vLoad(), ...set(vr), ...addr(zi, o), ...vLoad(), ...set(vi),
+    ...loadRev(zr, wr), ...loadRev(zi, wi),
+    ...half(Er, vr, wr, vAdd), ...half(Ei, vi, wi, vSub), ...half(Or, vi, wi, vAdd),
+    ...f64(-0.5), ...vSplat, ...get(vr), ...get(wr), ...vSub, ...vMul, ...set(Oi),
+    ...addr(c, o), ...vLoad(), ...set(C), ...addr(s, o), ...vLoad(), ...set(S),
+    ...addr(re, o), ...get(Er), ...get(C), ...get(Or), ...vMul, ...vAdd, ...get(S), ...get(Oi), ...vMul, ...vSub, ...vStore(),
+    ...addr(im, o), ...get(Ei), ...get(C), ...get(Oi), ...vMul, ...vAdd, ...get(S), ...get(Or), ...vMul, ...vAdd, ...vStore(),
+    ...bump(o, 16),
+  ];
+  const scalar = [
+    ...get(hb), ...get(o), ...sub, ...set(ob),
+    ...f64(0.5), ...at(zr, o), ...at(zr, ob), ...fAdd, ...fMul, ...set(er),
+    ...f64(0.5), ...at(zi, o), ...at(zi, ob), ...fSub, ...fMul, ...set(ei),
+    ...f64(0.5), ...at(zi, o), ...at(zi, ob), ...fAdd, ...fMul, ...set(or),
+    ...f64(-0.5), ...at(zr, o), ...at(zr, ob), ...fSub, ...fMul, ...set(oi),
+    ...at(c, o), ...set(ck), ...at(s, o), ...set(sk),
+    ...addr(re, o), ...get(er), ...get(ck), ...get(or), ...fMul, ...fAdd, ...get(sk), ...get(oi), ...fMul, ...fSub, ...f64Store(),
+    ...addr(im, o), ...get(ei), ...get(ck), ...get(oi), ...fMul, ...fAdd, ...get(sk), ...get(or), ...fMul, ...fAdd, ...f64Store(),
+    ...bump(o, 8),
+  ];
+  return {
+    name: 'splitv', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [6, F64], [10, V128]],
+    body: [
+      ...i32(8), ...set(o),
+      // pairs while k + 1 ≤ h − 1, i.e. o + 8 < hb
+      ...whileDo([...get(o), ...i32(8), ...add, ...get(hb), ...ltU], vector),
+      ...whileDo([...get(o), ...get(hb), ...ltU], scalar),
+    ],
+  };
+}
+
+/** mergev(Xr, Xi, hbytes, c, s, zr, zi, rev): merge with k, k+1 in the two lanes (h even), stored lane by lane to zr[rev k]. */
+function mergevFn(): Fn {
+  const [Xr, Xi, hb, c, s, zr, zi, rev, o, ob, r0, r1] = Array.from({ length: 12 }, (_, i) => i);
+  const [xr, xi, yr, yi, er, ei, dr, di, C, S, Zr, Zi] = Array.from({ length: 12 }, (_, i) => 12 + i);
+  const loadRev = (base: number, dst: number) => [...addr(base, ob), ...vLoad(), ...set(dst), ...get(dst), ...get(dst), ...shuf(1, 0), ...set(dst)];
+  const half = (dst: number, a: number, b: number, o2: number[]) => [...f64(0.5), ...vSplat, ...get(a), ...get(b), ...o2, ...vMul, ...set(dst)];
+  const store2 = (base: number, v: number) => [
+    ...addr(base, r0), ...get(v), ...lane(0), ...f64Store(),
+    ...addr(base, r1), ...get(v), ...lane(1), ...f64Store(),
+  ];
+  return {
+    name: 'mergev', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[4, I32], [12, V128]],
+    body: whileLt(o, hb, [
+      // ob = (h − k − 1) bytes: (X[h−k−1], X[h−k]) swapped is (X[h−k], X[h−(k+1)])
+      ...get(hb), ...get(o), ...sub, ...i32(8), ...sub, ...set(ob),
+      ...get(rev), ...i32Load(0), ...set(r0), ...get(rev), ...i32Load(4), ...set(r1), ...bump(rev, 8),
+      ...addr(Xr, o), ...vLoad(), ...set(xr), ...addr(Xi, o), ...vLoad(), ...set(xi),
+      ...loadRev(Xr, yr), ...loadRev(Xi, yi), ...get(yi), ...vNeg, ...set(yi),
+      ...half(er, xr, yr, vAdd), ...half(ei, xi, yi, vAdd), ...half(dr, xr, yr, vSub), ...half(di, xi, yi, vSub),
+      ...addr(c, o), ...vLoad(), ...set(C), ...addr(s, o), ...vLoad(), ...set(S),
+      ...get(er), ...get(di), ...get(C), ...vMul, ...get(dr), ...get(S), ...vMul, ...vSub, ...vSub, ...set(Zr),
+      ...get(ei), ...get(dr), ...get(C), ...vMul, ...get(di), ...get(S), ...vMul, ...vAdd, ...vAdd, ...set(Zi),
+      ...store2(zr, Zr), ...store2(zi, Zi),
+      ...bump(o, 16),
+    ]),
+  };
+}
+
+/**
+ * unpackv(zr, zi, out, hbytes, scale): unpack two j at a time (h even); unpackRevv(zr, zi, last,
+ * hbytes, scale): unpackRev two j at a time. The same products, regrouped by lane shuffles.
+ */
+function unpackvFn(reverse: boolean): Fn {
+  const [zr, zi, out, hb, scale, o, A, B, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const body = reverse
+    ? [
+        // out[N−2−2j], out[N−1−2j] = (zi_j, zr_j); the pair below = (zi_{j+1}, zr_{j+1}).
+        ...get(out), ...i32(8), ...sub, ...get(B), ...get(A), ...shuf(0, 2), ...vStore(0),
+        ...get(out), ...i32(24), ...sub, ...get(B), ...get(A), ...shuf(1, 3), ...vStore(0),
+        ...bump(out, -32),
+      ]
+    : [
+        ...get(out), ...get(A), ...get(B), ...shuf(0, 2), ...vStore(0),
+        ...get(out), ...get(A), ...get(B), ...shuf(1, 3), ...vStore(16),
+        ...bump(out, 32),
+      ];
+  return {
+    name: reverse ? 'unpackRevv' : 'unpackv', params: [I32, I32, I32, I32, F64], locals: [[1, I32], [3, V128]],
+    body: [
+      ...get(scale), ...vSplat, ...set(S),
+      ...whileLt(o, hb, [
+        ...addr(zr, o), ...vLoad(), ...get(S), ...vMul, ...set(A),
+        ...addr(zi, o), ...vLoad(), ...get(S), ...vMul, ...set(B),
+        ...body,
+        ...bump(o, 16),
+      ]),
+    ],
+  };
+}
+
+/**
+ * twistv(lo, hi, stride, re, im, mbytes, cos, sin, rev): twist two j at a time (m even), stored
+ * lane by lane to re/im[rev j]; twistvRev reads lo_j, hi_j backwards (stride −8, the pair below
+ * with its lanes swapped). `stride` is ±8, implied by the variant.
+ */
+function twistvFn(backward: boolean): Fn {
+  const [lo, hi, , re, im, mb, cos, sin, rev, o, r0, r1] = Array.from({ length: 12 }, (_, i) => i);
+  const [L, Hh, C, S, RE, IM] = Array.from({ length: 6 }, (_, i) => 12 + i);
+  const ld = (p: number, dst: number) =>
+    backward
+      ? [...get(p), ...i32(8), ...sub, ...vLoad(), ...set(dst), ...get(dst), ...get(dst), ...shuf(1, 0), ...set(dst)]
+      : [...get(p), ...vLoad(), ...set(dst)];
+  const store2 = (base: number, v: number) => [
+    ...addr(base, r0), ...get(v), ...lane(0), ...f64Store(),
+    ...addr(base, r1), ...get(v), ...lane(1), ...f64Store(),
+  ];
+  const step = backward ? -16 : 16;
+  return {
+    name: backward ? 'twistvRev' : 'twistv', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], locals: [[3, I32], [6, V128]],
+    body: whileLt(o, mb, [
+      ...get(rev), ...i32Load(0), ...set(r0), ...get(rev), ...i32Load(4), ...set(r1), ...bump(rev, 8),
+      ...ld(lo, L), ...ld(hi, Hh),
+      ...addr(cos, o), ...vLoad(), ...set(C), ...addr(sin, o), ...vLoad(), ...set(S),
+      ...get(L), ...get(C), ...vMul, ...get(Hh), ...get(S), ...vMul, ...vSub, ...set(RE),
+      ...get(L), ...get(S), ...vMul, ...get(Hh), ...get(C), ...vMul, ...vAdd, ...set(IM),
+      ...store2(re, RE), ...store2(im, IM),
+      ...bump(lo, step), ...bump(hi, step), ...bump(o, 16),
+    ]),
+  };
+}
+
+/**
+ * untwistv(zr, zi, lo, hi, stride, mbytes, cos, sin, scale): untwist two j at a time (m even);
+ * untwistvRev writes lo_j, hi_j backwards (stride −8: the pair below, lanes swapped).
+ */
+function untwistvFn(backward: boolean): Fn {
+  const [zr, zi, lo, hi, , mb, cos, sin, scale, o] = Array.from({ length: 10 }, (_, i) => i);
+  const [A, B, C, S, K, T] = Array.from({ length: 6 }, (_, i) => 10 + i);
+  const st = (p: number, value: number[]) =>
+    backward
+      ? [...get(p), ...i32(8), ...sub, ...value, ...set(T), ...get(T), ...get(T), ...shuf(1, 0), ...vStore()]
+      : [...get(p), ...value, ...vStore()];
+  const step = backward ? -16 : 16;
+  return {
+    name: backward ? 'untwistvRev' : 'untwistv', params: [I32, I32, I32, I32, I32, I32, I32, I32, F64], locals: [[1, I32], [6, V128]],
+    body: [
+      ...get(scale), ...vSplat, ...set(K),
+      ...whileLt(o, mb, [
+        ...addr(zr, o), ...vLoad(), ...set(A), ...addr(zi, o), ...vLoad(), ...set(B),
+        ...addr(cos, o), ...vLoad(), ...set(C), ...addr(sin, o), ...vLoad(), ...set(S),
+        ...st(lo, [...get(A), ...get(C), ...vMul, ...get(B), ...get(S), ...vMul, ...vAdd, ...get(K), ...vMul]),
+        ...st(hi, [...get(B), ...get(C), ...vMul, ...get(A), ...get(S), ...vMul, ...vSub, ...get(K), ...vMul]),
+        ...bump(lo, step), ...bump(hi, step), ...bump(o, 16),
+      ]),
+    ],
+  };
+}
+
 /** cmul(ar, ai, br, bi, or, oi, nbytes): o = a·b pointwise, two bins at a time; cmuladd(or, oi, ar, ai, br, bi, nbytes): o += a·b. */
 function cmulFn(accumulate: boolean): Fn {
   const [ar, ai, br, bi, or, oi] = accumulate ? [2, 3, 4, 5, 0, 1] : [0, 1, 2, 3, 4, 5];
@@ -470,6 +689,9 @@ const FUNCTIONS: Fn[] = [
   swapFn(), radix2Fn(), r4q1Fn(), r4Fn(), packFn(), splitFn(), mergeFn(), unpackFn(),
   cmulFn(false), cmulFn(true), elementwiseFn('muladd'), elementwiseFn('mul'), elementwiseFn('add'),
   twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(), pairsAccFn(), rightHalfFn(),
+  // New functions go last: the indices above (DOT) stay put.
+  unpackRevFn(), foldFn(), radix2vFn(), splitvFn(), mergevFn(), unpackvFn(false), unpackvFn(true), twistvFn(false), twistvFn(true),
+  untwistvFn(false), untwistvFn(true),
 ];
 if (FUNCTIONS[DOT].name !== 'dot') throw new Error('fftWasmModule: dot is not at its index');
 

@@ -4,12 +4,18 @@ import { isPowerOfTwo } from './fft';
 import { fftWasmAvailable } from './fftWasm';
 
 /**
- * shift-fft for toeplitz-like / hankel-like. The FFT path's transforms have size n for n a power
- * of two, else ≥ 2n − 1, which moves the crossover from 128–256 up to 300–384; it barely moves
- * with the rank.
+ * shift-fft for toeplitz-like / hankel-like. With the WebAssembly SIMD op (shiftKrylovOpWasm.ts)
+ * it wins from n = 64, power of two or not, at ranks 1 and 4 (layer forward+backward, batch 50,
+ * CPU ms, shift-fft vs krylov-simd, 2–3 runs, 2026-12-07: toeplitz-like n = 64: 0.30–0.34 vs
+ * 0.36–0.46 (r=1), 0.39–0.48 vs 0.66–0.90 (r=4); n = 96: 0.40–0.47 vs 0.48–0.51, 0.83–0.98 vs
+ * 1.02–1.29; n = 100: 0.66 vs 1.04, 1.09 vs 1.67; hankel-like wins by more; n = 32–48 mostly
+ * ties; table in docs/benchmarks.md).
+ * With the JS transforms their size (n for n a power of two, else ≥ 2n − 1) puts the crossover
+ * at 128–256, or 300–384; it barely moves with the rank.
  */
 export function shiftFftWins(n: number, rank: number): boolean {
   void rank;
+  if (fastProductEngine() === 'wasm-simd') return n >= 64;
   return isPowerOfTwo(n) ? n >= 256 : n >= 384;
 }
 

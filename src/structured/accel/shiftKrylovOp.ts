@@ -7,11 +7,16 @@
 // With K(Z_f, h)ᵀ x = reverse(reverse(x)·h mod (xⁿ − f)) every product is a transform pair of
 // foldedConv.ts (size n for n a power of two and f = ±1, else zero-padded to ≥ 2n − 1). The
 // sums over rows and over ranks are taken in the frequency domain, so one batch costs about
-// (4r + 3) transforms per row plus 2r per batch.
+// (4r + 3) transforms per row plus 2r per batch. Where policy.ts picks WebAssembly SIMD, the same
+// loops run in shiftKrylovOpWasm.ts (the same bits); these JS loops are the fallback.
 import * as tf from '@tensorflow/tfjs';
 import { mulAddSpec, mulSpec, type Spectrum, type Vec, zeros } from './fft';
 import { foldedConv } from './foldedConv';
 import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
+import { fastProductEngine } from './policy';
+import { shiftFftWasm, type ShiftFftGrads, type ShiftFftWasmRun } from './shiftKrylovOpWasm';
+import { readNoCopy } from './hostData';
+import { float32Tensor } from './hostOutput';
 
 /** Row `b` of a row-major [rows × n] array into `out` (reversed when asked). */
 function rowInto(a: Float32Array, b: number, n: number, out: Vec, reverse = false): Vec {
@@ -32,6 +37,8 @@ export interface ShiftKrylovOpConfig {
 export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tensor2D, cfg: ShiftKrylovOpConfig): tf.Tensor2D {
   const [rows, n] = x.shape;
   const r = G.shape[0];
+  const wasm = fastProductEngine() === 'wasm-simd' ? shiftFftWasm(rows, n, r, cfg) : null;
+  if (wasm) return shiftKrylovProductWasm(x, G, H, wasm);
   const ca = foldedConv(n, cfg.fA);
   const cb = foldedConv(n, cfg.fB);
   const buf = zeros(n);
@@ -48,9 +55,10 @@ export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tens
     });
 
   const forwardFunc = (): tf.Tensor => {
-    const X = x.dataSync() as Float32Array;
-    gSpec = spectraOf(ca, G.dataSync() as Float32Array);
-    hSpec = spectraOf(cb, H.dataSync() as Float32Array);
+    // Heap views (hostData.ts): no tensor is made until every row has been read.
+    gSpec = spectraOf(ca, readNoCopy(G));
+    hSpec = spectraOf(cb, readNoCopy(H));
+    const X = readNoCopy(x);
     xSpec = [];
     uSpec = [];
     const out = new Float32Array(rows * n);
@@ -86,7 +94,7 @@ export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tens
     let wantDx = false;
     const compute = () => {
       if (done) return done;
-      const dY = dy.dataSync() as Float32Array;
+      const dY = readNoCopy(dy);
       const dGacc = Array.from({ length: r }, () => ca.spectrum());
       const dHacc = Array.from({ length: r }, () => cb.spectrum());
       const dX = new Float32Array(wantDx ? rows * n : 0);
@@ -135,5 +143,45 @@ export function shiftKrylovProductFft(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tens
     };
   };
 
+  return runLazyGradOp(forwardFunc, backwardsFunc, { x, G, H }) as tf.Tensor2D;
+}
+
+/** The op on shiftKrylovOpWasm.ts's loops. */
+function shiftKrylovProductWasm(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tensor2D, run: ShiftFftWasmRun): tf.Tensor2D {
+  const [rows, n] = x.shape;
+  const r = G.shape[0];
+  // Without a gradient tape no backward comes: the saved spectra go right after the forward.
+  const taped = tf.engine().isTapeOn();
+  const forwardFunc = (): tf.Tensor => {
+    // Views of the backend's heap, copied into module memory at once (dataSync's fresh copy of X
+    // cost more than the whole product: ~0.6 ms of page faults at batch 50, n = 1024).
+    const y = run.forward(() => [readNoCopy(x), readNoCopy(G), readNoCopy(H)], (v) => float32Tensor(v, [rows, n]));
+    if (!taped) run.release();
+    return y;
+  };
+  const backwardsFunc = (dy: tf.Tensor): LazyGrads => {
+    let done: ShiftFftGrads<tf.Tensor> | null = null;
+    let wantDx = false;
+    const compute = () => {
+      if (done) return done;
+      // Read straight from the backend's heap into module memory: no tensor is created in between.
+      done = run.backward(readNoCopy(dy), wantDx, (v) => float32Tensor(v, [rows, n]));
+      run.release();
+      return done;
+    };
+    return {
+      x: () => {
+        // The engine asks for x first when it needs it (and once); recompute if it came late.
+        if (done && !done.dX) done = null;
+        wantDx = true;
+        const grads = compute();
+        const dX = grads.dX!;
+        grads.dX = null;
+        return dX;
+      },
+      G: () => tf.tensor2d(compute().dG, [r, n]),
+      H: () => tf.tensor2d(compute().dH, [r, n]),
+    };
+  };
   return runLazyGradOp(forwardFunc, backwardsFunc, { x, G, H }) as tf.Tensor2D;
 }
