@@ -41,11 +41,40 @@ export function readOut(ptr: number, n: number, out?: Float64Array): Float64Arra
 export interface WasmKrylovSumPlan extends KrylovSumPlan {
   /** Byte offsets of u_i = K(A, g_i)ᵀ x, every i. */
   mulTAllPtrs(x: ArrayLike<number>): number[];
-  /** Byte offset of y = Σ_i K(A, g_i) z_i, z_i at byte offsets zs[i] (in module memory, length ≥ n). */
-  mulSumPtrs(zs: number[]): number;
+  /** mulTAllPtrs with x already in module memory at byte offset xPtr (length ≥ n, with slack). */
+  mulTAllFrom(xPtr: number): number[];
+  /**
+   * Byte offset of y = Σ_i K(A, g_i) z_i, z_i at byte offsets zs[i] (in module memory, length ≥ n).
+   * With `keep` (a byte offset of `cache.rowBytes` bytes), it also leaves there what a gradient
+   * plan of the same z needs again (subdiagGradWasm.ts accumulateFrom): the spectra of the z_i and
+   * each block's inverse transform.
+   */
+  mulSumPtrs(zs: number[], keep?: number): number;
+  /** Where mulSumPtrs(zs, keep) puts things, relative to keep. */
+  readonly cache: ProductCache;
   /** Gives the plan's module memory back; the plan must not be used afterwards. */
   dispose(): void;
 }
+
+/** A product's per-row leftovers that a gradient plan with the same z reuses (same bits). */
+export interface ProductCache {
+  rowBytes: number;
+  /** Per block of the plan (their order): its span, its z spectra and its inverse transform. */
+  blocks: {
+    lo: number;
+    mid: number;
+    hi: number;
+    N: number;
+    /** Per generator, byte offsets of the spectrum's re and im parts (N/2 + 1 bins each). */
+    specRe: number[];
+    specIm: number[];
+    /** Byte offset of w[mid − lo … hi − lo), w = the block's inverse transform (L in subdiagGrad.ts). */
+    w: number;
+  }[];
+}
+
+/** Doubles an Arena gives `doubles` (16-byte multiple with 2 doubles of slack). */
+const slot = (doubles: number) => Math.ceil((doubles + 2) / 2) * 2;
 
 /** planSubdiagKrylovSum (subdiagKrylov.ts) with its products in WebAssembly SIMD; null without SIMD. */
 export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<number>[]): WasmKrylovSumPlan | null {
@@ -54,6 +83,24 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
   const layout = subdiagLayout(s, gens);
   const { n, blocks, leaves } = layout;
   const r = gens.length;
+  // The row cache mirrors mulSumPtrs: a new spectrum slot wherever it transforms the z_i anew.
+  const cache: ProductCache = { rowBytes: 0, blocks: [] };
+  {
+    let used = 0;
+    const take = (doubles: number) => ((used += 8 * slot(doubles)), used - 8 * slot(doubles));
+    const last = new Map<number, { len: number; specRe: number[]; specIm: number[] }>();
+    for (const b of blocks) {
+      const len = b.hi - b.lo;
+      const bins = b.N / 2 + 1;
+      let at = last.get(b.N);
+      if (at?.len !== len) {
+        at = { len, specRe: gens.map(() => take(bins)), specIm: gens.map(() => take(bins)) };
+        last.set(b.N, at);
+      }
+      cache.blocks.push({ lo: b.lo, mid: b.mid, hi: b.hi, N: b.N, specRe: at.specRe, specIm: at.specIm, w: take(b.hi - b.mid) });
+    }
+    cache.rowBytes = used;
+  }
   const arena = new Arena();
   let leavesPtr = 0;
   arena.take(leaves.length, (p) => (leavesPtr = p)); // i32 pairs: 8 bytes per leaf
@@ -124,7 +171,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     if (disposed) throw new Error('subdiagonal Krylov plan used after dispose()');
   };
 
-  const mulSumPtrs = (zv: number[]): number => {
+  const mulSumPtrs = (zv: number[], keep?: number): number => {
     live();
     const { spectra, coef } = (fwd ??= upload(false));
     const y = outputs[0];
@@ -135,9 +182,18 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
       const b = blocks[k];
       const len = b.hi - b.lo;
       const sc = scratch.get(b.N)!;
+      const kept = keep === undefined ? null : cache.blocks[k];
       if (sc.len !== len) {
         for (let g = 0; g < r; g++) rfftW(zv[g], 8, len, b.N, sc.specs[g]);
         sc.len = len;
+        if (kept) {
+          const v = mem();
+          const bins = b.N / 2 + 1;
+          for (let g = 0; g < r; g++) {
+            v.copyWithin((keep! + kept.specRe[g]) / 8, sc.specs[g].re / 8, sc.specs[g].re / 8 + bins);
+            v.copyWithin((keep! + kept.specIm[g]) / 8, sc.specs[g].im / 8, sc.specs[g].im / 8 + bins);
+          }
+        }
       }
       const bins = pairBytes(b.N / 2 + 1);
       const t = sc.tmp;
@@ -145,6 +201,10 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
       for (let g = 1; g < r; g++) e.cmuladd(t.re, t.im, spectra[k][g].re, spectra[k][g].im, sc.specs[g].re, sc.specs[g].im, bins);
       irfftW(t, b.N, sc.w);
       const m = b.hi - b.mid;
+      if (kept) {
+        const from = (sc.w + 8 * (b.mid - b.lo)) / 8;
+        mem().copyWithin((keep! + kept.w) / 8, from, from + m);
+      }
       if (m & 1) {
         // Odd length (n not a power of two): the pair loop would touch y[hi]; the last one by hand.
         if (m > 1) e.muladd(y + 8 * b.mid, qPtr[k], sc.w + 8 * (b.mid - b.lo), 16 * (m >> 1));
@@ -163,9 +223,12 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
 
   const mulTAllPtrs = (x: ArrayLike<number>): number[] => {
     live();
+    putVec(inputs[0], x);
+    return mulTAllFrom(inputs[0]);
+  };
+  const mulTAllFrom = (xv: number): number[] => {
+    live();
     const { spectra, coef } = (bwd ??= upload(true));
-    const xv = inputs[0];
-    putVec(xv, x);
     const v = mem();
     for (let g = 0; g < r; g++) {
       v.fill(0, outputs[g] / 8, outputs[g] / 8 + n + 2);
@@ -203,7 +266,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     disposed = true;
     frees.forEach((f) => f());
   };
-  return { mulSum, mulTAll, mulSumPtrs, mulTAllPtrs, dispose };
+  return { mulSum, mulTAll, mulSumPtrs, mulTAllPtrs, mulTAllFrom, cache, dispose };
 }
 
 export interface ShiftProductWasm {
