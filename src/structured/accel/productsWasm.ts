@@ -4,7 +4,8 @@
 // generator spectra, written straight into module memory); the products do the same operations in the same order as the JS ones, so they
 // return the same bits (test/fast/productsWasm.test.ts checks both that and the dense matrix).
 import { hasFoldedConv } from './foldedConv';
-import { Arena, bitReversal, cfft, fftWasmExports, irfftW, mem, memI32, pairBytes, releaseWith, rfftW, type WSpectrum } from './fftWasm';
+import { Arena, bitReversal, cfft, fftWasmExports, mem, memI32, pairBytes, releaseWith, type WSpectrum } from './fftWasm';
+import { irfft, rfft } from './realFftWasm';
 import { type CoefSink, forwardLeafCoefs, type KrylovSumPlan, subdiagLayout, transposedLeafCoefs } from './subdiagKrylov';
 
 const spectrumIn = (arena: Arena, bins: number): WSpectrum => {
@@ -121,6 +122,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
       return [N, sc] as const;
     }),
   );
+  const scratchOf = blocks.map((b) => scratch.get(b.N)!);
   let bx = 0;
   vecIn(arena, n, (p) => (bx = p));
   const inputs = gens.map(() => 0);
@@ -153,8 +155,8 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
       b.a.forEach((ag, g) => {
         const len = ag.length;
         putVec(bx, ag);
-        if (transposed) rfftW(bx + 8 * (len - 1), -8, len, b.N, d.spectra[k][g]);
-        else rfftW(bx, 8, len, b.N, d.spectra[k][g]);
+        if (transposed) rfft(bx + 8 * (len - 1), -8, len, b.N, d.spectra[k][g]);
+        else rfft(bx, 8, len, b.N, d.spectra[k][g]);
       }),
     );
     const v = mem();
@@ -181,10 +183,10 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
       const len = b.hi - b.lo;
-      const sc = scratch.get(b.N)!;
+      const sc = scratchOf[k];
       const kept = keep === undefined ? null : cache.blocks[k];
       if (sc.len !== len) {
-        for (let g = 0; g < r; g++) rfftW(zv[g], 8, len, b.N, sc.specs[g]);
+        for (let g = 0; g < r; g++) rfft(zv[g], 8, len, b.N, sc.specs[g]);
         sc.len = len;
         if (kept) {
           const v = mem();
@@ -199,7 +201,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
       const t = sc.tmp;
       e.cmul(spectra[k][0].re, spectra[k][0].im, sc.specs[0].re, sc.specs[0].im, t.re, t.im, bins);
       for (let g = 1; g < r; g++) e.cmuladd(t.re, t.im, spectra[k][g].re, spectra[k][g].im, sc.specs[g].re, sc.specs[g].im, bins);
-      irfftW(t, b.N, sc.w);
+      irfft(t, b.N, sc.w);
       const m = b.hi - b.mid;
       if (kept) {
         const from = (sc.w + 8 * (b.mid - b.lo)) / 8;
@@ -242,17 +244,17 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     }
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
-      const sc = scratch.get(b.N)!;
+      const sc = scratchOf[k];
       const m = b.hi - b.mid;
       e.mul(bx, qPtr[k], xv + 8 * b.mid, pairBytes(m));
-      rfftW(bx, 8, m, b.N, sc.tmp);
+      rfft(bx, 8, m, b.N, sc.tmp);
       const bins = pairBytes(b.N / 2 + 1);
       for (let g = 0; g < r; g++) e.cmuladd(sc.accs[g].re, sc.accs[g].im, spectra[k][g].re, spectra[k][g].im, sc.tmp.re, sc.tmp.im, bins);
     }
     for (const [N, sc] of scratch) {
       const count = Math.min(n - 1, N);
       for (let g = 0; g < r; g++) {
-        irfftW(sc.accs[g], N, sc.w);
+        irfft(sc.accs[g], N, sc.w);
         // u[t + 1] += w[t]; an odd count runs one past into u's slack (never read).
         if (count > 0) e.add(outputs[g] + 8, sc.w, 0, pairBytes(count));
       }
@@ -354,10 +356,10 @@ function wasmFoldedConv(n: number, f: number, arena: Arena): WFoldedConv {
     return {
       spectrum: () => spectrumIn(arena, n / 2 + 1),
       init: () => undefined,
-      forward: (a, out, reverse = false) => (reverse ? rfftW(a + 8 * (n - 1), -8, n, n, out) : rfftW(a, 8, n, n, out)),
+      forward: (a, out, reverse = false) => (reverse ? rfft(a + 8 * (n - 1), -8, n, n, out) : rfft(a, 8, n, n, out)),
       inverse(S, out, reverse = false) {
-        if (!reverse) return irfftW(S, n, out);
-        irfftW(S, n, buf);
+        if (!reverse) return irfft(S, n, out);
+        irfft(S, n, buf);
         const v = mem();
         for (let j = 0; j < n; j++) v[out / 8 + j] = v[buf / 8 + n - 1 - j];
       },

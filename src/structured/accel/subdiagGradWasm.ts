@@ -6,7 +6,8 @@
 // Per row the JS plan spends its time in the O(n log² n) transforms and spectral products and
 // the O(16 n) pair sums; take() runs once per step and is shared with the JS plan.
 import type { ProductCache } from './productsWasm';
-import { Arena, fftWasmExports, irfftW, mem, memI32, pairBytes, releaseWith, rfftW, type WSpectrum } from './fftWasm';
+import { Arena, fftWasmExports, mem, memI32, pairBytes, releaseWith, type WSpectrum } from './fftWasm';
+import { irfft, rfft } from './realFftWasm';
 import {
   DIRECT_BLOCK, leafGrads, leftHalfGrads, subdiagGradLayout, type SubdiagGradPlan, type SubdiagGrads,
 } from './subdiagGrad';
@@ -65,6 +66,7 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
       return [N, sc] as const;
     }),
   );
+  const scratchOf = blocks.map((b) => scratch.get(b.N)!);
   let wPtr = 0;
   let wbuf = 0;
   let sPtr = 0;
@@ -86,7 +88,7 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
     mem().set(b.q, qPtr[k] / 8);
     b.a.forEach((ag, g) => {
       mem().set(ag, wbuf / 8);
-      rfftW(wbuf, 8, ag.length, b.N, aSpec[k][g]);
+      rfft(wbuf, 8, ag.length, b.N, aSpec[k][g]);
     });
   });
   memI32().set(leafLo, leafLoPtr / 4);
@@ -106,18 +108,19 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
     linked = blocks.map((b) => at.get(`${b.lo},${b.mid},${b.hi},${b.N}`) ?? null);
   };
 
+  // The z spectra a block reads (its own or a linked product's), per generator.
+  const zr = Array.from({ length: r }, () => 0);
+  const zi = Array.from({ length: r }, () => 0);
   const accumulateFrom = (wv: number, zv: number[], kept?: number): void => {
     live();
     for (let gi = 0; gi < r; gi++) e.pairsAcc(pairsPtr[gi], wv, zv[gi], leafLoPtr, pairEnd);
     for (const sc of scratch.values()) sc.len = -1;
-    const zr = zv.map(() => 0);
-    const zi = zv.map(() => 0);
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
       const { lo, mid, hi, N } = b;
       const len = hi - lo;
       const m = hi - mid;
-      const sc = scratch.get(N)!;
+      const sc = scratchOf[k];
       const c = kept === undefined ? null : linked[k];
       if (c) {
         for (let g = 0; g < r; g++) {
@@ -126,7 +129,7 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
         }
       } else {
         if (sc.len !== len) {
-          for (let g = 0; g < r; g++) rfftW(zv[g], 8, len, N, sc.zSpec[g]);
+          for (let g = 0; g < r; g++) rfft(zv[g], 8, len, N, sc.zSpec[g]);
           sc.len = len;
         }
         for (let g = 0; g < r; g++) {
@@ -136,7 +139,7 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
       }
       // w[mid+t]·P(mid, mid+t), read backwards: the JS plan's reversed wbuf.
       e.mul(wbuf, qPtr[k], wv + 8 * mid, pairBytes(m));
-      rfftW(wbuf + 8 * (m - 1), -8, m, N, sc.wSpec);
+      rfft(wbuf + 8 * (m - 1), -8, m, N, sc.wSpec);
       const bins = pairBytes(N / 2 + 1);
       const ws = sc.wSpec;
       for (let gi = 0; gi < r; gi++) e.cmuladd(rAcc[k][gi].re, rAcc[k][gi].im, ws.re, ws.im, zr[gi], zi[gi], bins);
@@ -148,7 +151,7 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
         const t = sc.tmp;
         e.cmul(aSpec[k][0].re, aSpec[k][0].im, zr[0], zi[0], t.re, t.im, bins);
         for (let gi = 1; gi < r; gi++) e.cmuladd(t.re, t.im, aSpec[k][gi].re, aSpec[k][gi].im, zr[gi], zi[gi], bins);
-        irfftW(t, N, sc.L);
+        irfft(t, N, sc.L);
         Lq = sc.L + 8 * (hi - 1 - lo);
       }
       e.rightHalf(wv + 8 * (hi - 1), Lq, sPtr + 8 * (hi - 1), qPtr[k] + 8 * (m - 2), dSPtr + 8 * (hi - 2), m - 1);
@@ -176,10 +179,10 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
     const R = new Float64Array(blocks.length ? blocks[blocks.length - 1].N : 0);
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
-      const sc = scratch.get(b.N)!;
+      const sc = scratchOf[k];
       for (let gi = 0; gi < r; gi++) {
         const acc = rAcc[k][gi];
-        irfftW(acc, b.N, sc.L);
+        irfft(acc, b.N, sc.L);
         R.set(v.subarray(sc.L / 8, sc.L / 8 + b.N));
         v.fill(0, acc.re / 8, acc.re / 8 + acc.len);
         v.fill(0, acc.im / 8, acc.im / 8 + acc.len);

@@ -97,10 +97,13 @@ export class WasmSubdiagStep implements Holdable {
     arena.take(this.prodB.cache.rowBytes / 8, (p) => (this.keptB = p));
     this.bytes = rows * (1 + r) * this.rowBytes + rows * this.keptRow + this.prodB.cache.rowBytes;
     this.free = releaseWith(this, arena.commit());
+    this.uRows = Array.from({ length: rows }, (_, b) => Array.from({ length: r }, (_, i) => this.U + (b * r + i) * this.rowBytes));
   }
 
   private xAt = (b: number) => this.X + b * this.rowBytes;
-  private uAt = (b: number) => Array.from({ length: this.r }, (_, i) => this.U + (b * this.r + i) * this.rowBytes);
+  /** Per row, the byte offsets of its u_i (arrays made once: the plans take them per row). */
+  private uRows: number[][] = [];
+  private uAt = (b: number) => this.uRows[b];
 
   /** Y = X Mᵀ into out (rows × n, float32), x rows × n. */
   forward(x: Float32Array, out: Float32Array): void {
