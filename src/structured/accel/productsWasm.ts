@@ -6,7 +6,8 @@
 import { hasFoldedConv } from './foldedConv';
 import { Arena, bitReversal, cfft, fftWasmExports, mem, memI32, pairBytes, releaseWith, type WSpectrum } from './fftWasm';
 import { irfft, rfft } from './realFftWasm';
-import { type CoefSink, forwardLeafCoefs, type KrylovSumPlan, subdiagLayout, transposedLeafCoefs } from './subdiagKrylov';
+import { type KrylovSumPlan, subdiagLayout } from './subdiagKrylov';
+import { subdiagCoefsWasm } from './subdiagCoefsWasm';
 
 const spectrumIn = (arena: Arena, bins: number): WSpectrum => {
   const sp: WSpectrum = { re: 0, im: 0, len: bins };
@@ -15,6 +16,12 @@ const spectrumIn = (arena: Arena, bins: number): WSpectrum => {
   return sp;
 };
 const vecIn = (arena: Arena, doubles: number, set: (p: number) => void) => arena.take(doubles, set);
+
+/** src as doubles at ptr (typed arrays converted natively). */
+function putAny(ptr: number, src: ArrayLike<number>): void {
+  if (src instanceof Float32Array || src instanceof Float64Array) mem().set(src, ptr / 8);
+  else putVec(ptr, src);
+}
 
 function putVec(ptr: number, src: ArrayLike<number>): void {
   const v = mem();
@@ -80,8 +87,9 @@ const slot = (doubles: number) => Math.ceil((doubles + 2) / 2) * 2;
 /** planSubdiagKrylovSum (subdiagKrylov.ts) with its products in WebAssembly SIMD; null without SIMD. */
 export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<number>[]): WasmKrylovSumPlan | null {
   const e = fftWasmExports();
-  if (!e) return null;
-  const layout = subdiagLayout(s, gens);
+  const co = subdiagCoefsWasm();
+  if (!e || !co) return null;
+  const layout = subdiagLayout(s, gens, false);
   const { n, blocks, leaves } = layout;
   const r = gens.length;
   // The row cache mirrors mulSumPtrs: a new spectrum slot wherever it transforms the z_i anew.
@@ -125,6 +133,13 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
   const scratchOf = blocks.map((b) => scratch.get(b.N)!);
   let bx = 0;
   vecIn(arena, n, (p) => (bx = p));
+  // s and the generators as doubles, and a leaf's row: the coefficients are computed from them.
+  let sPtr = 0;
+  let leafRow = 0;
+  vecIn(arena, s.length, (p) => (sPtr = p));
+  vecIn(arena, Math.max(1, ...leaves.map(([lo, hi]) => hi - lo)), (p) => (leafRow = p));
+  const gPtr = gens.map(() => 0);
+  gens.forEach((_, g) => vecIn(arena, n, (p) => (gPtr[g] = p)));
   const inputs = gens.map(() => 0);
   const outputs = gens.map(() => 0);
   gens.forEach((_, g) => {
@@ -138,7 +153,9 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     i32[leavesPtr / 4 + 2 * l + 1] = hi;
   });
   const leavesEnd = leavesPtr + 8 * leaves.length;
-  blocks.forEach((b, k) => putVec(qPtr[k], b.q));
+  putAny(sPtr, s);
+  gens.forEach((g, i) => putAny(gPtr[i], g));
+  blocks.forEach((b, k) => co.blockQ(sPtr, b.mid, b.hi, qPtr[k])); // subdiagLayout's q
 
   // Per direction, on first use: generator spectra and leaf coefficients, in their own region,
   // computed there (rfftW is fft.ts's rfftInto in SIMD: the same spectra as the JS plan's).
@@ -151,18 +168,18 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     };
     gens.forEach((_, g) => vecIn(a, layout.leafSize, (p) => (d.coef[g] = p)));
     frees.push(releaseWith(outputs, a.commit()));
-    blocks.forEach((b, k) =>
-      b.a.forEach((ag, g) => {
-        const len = ag.length;
-        putVec(bx, ag);
+    blocks.forEach((b, k) => {
+      const len = b.mid - b.lo;
+      for (let g = 0; g < r; g++) {
+        co.blockA(gPtr[g], sPtr, b.lo, b.mid, bx); // subdiagLayout's a_g
         if (transposed) rfft(bx + 8 * (len - 1), -8, len, b.N, d.spectra[k][g]);
         else rfft(bx, 8, len, b.N, d.spectra[k][g]);
-      }),
-    );
-    const v = mem();
-    const sink: CoefSink = (g) => [v, d.coef[g] / 8];
-    if (transposed) transposedLeafCoefs(layout, s, gens, sink);
-    else forwardLeafCoefs(layout, s, gens, sink);
+      }
+    });
+    for (let g = 0; g < r; g++) {
+      if (transposed) co.leafCoefsT(leavesPtr, leavesEnd, gPtr[g], sPtr, d.coef[g], leafRow);
+      else co.leafCoefsF(leavesPtr, leavesEnd, gPtr[g], sPtr, d.coef[g]);
+    }
     return d;
   };
   let fwd: Direction | null = null;

@@ -14,9 +14,9 @@ const I32 = 0x7f;
 const F64 = 0x7c;
 const V128 = 0x7b;
 
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const i32c = (v: number) => [0x41, ...sleb(v)];
+export const get = (i: number) => [0x20, ...uleb(i)];
+export const set = (i: number) => [0x21, ...uleb(i)];
+export const i32c = (v: number) => [0x41, ...sleb(v)];
 const add = [0x6a];
 const sub = [0x6b];
 const ltU = [0x49];
@@ -36,13 +36,13 @@ const SWAP = shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
 /** [a0, b0] and [a1, b1] of two vectors a, b. */
 const LOW = shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
 const HIGH = shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]);
-const f64c = (v: number) => {
+export const f64c = (v: number) => {
   const b = Buffer.alloc(8);
   b.writeDoubleLE(v);
   return [0x44, ...b];
 };
-const loop = (body: number[]) => [0x03, 0x40, ...body, 0x0b];
-const brIf = (depth: number) => [0x0d, depth];
+export const loop = (body: number[]) => [0x03, 0x40, ...body, 0x0b];
+export const brIf = (depth: number) => [0x0d, depth];
 const addr = (a: number, b: number) => [...get(a), ...get(b), ...add];
 const bump = (x: number, k: number) => [...get(x), ...i32c(k), ...add, ...set(x)];
 const whileLt = (a: number, b: number, body: number[]) => loop([...body, ...get(a), ...get(b), ...ltU, ...brIf(0)]);
@@ -152,23 +152,119 @@ function unpackFn(): Fn {
   };
 }
 
-const FUNCTIONS: Fn[] = [splitFn(), mergeFn(), unpackFn()];
+// Imported from fftWasmModule.ts (function indices 0 … 3), then this module's own.
+const IMPORTS: { name: string; params: number[] }[] = [
+  { name: 'pack', params: [I32, I32, I32, I32, I32, I32] },
+  { name: 'radix2', params: [I32, I32, I32] },
+  { name: 'r4q1', params: [I32, I32, I32, F64] },
+  { name: 'r4', params: [I32, I32, I32, I32, I32, F64] },
+];
+const [PACK, RADIX2, R4Q1, R4] = [0, 1, 2, 3];
+const [SPLIT, MERGE, UNPACK] = [4, 5, 6];
+const call = (f: number) => [0x10, ...uleb(f)];
+const ifThen = (body: number[]) => [0x04, 0x40, ...body, 0x0b];
+const block = (body: number[]) => [0x02, 0x40, ...body, 0x0b];
+const memFill = [0xfc, 0x0b, 0x00];
+const f64Load = (off = 0) => [0x2b, 3, ...uleb(off)];
 
-/** The module's bytes: it imports the memory of fftWasmModule.ts as m.memory. */
+/**
+ * A size's tables for the functions below, as i32s at desc: h, rev, zr, zi, c, s, radix2First,
+ * passes, then per radix-4 pass q, forward twiddles, inverse twiddles (fftWasm.ts's layout).
+ */
+const D = { h: 0, rev: 4, zr: 8, zi: 12, c: 16, s: 20, radix2First: 24, passes: 28, pass0: 32 };
+
+/** The complex FFT of fftWasm.ts cfft (input bit-reversed) on desc's scratch; locals given. */
+function cfftBody(desc: number, hb: number, zr: number, zi: number, p: number, end: number, inverse: boolean): number[] {
+  const sg = f64c(inverse ? -1 : 1);
+  return [
+    ...get(desc), ...i32Load(D.radix2First), ...ifThen([...get(zr), ...get(zi), ...get(hb), ...call(RADIX2)]),
+    ...get(desc), ...i32c(D.pass0), ...add, ...set(p),
+    ...get(p), ...get(desc), ...i32Load(D.passes), ...i32c(12), ...[0x6c] /* i32.mul */, ...add, ...set(end),
+    ...block([
+      ...get(p), ...get(end), ...[0x4f] /* ge_u */, ...brIf(0),
+      ...whileLt(p, end, [
+        ...get(p), ...i32Load(0), ...i32c(1), ...[0x46] /* eq */,
+        ...[0x04, 0x40], // if q = 1
+        ...get(zr), ...get(zi), ...get(hb), ...sg, ...call(R4Q1),
+        0x05, // else
+        ...get(zr), ...get(zi), ...get(hb), ...get(p), ...i32Load(0), ...i32c(3), ...[0x74] /* shl */,
+        ...get(p), ...i32Load(inverse ? 8 : 4), ...sg, ...call(R4),
+        0x0b,
+        ...bump(p, 12),
+      ]),
+    ]),
+  ];
+}
+
+/**
+ * rfftV(x, stride, len, desc, re, im): fftWasm.ts rfftW in one call (h ≥ 2): zero the scratch
+ * when x does not fill it, pack, the complex FFT, splitV, then bins 0 and h.
+ */
+function rfftFn(): Fn {
+  const [x, stride, len, desc, re, im, h, hb, zr, zi, pairs, p, end] = Array.from({ length: 13 }, (_, i) => i);
+  return {
+    name: 'rfftV', params: [I32, I32, I32, I32, I32, I32], locals: [[7, I32]],
+    body: [
+      ...get(desc), ...i32Load(D.h), ...set(h), ...get(h), ...i32c(3), ...[0x74], ...set(hb),
+      ...get(desc), ...i32Load(D.zr), ...set(zr), ...get(desc), ...i32Load(D.zi), ...set(zi),
+      ...get(len), ...i32c(1), ...[0x76] /* shr_u */, ...set(pairs),
+      // 2·pairs < N = 2h
+      ...get(pairs), ...get(h), ...ltU, ...ifThen([...get(zr), ...i32c(0), ...get(hb), ...memFill, ...get(zi), ...i32c(0), ...get(hb), ...memFill]),
+      ...get(pairs), ...ifThen([...get(x), ...get(stride), ...get(zr), ...get(zi), ...get(desc), ...i32Load(D.rev), ...get(pairs), ...call(PACK)]),
+      // odd len: zr[rev pairs] = x(len − 1)
+      ...get(len), ...i32c(1), ...[0x71] /* and */, ...ifThen([
+        ...get(zr), ...get(desc), ...i32Load(D.rev), ...get(pairs), ...i32c(2), ...[0x74], ...add, ...i32Load(0), ...add,
+        ...get(x), ...get(len), ...i32c(1), ...sub, ...get(stride), ...[0x6c], ...add, ...f64Load(),
+        ...f64Store(),
+      ]),
+      ...cfftBody(desc, hb, zr, zi, p, end, false),
+      ...get(zr), ...get(zi), ...get(hb), ...get(desc), ...i32Load(D.c), ...get(desc), ...i32Load(D.s), ...get(re), ...get(im), ...call(SPLIT),
+      ...get(re), ...get(zr), ...f64Load(), ...get(zi), ...f64Load(), ...[0xa0] /* f64.add */, ...f64Store(),
+      ...get(im), ...f64c(0), ...f64Store(),
+      ...get(re), ...get(hb), ...add, ...get(zr), ...f64Load(), ...get(zi), ...f64Load(), ...[0xa1] /* f64.sub */, ...f64Store(),
+      ...get(im), ...get(hb), ...add, ...f64c(0), ...f64Store(),
+    ],
+  };
+}
+
+/** irfftV(re, im, desc, out): fftWasm.ts irfftW in one call (h ≥ 2): mergeV, the inverse FFT, unpackV by 1/h. */
+function irfftFn(): Fn {
+  const [re, im, desc, out, h, hb, zr, zi, p, end] = Array.from({ length: 10 }, (_, i) => i);
+  return {
+    name: 'irfftV', params: [I32, I32, I32, I32], locals: [[6, I32]],
+    body: [
+      ...get(desc), ...i32Load(D.h), ...set(h), ...get(h), ...i32c(3), ...[0x74], ...set(hb),
+      ...get(desc), ...i32Load(D.zr), ...set(zr), ...get(desc), ...i32Load(D.zi), ...set(zi),
+      ...get(re), ...get(im), ...get(hb), ...get(desc), ...i32Load(D.c), ...get(desc), ...i32Load(D.s), ...get(zr), ...get(zi), ...get(desc), ...i32Load(D.rev), ...call(MERGE),
+      ...cfftBody(desc, hb, zr, zi, p, end, true),
+      ...get(zr), ...get(zi), ...get(out), ...get(hb), ...f64c(1), ...get(h), ...[0xb8] /* f64.convert_i32_u */, ...[0xa3] /* f64.div */, ...call(UNPACK),
+    ],
+  };
+}
+
+const FUNCTIONS: Fn[] = [splitFn(), mergeFn(), unpackFn(), rfftFn(), irfftFn()];
+
+/** The module's bytes: it imports fftWasmModule.ts's memory and four of its functions (module m). */
 export function realFftWasmBytes(): Uint8Array {
-  const types = FUNCTIONS.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]);
+  const sig = (params: number[]) => [0x60, ...vec(params.map((p) => [p])), 0];
+  const types = [...IMPORTS.map((f) => sig(f.params)), ...FUNCTIONS.map((f) => sig(f.params))];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
-    ...section(2, vec([[...name('m'), ...name('memory'), 0x02, 0x00, 1]])),
-    ...section(3, vec(FUNCTIONS.map((_, i) => uleb(i)))),
-    ...section(7, vec(FUNCTIONS.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(2, vec([
+      [...name('m'), ...name('memory'), 0x02, 0x00, 1],
+      ...IMPORTS.map((f, i) => [...name('m'), ...name(f.name), 0x00, ...uleb(i)]),
+    ])),
+    ...section(3, vec(FUNCTIONS.map((_, i) => uleb(IMPORTS.length + i)))),
+    ...section(7, vec(FUNCTIONS.map((f, i) => [...name(f.name), 0x00, ...uleb(IMPORTS.length + i)]))),
     ...section(10, vec(FUNCTIONS.map((f) => code(f.locals, f.body)))),
   ];
   return Uint8Array.from(bytes);
 }
 
 interface Exports {
+  rfftV(x: number, stride: number, len: number, desc: number, re: number, im: number): void;
+  irfftV(re: number, im: number, desc: number, out: number): void;
   splitV(zr: number, zi: number, hbytes: number, c: number, s: number, re: number, im: number): void;
   mergeV(Xr: number, Xi: number, hbytes: number, c: number, s: number, zr: number, zi: number, rev: number): void;
   unpackV(zr: number, zi: number, out: number, hbytes: number, scale: number): void;
@@ -178,7 +274,11 @@ let instance: Exports | null | undefined;
 function exportsOrNull(): Exports | null {
   if (instance === undefined) {
     const base = fftWasmExports();
-    instance = base ? instantiateOrNull<Exports>(realFftWasmBytes(), { m: { memory: base.memory } }) : null;
+    instance = base
+      ? instantiateOrNull<Exports>(realFftWasmBytes(), {
+          m: { memory: base.memory, pack: base.pack, radix2: base.radix2, r4q1: base.r4q1, r4: base.r4 },
+        })
+      : null;
   }
   return instance;
 }
@@ -196,6 +296,8 @@ interface Tables {
   zi: number;
   c: number;
   s: number;
+  /** The same as i32s in module memory (D above), for rfftV / irfftV. */
+  desc: number;
 }
 
 const tables: (Tables | undefined)[] = [];
@@ -237,25 +339,11 @@ function tablesFor(h: number): Tables {
     v[c / 8 + k] = Math.cos((-2 * Math.PI * k) / N);
     v[s / 8 + k] = Math.sin((-2 * Math.PI * k) / N);
   }
-  const t: Tables = { h, rev, radix2First, passes, zr, zi, c, s };
+  const desc = alloc(4 * (D.pass0 / 4 + 3 * passes.length));
+  memI32().set([h, rev, zr, zi, c, s, radix2First ? 1 : 0, passes.length, ...passes.flatMap((p) => [p.q, p.fwd, p.inv])], desc / 4);
+  const t: Tables = { h, rev, radix2First, passes, zr, zi, c, s, desc };
   tables[bits] = t;
   return t;
-}
-
-// A view of the memory, renewed when it grows (the old buffer is then detached: length 0).
-let view: Float64Array = new Float64Array(0);
-const memView = (): Float64Array => (view.length ? view : (view = mem()));
-
-/** fftWasm.ts cfft on t's scratch, input already bit-reversed. */
-function cfftPermuted(t: Tables, inverse: boolean): void {
-  const e = fftWasmExports()!;
-  const nb = 8 * t.h;
-  if (t.radix2First) e.radix2(t.zr, t.zi, nb);
-  const sg = inverse ? -1 : 1;
-  for (const p of t.passes) {
-    if (p.q === 1) e.r4q1(t.zr, t.zi, nb, sg);
-    else e.r4(t.zr, t.zi, nb, 8 * p.q, inverse ? p.inv : p.fwd, sg);
-  }
 }
 
 /** rfftW (fftWasm.ts), the same bits: half spectrum of x(k) = x + k·stride, k < len, zero-padded to N. */
@@ -263,26 +351,7 @@ export function rfft(x: number, stride: number, len: number, N: number, out: WSp
   const w = exportsOrNull();
   const h = N / 2;
   if (!w || h < 2) return rfftW(x, stride, len, N, out);
-  const e = fftWasmExports()!;
-  const t = tablesFor(h);
-  const pairs = len >> 1;
-  const v = memView();
-  const zr = t.zr / 8;
-  const zi = t.zi / 8;
-  if (2 * pairs < N) {
-    v.fill(0, zr, zr + h);
-    v.fill(0, zi, zi + h);
-  }
-  if (pairs > 0) e.pack(x, stride, t.zr, t.zi, t.rev, pairs);
-  if (len & 1) v[zr + memI32()[t.rev / 4 + pairs] / 8] = v[(x + (len - 1) * stride) / 8];
-  cfftPermuted(t, false);
-  w.splitV(t.zr, t.zi, 8 * h, t.c, t.s, out.re, out.im);
-  const re = out.re / 8;
-  const im = out.im / 8;
-  v[re] = v[zr] + v[zi];
-  v[im] = 0;
-  v[re + h] = v[zr] - v[zi];
-  v[im + h] = 0;
+  w.rfftV(x, stride, len, tablesFor(h).desc, out.re, out.im);
 }
 
 /** irfftW (fftWasm.ts), the same bits: the real sequence of length N with half spectrum X, into out. */
@@ -290,8 +359,5 @@ export function irfft(X: WSpectrum, N: number, out: number): void {
   const w = exportsOrNull();
   const h = N / 2;
   if (!w || h < 2) return irfftW(X, N, out);
-  const t = tablesFor(h);
-  w.mergeV(X.re, X.im, 8 * h, t.c, t.s, t.zr, t.zi, t.rev);
-  cfftPermuted(t, true);
-  w.unpackV(t.zr, t.zi, out, 8 * h, 1 / h);
+  w.irfftV(X.re, X.im, tablesFor(h).desc, out);
 }
