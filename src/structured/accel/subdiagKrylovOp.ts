@@ -15,6 +15,7 @@ import { planSubdiagCornerGrad, planSubdiagGrad, type SubdiagGradPlan, type Subd
 import { planSubdiagKrylovSumWasm } from './productsWasm';
 import { planSubdiagGradWasm } from './subdiagGradWasm';
 import { fastProductEngine } from './policy';
+import { readNoCopy } from './hostData';
 import { holdForBackward, unhold, WasmSubdiagStep } from './subdiagStepWasm';
 
 /** One subdiagonal operator's tensors: subdiag [n−1] and, for the corner variant, a scalar corner. */
@@ -55,7 +56,6 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
   const taped = (tf.engine() as unknown as Tape).isTapeOn();
   const wasm = fastProductEngine() === 'wasm-simd';
   const whole = wasm && !A.corner && !B.corner;
-  let xs: Float32Array = new Float32Array(0);
   let X: Float32Array[] = [];
   let gs: Float32Array[] = [];
   let hs: Float32Array[] = [];
@@ -87,8 +87,6 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
   };
 
   const forwardFunc = (): tf.Tensor => {
-    xs = x.dataSync() as Float32Array;
-    X = rowsOf(xs, rows, n);
     gs = rowsOf(G.dataSync() as Float32Array, r, n);
     hs = rowsOf(H.dataSync() as Float32Array, r, n);
     sA = A.subdiag.dataSync() as Float32Array;
@@ -99,7 +97,8 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
     if (whole) {
       const s = newStep();
       try {
-        s.forward(xs, out);
+        // x read in place (hostData.ts): the step copies it into module memory at once.
+        s.forward(readNoCopy(x), out);
       } catch (err) {
         s.dispose();
         throw err;
@@ -107,6 +106,7 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
       if (taped) holdForBackward((step = s));
       else s.dispose();
     } else {
+      X = rowsOf(x.dataSync() as Float32Array, rows, n);
       const p = newPlans();
       try {
         U = X.map((xr, b) => {
@@ -134,7 +134,6 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
     let wantDx = false;
     const compute = (): Grads => {
       if (done) return done;
-      const dYs = dy.dataSync() as Float32Array;
       const dX = new Float32Array(wantDx ? rows * n : 0);
       if (whole) {
         // The forward's step, or (freed meanwhile: a recomputed dx, or too many held) a new one.
@@ -143,15 +142,15 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
         try {
           if (!s) {
             s = newStep();
-            s.forward(xs, new Float32Array(rows * n));
+            s.forward(readNoCopy(x), new Float32Array(rows * n));
           }
-          const { a, b } = s.backward(dYs, wantDx ? dX : null);
+          const { a, b } = s.backward(readNoCopy(dy), wantDx ? dX : null);
           return (done = { dX, a, b });
         } finally {
           s?.dispose();
         }
       }
-      const dY = rowsOf(dYs, rows, n);
+      const dY = rowsOf(dy.dataSync() as Float32Array, rows, n);
       const p = plans && !plans.disposed ? plans : newPlans();
       plans = null;
       // Every plan may hold module memory: all are given back, whatever happens.

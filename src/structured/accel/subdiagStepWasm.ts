@@ -10,9 +10,9 @@
 // per-row plans, so the same bits (test/fast/subdiagStepWasm.test.ts).
 //
 // Module memory: a step holds its plans and rows from its forward to the end of its backward.
-// A forward without a tape (evaluation) frees them at once; steps whose backward never comes
-// are bounded (the oldest are freed past HELD_STEPS or HELD_BYTES; a backward then builds
-// them again) and freed with their op when it is garbage-collected.
+// A forward without a tape (evaluation) frees them at once. Steps whose backward never comes
+// are bounded: past HELD_STEPS or HELD_BYTES held, the oldest are freed (a backward that still
+// comes builds its step again from the op's inputs, with the same bits).
 import { Arena, mem, releaseWith } from './fftWasm';
 import { planSubdiagKrylovSumWasm, type WasmKrylovSumPlan } from './productsWasm';
 import type { SubdiagGrads } from './subdiagGrad';
