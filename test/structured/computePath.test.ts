@@ -40,10 +40,10 @@ describe('chooseComputePath', () => {
       expect(choose('hankel-like', backend, 32)).toBe('krylov-simd');
       expect(choose('ldr-sd', backend, 1024, 1, 1)).toBe('subdiag-dc');
       expect(choose('ldr-sd', backend, 784, 1, 50)).toBe('krylov-simd');
-      // n = 1024, r = 1: divide and conquer up to batch 8, Krylov rows from 16; r ≥ 2: divide and
-      // conquer at every batch (docs/benchmarks.md).
+      // n ≥ 1024 without corners: divide and conquer at every rank and batch (docs/benchmarks.md).
       expect(choose('ldr-sd', backend, 1024, 1, 8)).toBe('subdiag-dc');
-      expect(choose('ldr-sd', backend, 1024, 1, 16)).toBe('krylov-simd');
+      expect(choose('ldr-sd', backend, 1024, 1, 50)).toBe('subdiag-dc');
+      expect(choose('ldr-sd', backend, 1024, 1, 200)).toBe('subdiag-dc');
       expect(choose('ldr-sd', backend, 1024, 2, 50)).toBe('subdiag-dc');
       expect(choose('ldr-sd', backend, 1024, 4, 50)).toBe('subdiag-dc');
       expect(choose('vandermonde-like', backend, 4096)).toBe('krylov-simd');

@@ -20,20 +20,25 @@ export function shiftFftWins(n: number, rank: number): boolean {
 }
 
 /**
- * Largest batch for which subdiag-dc (LDR-SD, ± corners) wins in both measured runs. Below
- * n = 1024 its gains are within the noise; the rank < 4 column also covers r = 2, 3; on the cpu
- * backend the explicit path is slower still, so the same rule errs towards explicit.
+ * Largest batch for which subdiag-dc (LDR-SD, ± corners) wins in the measured runs. Below
+ * n = 1024 its gains were within the noise (at n = 512 and 784 it now wins by 10–50 %: not
+ * switched yet); on the cpu backend the explicit path is slower still, so the same rule errs
+ * towards explicit.
  */
 function subdiagDcMaxBatch(n: number, rank: number, corner: boolean): number {
-  const highRank = rank >= 4;
   if (n < 1024) return 0;
-  // n = 1024 with the SIMD products and gradient (2026-12-07, forward+backward, CPU ms, two runs):
-  // r = 1 wins at batch 8 (9.3–10.3 vs 14.8–17.0), loses at 16 (15.7 vs 12.1–12.5), ties at 50;
-  // r = 2 wins at 16 and 50 (12–13 vs 24–25; 20 vs 43–44); r = 4 as before.
-  if (!corner) return n >= 2048 || rank >= 2 ? Infinity : 8;
-  if (n >= 4096) return Infinity;
-  if (n >= 2048) return highRank ? Infinity : 16;
-  return highRank ? 16 : 0;
+  // With the step kept in module memory (subdiagStepWasm.ts) and the f64x2 real FFTs
+  // (2026-12-07, one SHL-like forward+backward, CPU ms, median / min of 15–25, interleaved, busy
+  // machine). Without corners, n = 1024, divide and conquer vs explicit rows:
+  //   r = 1: b 8 9.5/4.6 vs 14.5/8.5, b 16 8.2/4.6 vs 12.5/11.1, b 50 13.6/11.6 vs 24.6/23.2,
+  //          b 100 29.9/25.3 vs 38.7/37.3, b 200 50.5/39.3 vs 67.6/65.6;
+  //   r = 2: b 50 15.9/15.2 vs 45.3/44.6;  r = 4: b 50 25.2/22.0 vs 83.6/82.6 (every batch wins).
+  // With corners (the folded doubled chain, not the step), n = 1024: r = 1 wins at b 8 and 16
+  // (14.4/5.0 vs 14.4/7.4; 9.8/7.1 vs 11.8/9.2), ties at 50 (25.4/19.0 vs 21.8/20.7); r = 2 wins
+  // at 50 (42.3/29.8 vs 46.6/45.2), r = 4 too (76.5/62.2 vs 89.0/87.0); n = 2048, r = 1 wins at
+  // 50 (85.9/47.7 vs 102.4/91.1), r = 2 too.
+  if (!corner || n >= 2048) return Infinity;
+  return rank >= 2 ? Infinity : 16;
 }
 
 export function subdiagDcWins(n: number, rank: number, batch: number, corner: boolean): boolean {

@@ -4,8 +4,10 @@
 // generator spectra, written straight into module memory); the products do the same operations in the same order as the JS ones, so they
 // return the same bits (test/fast/productsWasm.test.ts checks both that and the dense matrix).
 import { hasFoldedConv } from './foldedConv';
-import { Arena, bitReversal, cfft, fftWasmExports, irfftW, mem, memI32, pairBytes, releaseWith, rfftW, type WSpectrum } from './fftWasm';
-import { type CoefSink, forwardLeafCoefs, type KrylovSumPlan, subdiagLayout, transposedLeafCoefs } from './subdiagKrylov';
+import { Arena, bitReversal, cfft, fftWasmExports, mem, memI32, pairBytes, releaseWith, type WSpectrum } from './fftWasm';
+import { irfft, rfft } from './realFftWasm';
+import { type KrylovSumPlan, subdiagLayout } from './subdiagKrylov';
+import { subdiagCoefsWasm } from './subdiagCoefsWasm';
 
 const spectrumIn = (arena: Arena, bins: number): WSpectrum => {
   const sp: WSpectrum = { re: 0, im: 0, len: bins };
@@ -14,6 +16,12 @@ const spectrumIn = (arena: Arena, bins: number): WSpectrum => {
   return sp;
 };
 const vecIn = (arena: Arena, doubles: number, set: (p: number) => void) => arena.take(doubles, set);
+
+/** src as doubles at ptr (typed arrays converted natively). */
+function putAny(ptr: number, src: ArrayLike<number>): void {
+  if (src instanceof Float32Array || src instanceof Float64Array) mem().set(src, ptr / 8);
+  else putVec(ptr, src);
+}
 
 function putVec(ptr: number, src: ArrayLike<number>): void {
   const v = mem();
@@ -41,19 +49,67 @@ export function readOut(ptr: number, n: number, out?: Float64Array): Float64Arra
 export interface WasmKrylovSumPlan extends KrylovSumPlan {
   /** Byte offsets of u_i = K(A, g_i)ᵀ x, every i. */
   mulTAllPtrs(x: ArrayLike<number>): number[];
-  /** Byte offset of y = Σ_i K(A, g_i) z_i, z_i at byte offsets zs[i] (in module memory, length ≥ n). */
-  mulSumPtrs(zs: number[]): number;
+  /** mulTAllPtrs with x already in module memory at byte offset xPtr (length ≥ n, with slack). */
+  mulTAllFrom(xPtr: number): number[];
+  /**
+   * Byte offset of y = Σ_i K(A, g_i) z_i, z_i at byte offsets zs[i] (in module memory, length ≥ n).
+   * With `keep` (a byte offset of `cache.rowBytes` bytes), it also leaves there what a gradient
+   * plan of the same z needs again (subdiagGradWasm.ts accumulateFrom): the spectra of the z_i and
+   * each block's inverse transform.
+   */
+  mulSumPtrs(zs: number[], keep?: number): number;
+  /** Where mulSumPtrs(zs, keep) puts things, relative to keep. */
+  readonly cache: ProductCache;
   /** Gives the plan's module memory back; the plan must not be used afterwards. */
   dispose(): void;
 }
 
+/** A product's per-row leftovers that a gradient plan with the same z reuses (same bits). */
+export interface ProductCache {
+  rowBytes: number;
+  /** Per block of the plan (their order): its span, its z spectra and its inverse transform. */
+  blocks: {
+    lo: number;
+    mid: number;
+    hi: number;
+    N: number;
+    /** Per generator, byte offsets of the spectrum's re and im parts (N/2 + 1 bins each). */
+    specRe: number[];
+    specIm: number[];
+    /** Byte offset of w[mid − lo … hi − lo), w = the block's inverse transform (L in subdiagGrad.ts). */
+    w: number;
+  }[];
+}
+
+/** Doubles an Arena gives `doubles` (16-byte multiple with 2 doubles of slack). */
+const slot = (doubles: number) => Math.ceil((doubles + 2) / 2) * 2;
+
 /** planSubdiagKrylovSum (subdiagKrylov.ts) with its products in WebAssembly SIMD; null without SIMD. */
 export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<number>[]): WasmKrylovSumPlan | null {
   const e = fftWasmExports();
-  if (!e) return null;
-  const layout = subdiagLayout(s, gens);
+  const co = subdiagCoefsWasm();
+  if (!e || !co) return null;
+  const layout = subdiagLayout(s, gens, false);
   const { n, blocks, leaves } = layout;
   const r = gens.length;
+  // The row cache mirrors mulSumPtrs: a new spectrum slot wherever it transforms the z_i anew.
+  const cache: ProductCache = { rowBytes: 0, blocks: [] };
+  {
+    let used = 0;
+    const take = (doubles: number) => ((used += 8 * slot(doubles)), used - 8 * slot(doubles));
+    const last = new Map<number, { len: number; specRe: number[]; specIm: number[] }>();
+    for (const b of blocks) {
+      const len = b.hi - b.lo;
+      const bins = b.N / 2 + 1;
+      let at = last.get(b.N);
+      if (at?.len !== len) {
+        at = { len, specRe: gens.map(() => take(bins)), specIm: gens.map(() => take(bins)) };
+        last.set(b.N, at);
+      }
+      cache.blocks.push({ lo: b.lo, mid: b.mid, hi: b.hi, N: b.N, specRe: at.specRe, specIm: at.specIm, w: take(b.hi - b.mid) });
+    }
+    cache.rowBytes = used;
+  }
   const arena = new Arena();
   let leavesPtr = 0;
   arena.take(leaves.length, (p) => (leavesPtr = p)); // i32 pairs: 8 bytes per leaf
@@ -74,8 +130,16 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
       return [N, sc] as const;
     }),
   );
+  const scratchOf = blocks.map((b) => scratch.get(b.N)!);
   let bx = 0;
   vecIn(arena, n, (p) => (bx = p));
+  // s and the generators as doubles, and a leaf's row: the coefficients are computed from them.
+  let sPtr = 0;
+  let leafRow = 0;
+  vecIn(arena, s.length, (p) => (sPtr = p));
+  vecIn(arena, Math.max(1, ...leaves.map(([lo, hi]) => hi - lo)), (p) => (leafRow = p));
+  const gPtr = gens.map(() => 0);
+  gens.forEach((_, g) => vecIn(arena, n, (p) => (gPtr[g] = p)));
   const inputs = gens.map(() => 0);
   const outputs = gens.map(() => 0);
   gens.forEach((_, g) => {
@@ -89,7 +153,9 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     i32[leavesPtr / 4 + 2 * l + 1] = hi;
   });
   const leavesEnd = leavesPtr + 8 * leaves.length;
-  blocks.forEach((b, k) => putVec(qPtr[k], b.q));
+  putAny(sPtr, s);
+  gens.forEach((g, i) => putAny(gPtr[i], g));
+  blocks.forEach((b, k) => co.blockQ(sPtr, b.mid, b.hi, qPtr[k])); // subdiagLayout's q
 
   // Per direction, on first use: generator spectra and leaf coefficients, in their own region,
   // computed there (rfftW is fft.ts's rfftInto in SIMD: the same spectra as the JS plan's).
@@ -102,18 +168,18 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     };
     gens.forEach((_, g) => vecIn(a, layout.leafSize, (p) => (d.coef[g] = p)));
     frees.push(releaseWith(outputs, a.commit()));
-    blocks.forEach((b, k) =>
-      b.a.forEach((ag, g) => {
-        const len = ag.length;
-        putVec(bx, ag);
-        if (transposed) rfftW(bx + 8 * (len - 1), -8, len, b.N, d.spectra[k][g]);
-        else rfftW(bx, 8, len, b.N, d.spectra[k][g]);
-      }),
-    );
-    const v = mem();
-    const sink: CoefSink = (g) => [v, d.coef[g] / 8];
-    if (transposed) transposedLeafCoefs(layout, s, gens, sink);
-    else forwardLeafCoefs(layout, s, gens, sink);
+    blocks.forEach((b, k) => {
+      const len = b.mid - b.lo;
+      for (let g = 0; g < r; g++) {
+        co.blockA(gPtr[g], sPtr, b.lo, b.mid, bx); // subdiagLayout's a_g
+        if (transposed) rfft(bx + 8 * (len - 1), -8, len, b.N, d.spectra[k][g]);
+        else rfft(bx, 8, len, b.N, d.spectra[k][g]);
+      }
+    });
+    for (let g = 0; g < r; g++) {
+      if (transposed) co.leafCoefsT(leavesPtr, leavesEnd, gPtr[g], sPtr, d.coef[g], leafRow);
+      else co.leafCoefsF(leavesPtr, leavesEnd, gPtr[g], sPtr, d.coef[g]);
+    }
     return d;
   };
   let fwd: Direction | null = null;
@@ -124,7 +190,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     if (disposed) throw new Error('subdiagonal Krylov plan used after dispose()');
   };
 
-  const mulSumPtrs = (zv: number[]): number => {
+  const mulSumPtrs = (zv: number[], keep?: number): number => {
     live();
     const { spectra, coef } = (fwd ??= upload(false));
     const y = outputs[0];
@@ -134,17 +200,30 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
       const len = b.hi - b.lo;
-      const sc = scratch.get(b.N)!;
+      const sc = scratchOf[k];
+      const kept = keep === undefined ? null : cache.blocks[k];
       if (sc.len !== len) {
-        for (let g = 0; g < r; g++) rfftW(zv[g], 8, len, b.N, sc.specs[g]);
+        for (let g = 0; g < r; g++) rfft(zv[g], 8, len, b.N, sc.specs[g]);
         sc.len = len;
+        if (kept) {
+          const v = mem();
+          const bins = b.N / 2 + 1;
+          for (let g = 0; g < r; g++) {
+            v.copyWithin((keep! + kept.specRe[g]) / 8, sc.specs[g].re / 8, sc.specs[g].re / 8 + bins);
+            v.copyWithin((keep! + kept.specIm[g]) / 8, sc.specs[g].im / 8, sc.specs[g].im / 8 + bins);
+          }
+        }
       }
       const bins = pairBytes(b.N / 2 + 1);
       const t = sc.tmp;
       e.cmul(spectra[k][0].re, spectra[k][0].im, sc.specs[0].re, sc.specs[0].im, t.re, t.im, bins);
       for (let g = 1; g < r; g++) e.cmuladd(t.re, t.im, spectra[k][g].re, spectra[k][g].im, sc.specs[g].re, sc.specs[g].im, bins);
-      irfftW(t, b.N, sc.w);
+      irfft(t, b.N, sc.w);
       const m = b.hi - b.mid;
+      if (kept) {
+        const from = (sc.w + 8 * (b.mid - b.lo)) / 8;
+        mem().copyWithin((keep! + kept.w) / 8, from, from + m);
+      }
       if (m & 1) {
         // Odd length (n not a power of two): the pair loop would touch y[hi]; the last one by hand.
         if (m > 1) e.muladd(y + 8 * b.mid, qPtr[k], sc.w + 8 * (b.mid - b.lo), 16 * (m >> 1));
@@ -163,9 +242,12 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
 
   const mulTAllPtrs = (x: ArrayLike<number>): number[] => {
     live();
+    putVec(inputs[0], x);
+    return mulTAllFrom(inputs[0]);
+  };
+  const mulTAllFrom = (xv: number): number[] => {
+    live();
     const { spectra, coef } = (bwd ??= upload(true));
-    const xv = inputs[0];
-    putVec(xv, x);
     const v = mem();
     for (let g = 0; g < r; g++) {
       v.fill(0, outputs[g] / 8, outputs[g] / 8 + n + 2);
@@ -179,17 +261,17 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     }
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
-      const sc = scratch.get(b.N)!;
+      const sc = scratchOf[k];
       const m = b.hi - b.mid;
       e.mul(bx, qPtr[k], xv + 8 * b.mid, pairBytes(m));
-      rfftW(bx, 8, m, b.N, sc.tmp);
+      rfft(bx, 8, m, b.N, sc.tmp);
       const bins = pairBytes(b.N / 2 + 1);
       for (let g = 0; g < r; g++) e.cmuladd(sc.accs[g].re, sc.accs[g].im, spectra[k][g].re, spectra[k][g].im, sc.tmp.re, sc.tmp.im, bins);
     }
     for (const [N, sc] of scratch) {
       const count = Math.min(n - 1, N);
       for (let g = 0; g < r; g++) {
-        irfftW(sc.accs[g], N, sc.w);
+        irfft(sc.accs[g], N, sc.w);
         // u[t + 1] += w[t]; an odd count runs one past into u's slack (never read).
         if (count > 0) e.add(outputs[g] + 8, sc.w, 0, pairBytes(count));
       }
@@ -203,7 +285,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     disposed = true;
     frees.forEach((f) => f());
   };
-  return { mulSum, mulTAll, mulSumPtrs, mulTAllPtrs, dispose };
+  return { mulSum, mulTAll, mulSumPtrs, mulTAllPtrs, mulTAllFrom, cache, dispose };
 }
 
 export interface ShiftProductWasm {
@@ -291,10 +373,10 @@ function wasmFoldedConv(n: number, f: number, arena: Arena): WFoldedConv {
     return {
       spectrum: () => spectrumIn(arena, n / 2 + 1),
       init: () => undefined,
-      forward: (a, out, reverse = false) => (reverse ? rfftW(a + 8 * (n - 1), -8, n, n, out) : rfftW(a, 8, n, n, out)),
+      forward: (a, out, reverse = false) => (reverse ? rfft(a + 8 * (n - 1), -8, n, n, out) : rfft(a, 8, n, n, out)),
       inverse(S, out, reverse = false) {
-        if (!reverse) return irfftW(S, n, out);
-        irfftW(S, n, buf);
+        if (!reverse) return irfft(S, n, out);
+        irfft(S, n, buf);
         const v = mem();
         for (let j = 0; j < n; j++) v[out / 8 + j] = v[buf / 8 + n - 1 - j];
       },

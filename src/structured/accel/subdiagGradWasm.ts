@@ -5,7 +5,9 @@
 //
 // Per row the JS plan spends its time in the O(n log² n) transforms and spectral products and
 // the O(16 n) pair sums; take() runs once per step and is shared with the JS plan.
-import { Arena, fftWasmExports, irfftW, mem, memI32, pairBytes, releaseWith, rfftW, type WSpectrum } from './fftWasm';
+import type { ProductCache } from './productsWasm';
+import { Arena, fftWasmExports, mem, memI32, pairBytes, releaseWith, type WSpectrum } from './fftWasm';
+import { irfft, rfft } from './realFftWasm';
 import {
   DIRECT_BLOCK, leafGrads, leftHalfGrads, subdiagGradLayout, type SubdiagGradPlan, type SubdiagGrads,
 } from './subdiagGrad';
@@ -13,6 +15,15 @@ import {
 export interface WasmSubdiagGradPlan extends SubdiagGradPlan {
   /** accumulate() with z_i already in module memory at byte offsets zs[i] (length ≥ n each). */
   accumulatePtrs(w: ArrayLike<number>, zs: number[]): void;
+  /**
+   * accumulatePtrs with w in module memory too (byte offset wPtr). With `kept`: a row cache that a
+   * product plan filled with the same z_i (productsWasm.ts mulSumPtrs(zs, kept)), whose layout
+   * was given to linkProduct: the blocks it covers take their z spectra and L from there instead
+   * of computing them again (the same operations on the same data, so the same bits).
+   */
+  accumulateFrom(wPtr: number, zs: number[], kept?: number): void;
+  /** Says where a product plan of the same generators and operator keeps its per-row results. */
+  linkProduct(cache: ProductCache): void;
   dispose(): void;
 }
 
@@ -55,6 +66,7 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
       return [N, sc] as const;
     }),
   );
+  const scratchOf = blocks.map((b) => scratch.get(b.N)!);
   let wPtr = 0;
   let wbuf = 0;
   let sPtr = 0;
@@ -76,7 +88,7 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
     mem().set(b.q, qPtr[k] / 8);
     b.a.forEach((ag, g) => {
       mem().set(ag, wbuf / 8);
-      rfftW(wbuf, 8, ag.length, b.N, aSpec[k][g]);
+      rfft(wbuf, 8, ag.length, b.N, aSpec[k][g]);
     });
   });
   memI32().set(leafLo, leafLoPtr / 4);
@@ -89,33 +101,66 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
     if (disposed) throw new Error('subdiagonal gradient plan used after dispose()');
   };
 
-  const accumulatePtrs = (w: ArrayLike<number>, zv: number[]): void => {
+  // Per block: the linked product cache block (linkProduct), or null.
+  let linked: (ProductCache['blocks'][number] | null)[] = blocks.map(() => null);
+  const linkProduct = (cache: ProductCache): void => {
+    const at = new Map(cache.blocks.map((c) => [`${c.lo},${c.mid},${c.hi},${c.N}`, c]));
+    linked = blocks.map((b) => at.get(`${b.lo},${b.mid},${b.hi},${b.N}`) ?? null);
+  };
+
+  // The z spectra a block reads (its own or a linked product's), per generator.
+  const zr = Array.from({ length: r }, () => 0);
+  const zi = Array.from({ length: r }, () => 0);
+  const accumulateFrom = (wv: number, zv: number[], kept?: number): void => {
     live();
-    putVec(wPtr, w);
-    for (let gi = 0; gi < r; gi++) e.pairsAcc(pairsPtr[gi], wPtr, zv[gi], leafLoPtr, pairEnd);
+    for (let gi = 0; gi < r; gi++) e.pairsAcc(pairsPtr[gi], wv, zv[gi], leafLoPtr, pairEnd);
     for (const sc of scratch.values()) sc.len = -1;
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
       const { lo, mid, hi, N } = b;
       const len = hi - lo;
       const m = hi - mid;
-      const sc = scratch.get(N)!;
-      if (sc.len !== len) {
-        for (let g = 0; g < r; g++) rfftW(zv[g], 8, len, N, sc.zSpec[g]);
-        sc.len = len;
+      const sc = scratchOf[k];
+      const c = kept === undefined ? null : linked[k];
+      if (c) {
+        for (let g = 0; g < r; g++) {
+          zr[g] = kept! + c.specRe[g];
+          zi[g] = kept! + c.specIm[g];
+        }
+      } else {
+        if (sc.len !== len) {
+          for (let g = 0; g < r; g++) rfft(zv[g], 8, len, N, sc.zSpec[g]);
+          sc.len = len;
+        }
+        for (let g = 0; g < r; g++) {
+          zr[g] = sc.zSpec[g].re;
+          zi[g] = sc.zSpec[g].im;
+        }
       }
       // w[mid+t]·P(mid, mid+t), read backwards: the JS plan's reversed wbuf.
-      e.mul(wbuf, qPtr[k], wPtr + 8 * mid, pairBytes(m));
-      rfftW(wbuf + 8 * (m - 1), -8, m, N, sc.wSpec);
+      e.mul(wbuf, qPtr[k], wv + 8 * mid, pairBytes(m));
+      rfft(wbuf + 8 * (m - 1), -8, m, N, sc.wSpec);
       const bins = pairBytes(N / 2 + 1);
       const ws = sc.wSpec;
-      for (let gi = 0; gi < r; gi++) e.cmuladd(rAcc[k][gi].re, rAcc[k][gi].im, ws.re, ws.im, sc.zSpec[gi].re, sc.zSpec[gi].im, bins);
-      const t = sc.tmp;
-      e.cmul(aSpec[k][0].re, aSpec[k][0].im, sc.zSpec[0].re, sc.zSpec[0].im, t.re, t.im, bins);
-      for (let gi = 1; gi < r; gi++) e.cmuladd(t.re, t.im, aSpec[k][gi].re, aSpec[k][gi].im, sc.zSpec[gi].re, sc.zSpec[gi].im, bins);
-      irfftW(t, N, sc.L);
-      e.rightHalf(wPtr + 8 * (hi - 1), sc.L + 8 * (hi - 1 - lo), sPtr + 8 * (hi - 1), qPtr[k] + 8 * (m - 2), dSPtr + 8 * (hi - 2), m - 1);
+      for (let gi = 0; gi < r; gi++) e.cmuladd(rAcc[k][gi].re, rAcc[k][gi].im, ws.re, ws.im, zr[gi], zi[gi], bins);
+      // L(q) for q = hi − 1 down to mid + 1, at Lq (L[hi − 1 − lo]).
+      let Lq: number;
+      if (c) {
+        Lq = kept! + c.w + 8 * (m - 1);
+      } else {
+        const t = sc.tmp;
+        e.cmul(aSpec[k][0].re, aSpec[k][0].im, zr[0], zi[0], t.re, t.im, bins);
+        for (let gi = 1; gi < r; gi++) e.cmuladd(t.re, t.im, aSpec[k][gi].re, aSpec[k][gi].im, zr[gi], zi[gi], bins);
+        irfft(t, N, sc.L);
+        Lq = sc.L + 8 * (hi - 1 - lo);
+      }
+      e.rightHalf(wv + 8 * (hi - 1), Lq, sPtr + 8 * (hi - 1), qPtr[k] + 8 * (m - 2), dSPtr + 8 * (hi - 2), m - 1);
     }
+  };
+  const accumulatePtrs = (w: ArrayLike<number>, zv: number[]): void => {
+    live();
+    putVec(wPtr, w);
+    accumulateFrom(wPtr, zv);
   };
   const accumulate = (w: ArrayLike<number>, zs: ArrayLike<number>[]): void => {
     live();
@@ -134,10 +179,10 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
     const R = new Float64Array(blocks.length ? blocks[blocks.length - 1].N : 0);
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k];
-      const sc = scratch.get(b.N)!;
+      const sc = scratchOf[k];
       for (let gi = 0; gi < r; gi++) {
         const acc = rAcc[k][gi];
-        irfftW(acc, b.N, sc.L);
+        irfft(acc, b.N, sc.L);
         R.set(v.subarray(sc.L / 8, sc.L / 8 + b.N));
         v.fill(0, acc.re / 8, acc.re / 8 + acc.len);
         v.fill(0, acc.im / 8, acc.im / 8 + acc.len);
@@ -155,5 +200,5 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
     disposed = true;
     free();
   };
-  return { accumulate, accumulatePtrs, take, dispose };
+  return { accumulate, accumulatePtrs, accumulateFrom, linkProduct, take, dispose };
 }

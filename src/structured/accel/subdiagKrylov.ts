@@ -14,7 +14,7 @@
 //
 // The corner variant (A v)[0] = c·v[n−1] wraps at most once for k < n: it is the plain
 // recursion on the doubled chain s' = (s, c, s) with g' = (g, 0), folded back.
-import { halfSpectrumVec as halfSpectrum, irfftInto, mulAddSpec, mulSpec, nextPowerOfTwo, rfftInto, rfftVecInto, type Spectrum, toVec, type Vec, zeros } from './fft';
+import { halfSpectrumVec as halfSpectrum, irfftInto, mulAddSpec, mulSpec, nextPowerOfTwo, rfftInto, rfftVecInto, type Spectrum, type Vec, zeros } from './fft';
 
 /** Below this block length the direct sum beats FFT convolutions (measured: 16–64 all close). */
 const DIRECT_BLOCK = 32;
@@ -58,7 +58,8 @@ export interface SubdiagLayout {
   leafSize: number;
 }
 
-export function subdiagLayout(s: ArrayLike<number>, gens: ArrayLike<number>[]): SubdiagLayout {
+/** `withA`: also the blocks' a_g and q (the WebAssembly plans compute them in module memory instead). */
+export function subdiagLayout(s: ArrayLike<number>, gens: ArrayLike<number>[], withA = true): SubdiagLayout {
   const n = gens[0].length;
   const blocks: Block[] = [];
   const leaves: [number, number][] = [];
@@ -71,7 +72,7 @@ export function subdiagLayout(s: ArrayLike<number>, gens: ArrayLike<number>[]): 
     const mid = lo + (len >> 1);
     build(lo, mid);
     build(mid, hi);
-    const a = gens.map((g) => {
+    const a = (withA ? gens : []).map((g) => {
       const ag = new Float64Array(mid - lo);
       let p = 1;
       for (let i = mid - 1; i >= lo; i--) {
@@ -80,13 +81,13 @@ export function subdiagLayout(s: ArrayLike<number>, gens: ArrayLike<number>[]): 
       }
       return ag;
     });
-    const q = new Float64Array(hi - mid);
+    const q = zeros(withA ? hi - mid : 0);
     let c = 1;
-    for (let j = mid; j < hi; j++) {
+    for (let j = mid; j < mid + q.length; j++) {
       q[j - mid] = c;
       if (j < hi - 1) c *= s[j];
     }
-    blocks.push({ lo, mid, hi, N: Math.max(2, nextPowerOfTwo(len)), a, q: toVec(q) });
+    blocks.push({ lo, mid, hi, N: Math.max(2, nextPowerOfTwo(len)), a, q });
   };
   build(0, n);
   const leafSize = leaves.reduce((t, [lo, hi]) => t + ((hi - lo) * (hi - lo + 1)) / 2, 0);

@@ -6,14 +6,17 @@
 //   dG_i, dA = ∂/∂(g_i, A) of Σ_rows F_A(dy, g_i, u_i),
 //   dH_i, dB = ∂/∂(h_i, B) of Σ_rows F_B(x, h_i, du_i)  (u = K(B,h)ᵀx, so du·u = xᵀ K(B,h) du)
 // (subdiagGrad.ts). Work is in float64; the tensors are float32.
+// Each plan is built once per call and serves the forward and the backward; on the WebAssembly
+// engine without corners the whole step runs on module memory (subdiagStepWasm.ts).
 import * as tf from '@tensorflow/tfjs';
 import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
-import { planSubdiagCornerKrylovSum, planSubdiagKrylovSum } from './subdiagKrylov';
-import { planSubdiagCornerGrad, planSubdiagGrad, type SubdiagGrads } from './subdiagGrad';
-import { planSubdiagKrylovSumWasm, type WasmKrylovSumPlan } from './productsWasm';
-import { planSubdiagGradWasm, type WasmSubdiagGradPlan } from './subdiagGradWasm';
+import { type KrylovSumPlan, planSubdiagCornerKrylovSum, planSubdiagKrylovSum } from './subdiagKrylov';
+import { planSubdiagCornerGrad, planSubdiagGrad, type SubdiagGradPlan, type SubdiagGrads } from './subdiagGrad';
+import { planSubdiagKrylovSumWasm } from './productsWasm';
+import { planSubdiagGradWasm } from './subdiagGradWasm';
 import { fastProductEngine } from './policy';
-import { mem } from './fftWasm';
+import { readNoCopy } from './hostData';
+import { holdForBackward, unhold, WasmSubdiagStep } from './subdiagStepWasm';
 
 /** One subdiagonal operator's tensors: subdiag [n−1] and, for the corner variant, a scalar corner. */
 export interface SubdiagOperatorTensors {
@@ -25,70 +28,98 @@ const rowsOf = (a: Float32Array, rows: number, n: number): Float32Array[] => Arr
 
 /**
  * The products' plans: WebAssembly SIMD where policy.ts says so (the same bits as the JS plans).
- * A wasm plan holds module memory, so each is disposed as soon as its rows are done: the forward
- * and the backward use opposite directions of each plan anyway (A: K·z then Kᵀ·dy; B: Kᵀ·x then K·du).
+ * The forward and the backward use opposite directions of each plan (A: K·z then Kᵀ·dy; B: Kᵀ·x
+ * then K·du); each direction's data is built on its first use.
  */
-function planProducts(op: SubdiagOperatorTensors, gens: Float32Array[]) {
-  const s = op.subdiag.dataSync() as Float32Array;
-  const plain =
-    fastProductEngine() === 'wasm-simd' ? (c: ArrayLike<number>, g: ArrayLike<number>[]) => planSubdiagKrylovSumWasm(c, g)! : planSubdiagKrylovSum;
-  return op.corner ? planSubdiagCornerKrylovSum(s, op.corner.dataSync()[0], gens, plain) : plain(s, gens);
+function planProducts(s: Float32Array, corner: number | null, gens: Float32Array[], wasm: boolean): KrylovSumPlan {
+  const plain = wasm ? (c: ArrayLike<number>, g: ArrayLike<number>[]) => planSubdiagKrylovSumWasm(c, g)! : planSubdiagKrylovSum;
+  return corner !== null ? planSubdiagCornerKrylovSum(s, corner, gens, plain) : plain(s, gens);
 }
 
 /** The gradients' plans: WebAssembly SIMD with the products (the same bits as the JS plans). */
-function planGrads(op: SubdiagOperatorTensors, gens: Float32Array[]) {
-  const s = op.subdiag.dataSync() as Float32Array;
-  const plain =
-    fastProductEngine() === 'wasm-simd'
-      ? (c: ArrayLike<number>, g: ArrayLike<number>[], support?: number) => planSubdiagGradWasm(c, g, support)!
-      : planSubdiagGrad;
-  return op.corner ? planSubdiagCornerGrad(s, op.corner.dataSync()[0], gens, plain) : plain(s, gens);
+function planGrads(s: Float32Array, corner: number | null, gens: Float32Array[], wasm: boolean): SubdiagGradPlan {
+  const plain = wasm
+    ? (c: ArrayLike<number>, g: ArrayLike<number>[], support?: number) => planSubdiagGradWasm(c, g, support)!
+    : planSubdiagGrad;
+  return corner !== null ? planSubdiagCornerGrad(s, corner, gens, plain) : plain(s, gens);
+}
+
+interface Tape {
+  isTapeOn(): boolean;
 }
 
 /** Y = X Mᵀ for X [b, n], G and H [r, n]; differentiable w.r.t. X, G, H and both operators' tensors. */
 export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tensor2D, A: SubdiagOperatorTensors, B: SubdiagOperatorTensors): tf.Tensor2D {
   const [rows, n] = x.shape;
   const r = G.shape[0];
+  // Without a tape no backward follows: the forward gives its plans back at once.
+  const taped = (tf.engine() as unknown as Tape).isTapeOn();
+  const wasm = fastProductEngine() === 'wasm-simd';
+  const whole = wasm && !A.corner && !B.corner;
   let X: Float32Array[] = [];
   let gs: Float32Array[] = [];
   let hs: Float32Array[] = [];
-  // u_{b,i} = K(B, h_i)ᵀ x_b, kept for dG and dA.
+  let sA: Float32Array = new Float32Array(0);
+  let sB: Float32Array = new Float32Array(0);
+  let cA: number | null = null;
+  let cB: number | null = null;
+  // WebAssembly without corners: the step (plans, rows) from the forward to the backward.
+  let step: WasmSubdiagStep | null = null;
+  const newStep = () => new WasmSubdiagStep(n, r, rows, sA, gs, sB, hs);
+  // Otherwise: the product plans, and u_{b,i} = K(B, h_i)ᵀ x_b kept for dG and dA.
+  let plans: { a: KrylovSumPlan; b: KrylovSumPlan; dispose(): void; disposed: boolean } | null = null;
   let U: Float64Array[][] = [];
+  const newPlans = () => {
+    const a = planProducts(sA, cA, gs, wasm);
+    const b = planProducts(sB, cB, hs, wasm);
+    const p = {
+      a,
+      b,
+      disposed: false,
+      dispose() {
+        p.disposed = true;
+        unhold(p);
+        a.dispose?.();
+        b.dispose?.();
+      },
+    };
+    return p;
+  };
 
   const forwardFunc = (): tf.Tensor => {
-    X = rowsOf(x.dataSync() as Float32Array, rows, n);
     gs = rowsOf(G.dataSync() as Float32Array, r, n);
     hs = rowsOf(H.dataSync() as Float32Array, r, n);
-    const planA = planProducts(A, gs);
-    const planB = planProducts(B, hs);
+    sA = A.subdiag.dataSync() as Float32Array;
+    sB = B.subdiag.dataSync() as Float32Array;
+    cA = A.corner ? A.corner.dataSync()[0] : null;
+    cB = B.corner ? B.corner.dataSync()[0] : null;
     const out = new Float32Array(rows * n);
-    try {
-      if ('mulTAllPtrs' in planB && 'mulSumPtrs' in planA) {
-        // u stays in module memory for the product; the copy kept for the backward is one array.
-        const pa = planA as WasmKrylovSumPlan;
-        const pb = planB as WasmKrylovSumPlan;
-        const store = new Float64Array(rows * r * n);
+    if (whole) {
+      const s = newStep();
+      try {
+        // x read in place (hostData.ts): the step copies it into module memory at once.
+        s.forward(readNoCopy(x), out);
+      } catch (err) {
+        s.dispose();
+        throw err;
+      }
+      if (taped) holdForBackward((step = s));
+      else s.dispose();
+    } else {
+      X = rowsOf(x.dataSync() as Float32Array, rows, n);
+      const p = newPlans();
+      try {
         U = X.map((xr, b) => {
-          const ptrs = pb.mulTAllPtrs(xr);
-          const y = pa.mulSumPtrs(ptrs) / 8;
-          const v = mem();
-          out.set(v.subarray(y, y + n), b * n);
-          return ptrs.map((p, i) => {
-            const u = store.subarray((b * r + i) * n, (b * r + i + 1) * n);
-            u.set(v.subarray(p / 8, p / 8 + n));
-            return u;
-          });
-        });
-      } else {
-        U = X.map((xr, b) => {
-          const us = planB.mulTAll(xr);
-          out.set(planA.mulSum(us), b * n);
+          const us = p.b.mulTAll(xr);
+          out.set(p.a.mulSum(us), b * n);
           return us;
         });
+      } catch (err) {
+        p.dispose();
+        throw err;
       }
-    } finally {
-      planA.dispose?.();
-      planB.dispose?.();
+      if (taped) holdForBackward((plans = p), 0);
+      else p.dispose();
     }
     return tf.tensor2d(out, [rows, n]);
   };
@@ -103,41 +134,42 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
     let wantDx = false;
     const compute = (): Grads => {
       if (done) return done;
-      const dY = rowsOf(dy.dataSync() as Float32Array, rows, n);
       const dX = new Float32Array(wantDx ? rows * n : 0);
+      if (whole) {
+        // The forward's step, or (freed meanwhile: a recomputed dx, or too many held) a new one.
+        let s = step && !step.disposed ? step : null;
+        step = null;
+        try {
+          if (!s) {
+            s = newStep();
+            s.forward(readNoCopy(x), new Float32Array(rows * n));
+          }
+          const { a, b } = s.backward(readNoCopy(dy), wantDx ? dX : null);
+          return (done = { dX, a, b });
+        } finally {
+          s?.dispose();
+        }
+      }
+      const dY = rowsOf(dy.dataSync() as Float32Array, rows, n);
+      const p = plans && !plans.disposed ? plans : newPlans();
+      plans = null;
       // Every plan may hold module memory: all are given back, whatever happens.
-      const plans: { dispose?(): void }[] = [];
-      const held = <T extends { dispose?(): void }>(p: T): T => (plans.push(p), p);
+      const grads: SubdiagGradPlan[] = [];
       try {
-        const gradA = held(planGrads(A, gs));
-        const gradB = held(planGrads(B, hs));
-        const planA = held(planProducts(A, gs));
-        const planB = held(planProducts(B, hs));
-        if ('accumulatePtrs' in gradB && 'mulTAllPtrs' in planA && 'mulSumPtrs' in planB) {
-          // All in module memory: du stays there for both its consumers.
-          const pa = planA as WasmKrylovSumPlan;
-          const pb = planB as WasmKrylovSumPlan;
-          const gb = gradB as WasmSubdiagGradPlan;
-          for (let b = 0; b < rows; b++) {
-            const du = pa.mulTAllPtrs(dY[b]);
-            if (wantDx) {
-              const y = pb.mulSumPtrs(du) / 8;
-              dX.set(mem().subarray(y, y + n), b * n);
-            }
-            gradA.accumulate(dY[b], U[b]);
-            gb.accumulatePtrs(X[b], du);
-          }
-        } else {
-          for (let b = 0; b < rows; b++) {
-            const du = planA.mulTAll(dY[b]);
-            if (wantDx) dX.set(planB.mulSum(du), b * n);
-            gradA.accumulate(dY[b], U[b]);
-            gradB.accumulate(X[b], du);
-          }
+        const gradA = planGrads(sA, cA, gs, wasm);
+        grads.push(gradA);
+        const gradB = planGrads(sB, cB, hs, wasm);
+        grads.push(gradB);
+        for (let b = 0; b < rows; b++) {
+          const du = p.a.mulTAll(dY[b]);
+          if (wantDx) dX.set(p.b.mulSum(du), b * n);
+          gradA.accumulate(dY[b], U[b]);
+          gradB.accumulate(X[b], du);
         }
         return (done = { dX, a: gradA.take(), b: gradB.take() });
       } finally {
-        for (const p of plans) p.dispose?.();
+        p.dispose();
+        for (const g of grads) g.dispose?.();
       }
     };
     const flat = (vs: Float64Array[]) => {
