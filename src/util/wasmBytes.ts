@@ -15,6 +15,28 @@ export function uleb(n: number): number[] {
   return out;
 }
 
+/** Signed LEB128 (i32.const immediates). */
+export function sleb(v: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+export const i32Const = (v: number): number[] => [0x41, ...sleb(v)];
+export const f64Const = (v: number): number[] => {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(v);
+  return [0x44, ...b];
+};
+export const brIf = (depth: number): number[] => [0x0d, depth];
+
 export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 export const name = (s: string): number[] => [...uleb(s.length), ...Array.from(Buffer.from(s, 'utf8'))];

@@ -10,24 +10,11 @@
 //
 // All pointers are byte offsets into the exported memory; lengths are in bytes unless named
 // otherwise. Loops run at least once: callers skip empty ranges.
-import { code, name, section, simd, uleb, vec } from '../../util/wasmBytes';
+import { code, f64Const, name, section, simd, sleb, uleb, vec } from '../../util/wasmBytes';
 
 const I32 = 0x7f;
 const F64 = 0x7c;
 const V128 = 0x7b;
-
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
 
 // --- instructions ---------------------------------------------------------------------------
 const get = (i: number) => [0x20, ...uleb(i)];
@@ -45,11 +32,7 @@ const fAdd = [0xa0];
 const fSub = [0xa1];
 const fMul = [0xa2];
 const fNeg = [0x9a];
-const f64 = (v: number) => {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(v);
-  return [0x44, ...b];
-};
+const f64 = f64Const;
 const vLoad = (off = 0) => [...simd(0x00), 3, ...uleb(off)];
 const vStore = (off = 0) => [...simd(0x0b), 3, ...uleb(off)];
 const vAdd = simd(0xf0);

@@ -1,65 +1,23 @@
-// Real FFTs (fftWasm.ts rfftW / irfftW) with their O(N) steps in f64x2: the split of the half-size
-// complex transform into the half spectrum, the merge before the inverse, and the unpacking
-// after it. fftWasmModule.ts runs those one double at a time; here a second module on its memory
-// (imported) runs them two bins at a time, each lane doing the same operations in the same order
-// (wasm has no fused multiply-add), so the spectra are bit-identical to rfftW / irfftW
-// (test/fast/realFftWasm.test.ts). The packing and the radix passes are fftWasmModule.ts's own,
-// imported too, so that a whole transform is one call from JS (rfftV / irfftV).
-//
-// The subdiagonal products and gradients (productsWasm.ts, subdiagGradWasm.ts) transform every
-// block of every row: at n = 1024 the scalar split and merge were ≈ 15 % of an LDR-SD step.
-import { name, section, simd, uleb, vec, code, instantiateOrNull } from '../../util/wasmBytes';
+// Real FFTs (fftWasm.ts rfftW / irfftW), each one call from JS (rfftV / irfftV): a second module
+// on fftWasmModule.ts's memory that strings together that module's own loops (imported: the
+// packing, the radix passes, the f64x2 split, merge and unpack), so the spectra are bit-identical
+// to rfftW / irfftW (test/fast/realFftWasm.test.ts). Why: the subdiagonal products and gradients
+// (productsWasm.ts, subdiagGradWasm.ts) transform every block of every row, mostly small ones,
+// where rfftW's JS driving costs as much as the transform (N = 4: 50 ns against 105 ns a pair,
+// N = 64: 279 against 344; equal from N = 1024).
+import { brIf, code, f64Const as f64c, i32Const as i32c, instantiateOrNull, localGet as get, localSet as set, loop, name, section, uleb, vec } from '../../util/wasmBytes';
 import { alloc, bitReversal, fftWasmExports, irfftW, mem, memI32, rfftW, type WSpectrum } from './fftWasm';
 
 const I32 = 0x7f;
 const F64 = 0x7c;
-const V128 = 0x7b;
 
-export const get = (i: number) => [0x20, ...uleb(i)];
-export const set = (i: number) => [0x21, ...uleb(i)];
-export const i32c = (v: number) => [0x41, ...sleb(v)];
 const add = [0x6a];
 const sub = [0x6b];
 const ltU = [0x49];
 const i32Load = (off = 0) => [0x28, 2, ...uleb(off)];
 const f64Store = (off = 0) => [0x39, 3, ...uleb(off)];
-const vLoad = (off = 0) => [...simd(0x00), 3, ...uleb(off)];
-const vStore = (off = 0) => [...simd(0x0b), 3, ...uleb(off)];
-const vAdd = simd(0xf0);
-const vSub = simd(0xf1);
-const vMul = simd(0xf2);
-const vNeg = simd(0xed);
-const vSplat = simd(0x14);
-const lane = (l: number) => [...simd(0x21), l];
-const shuffle = (lanes: number[]) => [...simd(0x0d), ...lanes];
-/** [a1, a0]: the two doubles of one vector swapped. */
-const SWAP = shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
-/** [a0, b0] and [a1, b1] of two vectors a, b. */
-const LOW = shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
-const HIGH = shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]);
-export const f64c = (v: number) => {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(v);
-  return [0x44, ...b];
-};
-export const loop = (body: number[]) => [0x03, 0x40, ...body, 0x0b];
-export const brIf = (depth: number) => [0x0d, depth];
-const addr = (a: number, b: number) => [...get(a), ...get(b), ...add];
 const bump = (x: number, k: number) => [...get(x), ...i32c(k), ...add, ...set(x)];
 const whileLt = (a: number, b: number, body: number[]) => loop([...body, ...get(a), ...get(b), ...ltU, ...brIf(0)]);
-
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
 
 interface Fn {
   name: string;
@@ -68,100 +26,19 @@ interface Fn {
   body: number[];
 }
 
-/**
- * splitV(zr, zi, hbytes, c, s, re, im): fftWasmModule.ts split for bins k = 1 … h (h ≥ 2 even),
- * two at a time; bin h is written too, with a value the caller overwrites. For bins k, k+1 the
- * mirrored z[h−k], z[h−k−1] are one vector load at h−k−1, swapped.
- */
-function splitFn(): Fn {
-  const [zr, zi, hb, c, s, re, im, o, ob] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [ar, br, ai, bi, er, ei, or, oi, ck, sk, half, mhalf, t] = Array.from({ length: 13 }, (_, i) => 9 + i);
-  const scaled = (dst: number, k: number, a: number, b: number, o2: number[]) => [...get(k), ...get(a), ...get(b), ...o2, ...vMul, ...set(dst)];
-  const mirror = (base: number, dst: number) => [...addr(base, ob), ...vLoad(), ...set(t), ...get(t), ...get(t), ...SWAP, ...set(dst)];
-  return {
-    name: 'splitV', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [13, V128]],
-    body: [
-      ...f64c(0.5), ...vSplat, ...set(half), ...f64c(-0.5), ...vSplat, ...set(mhalf),
-      ...i32c(8), ...set(o),
-      ...whileLt(o, hb, [
-        ...get(hb), ...get(o), ...sub, ...i32c(8), ...sub, ...set(ob),
-        ...addr(zr, o), ...vLoad(), ...set(ar), ...mirror(zr, br),
-        ...addr(zi, o), ...vLoad(), ...set(ai), ...mirror(zi, bi),
-        // er = ½(a + b), ei = ½(ai − bi), or = ½(ai + bi), oi = −½(a − b)
-        ...scaled(er, half, ar, br, vAdd), ...scaled(ei, half, ai, bi, vSub),
-        ...scaled(or, half, ai, bi, vAdd), ...scaled(oi, mhalf, ar, br, vSub),
-        ...addr(c, o), ...vLoad(), ...set(ck), ...addr(s, o), ...vLoad(), ...set(sk),
-        // re = er + c·or − s·oi, im = ei + c·oi + s·or
-        ...addr(re, o), ...get(er), ...get(ck), ...get(or), ...vMul, ...vAdd, ...get(sk), ...get(oi), ...vMul, ...vSub, ...vStore(),
-        ...addr(im, o), ...get(ei), ...get(ck), ...get(oi), ...vMul, ...vAdd, ...get(sk), ...get(or), ...vMul, ...vAdd, ...vStore(),
-        ...bump(o, 16),
-      ]),
-    ],
-  };
-}
-
-/**
- * mergeV(Xr, Xi, hbytes, c, s, zr, zi, rev): fftWasmModule.ts merge for k = 0 … h−1 (h ≥ 2 even),
- * two at a time, each lane stored to zr/zi at rev[k] (byte offsets, i32).
- */
-function mergeFn(): Fn {
-  const [Xr, Xi, hb, c, s, zr, zi, rev, o, ob, r0, r1] = Array.from({ length: 12 }, (_, i) => i);
-  const [xr, xi, yr, yi, er, ei, dr, di, ck, sk, half, t, vr, vi] = Array.from({ length: 14 }, (_, i) => 12 + i);
-  const scaled = (dst: number, a: number, b: number, o2: number[]) => [...get(half), ...get(a), ...get(b), ...o2, ...vMul, ...set(dst)];
-  const mirror = (base: number) => [...addr(base, ob), ...vLoad(), ...set(t), ...get(t), ...get(t), ...SWAP];
-  const scatter = (base: number, v: number) => [
-    ...addr(base, r0), ...get(v), ...lane(0), ...f64Store(),
-    ...addr(base, r1), ...get(v), ...lane(1), ...f64Store(),
-  ];
-  return {
-    name: 'mergeV', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[4, I32], [14, V128]],
-    body: [
-      ...f64c(0.5), ...vSplat, ...set(half),
-      ...whileLt(o, hb, [
-        ...get(hb), ...get(o), ...sub, ...i32c(8), ...sub, ...set(ob),
-        ...get(rev), ...i32Load(0), ...set(r0), ...get(rev), ...i32Load(4), ...set(r1), ...bump(rev, 8),
-        ...addr(Xr, o), ...vLoad(), ...set(xr), ...addr(Xi, o), ...vLoad(), ...set(xi),
-        ...mirror(Xr), ...set(yr), ...mirror(Xi), ...vNeg, ...set(yi),
-        ...scaled(er, xr, yr, vAdd), ...scaled(ei, xi, yi, vAdd), ...scaled(dr, xr, yr, vSub), ...scaled(di, xi, yi, vSub),
-        ...addr(c, o), ...vLoad(), ...set(ck), ...addr(s, o), ...vLoad(), ...set(sk),
-        // zr = er − (di·c − dr·s), zi = ei + (dr·c + di·s)
-        ...get(er), ...get(di), ...get(ck), ...vMul, ...get(dr), ...get(sk), ...vMul, ...vSub, ...vSub, ...set(vr),
-        ...get(ei), ...get(dr), ...get(ck), ...vMul, ...get(di), ...get(sk), ...vMul, ...vAdd, ...vAdd, ...set(vi),
-        ...scatter(zr, vr), ...scatter(zi, vi),
-        ...bump(o, 16),
-      ]),
-    ],
-  };
-}
-
-/** unpackV(zr, zi, out, hbytes, scale): out[2j] = zr[j]·scale, out[2j+1] = zi[j]·scale, two j at a time. */
-function unpackFn(): Fn {
-  const [zr, zi, out, hb, scale, o] = [0, 1, 2, 3, 4, 5];
-  const [a, b, sc] = [6, 7, 8];
-  return {
-    name: 'unpackV', params: [I32, I32, I32, I32, F64], locals: [[1, I32], [3, V128]],
-    body: [
-      ...get(scale), ...vSplat, ...set(sc),
-      ...whileLt(o, hb, [
-        ...addr(zr, o), ...vLoad(), ...get(sc), ...vMul, ...set(a),
-        ...addr(zi, o), ...vLoad(), ...get(sc), ...vMul, ...set(b),
-        ...get(out), ...get(a), ...get(b), ...LOW, ...vStore(0),
-        ...get(out), ...get(a), ...get(b), ...HIGH, ...vStore(16),
-        ...bump(out, 32), ...bump(o, 16),
-      ]),
-    ],
-  };
-}
-
-// Imported from fftWasmModule.ts (function indices 0 … 3), then this module's own.
+// Imported from fftWasmModule.ts (function indices 0 … 7): the packing, the radix passes and the
+// f64x2 split, merge and unpack; this module only strings them together.
 const IMPORTS: { name: string; params: number[] }[] = [
   { name: 'pack', params: [I32, I32, I32, I32, I32, I32] },
-  { name: 'radix2', params: [I32, I32, I32] },
+  { name: 'radix2v', params: [I32, I32, I32] },
   { name: 'r4q1', params: [I32, I32, I32, F64] },
   { name: 'r4', params: [I32, I32, I32, I32, I32, F64] },
+  { name: 'splitv', params: [I32, I32, I32, I32, I32, I32, I32] },
+  { name: 'mergev', params: [I32, I32, I32, I32, I32, I32, I32, I32] },
+  { name: 'unpackv', params: [I32, I32, I32, I32, F64] },
+  { name: 'radix2', params: [I32, I32, I32] },
 ];
-const [PACK, RADIX2, R4Q1, R4] = [0, 1, 2, 3];
-const [SPLIT, MERGE, UNPACK] = [4, 5, 6];
+const [PACK, RADIX2V, R4Q1, R4, SPLIT, MERGE, UNPACK, RADIX2] = [0, 1, 2, 3, 4, 5, 6, 7];
 const call = (f: number) => [0x10, ...uleb(f)];
 const ifThen = (body: number[]) => [0x04, 0x40, ...body, 0x0b];
 const block = (body: number[]) => [0x02, 0x40, ...body, 0x0b];
@@ -178,7 +55,11 @@ const D = { h: 0, rev: 4, zr: 8, zi: 12, c: 16, s: 20, radix2First: 24, passes: 
 function cfftBody(desc: number, hb: number, zr: number, zi: number, p: number, end: number, inverse: boolean): number[] {
   const sg = f64c(inverse ? -1 : 1);
   return [
-    ...get(desc), ...i32Load(D.radix2First), ...ifThen([...get(zr), ...get(zi), ...get(hb), ...call(RADIX2)]),
+    // The radix-2 pass two butterflies at a time from h = 4 (fftWasm.ts cfft's rule).
+    ...get(desc), ...i32Load(D.radix2First), ...ifThen([
+      ...get(hb), ...i32c(32), ...[0x4f] /* ge_u */,
+      ...[0x04, 0x40], ...get(zr), ...get(zi), ...get(hb), ...call(RADIX2V), 0x05, ...get(zr), ...get(zi), ...get(hb), ...call(RADIX2), 0x0b,
+    ]),
     ...get(desc), ...i32c(D.pass0), ...add, ...set(p),
     ...get(p), ...get(desc), ...i32Load(D.passes), ...i32c(12), ...[0x6c] /* i32.mul */, ...add, ...set(end),
     ...block([
@@ -243,7 +124,7 @@ function irfftFn(): Fn {
   };
 }
 
-const FUNCTIONS: Fn[] = [splitFn(), mergeFn(), unpackFn(), rfftFn(), irfftFn()];
+const FUNCTIONS: Fn[] = [rfftFn(), irfftFn()];
 
 /** The module's bytes: it imports fftWasmModule.ts's memory and four of its functions (module m). */
 export function realFftWasmBytes(): Uint8Array {
@@ -266,9 +147,6 @@ export function realFftWasmBytes(): Uint8Array {
 interface Exports {
   rfftV(x: number, stride: number, len: number, desc: number, re: number, im: number): void;
   irfftV(re: number, im: number, desc: number, out: number): void;
-  splitV(zr: number, zi: number, hbytes: number, c: number, s: number, re: number, im: number): void;
-  mergeV(Xr: number, Xi: number, hbytes: number, c: number, s: number, zr: number, zi: number, rev: number): void;
-  unpackV(zr: number, zi: number, out: number, hbytes: number, scale: number): void;
 }
 
 let instance: Exports | null | undefined;
@@ -277,7 +155,7 @@ function exportsOrNull(): Exports | null {
     const base = fftWasmExports();
     instance = base
       ? instantiateOrNull<Exports>(realFftWasmBytes(), {
-          m: { memory: base.memory, pack: base.pack, radix2: base.radix2, r4q1: base.r4q1, r4: base.r4 },
+          m: { memory: base.memory, pack: base.pack, radix2v: base.radix2v, r4q1: base.r4q1, r4: base.r4, splitv: base.splitv, mergev: base.mergev, unpackv: base.unpackv, radix2: base.radix2 },
         })
       : null;
   }

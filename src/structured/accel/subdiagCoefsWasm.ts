@@ -3,8 +3,9 @@
 // fftWasmModule.ts (imported). They are running products of the subdiagonal: scalar f64
 // multiplications in the JS loops' order, so the same bits (test/fast/subdiagCoefsWasm.test.ts).
 // A plan is built per operator per training step, and in JS these loops were most of its cost.
-import { code, name, section, uleb, vec, instantiateOrNull } from '../../util/wasmBytes';
-import { brIf, f64c, get, i32c, loop, set } from './realFftWasm';
+import {
+  brIf, code, f64Const as f64c, i32Const as i32c, instantiateOrNull, localGet as get, localSet as set, loop, name, section, uleb, vec,
+} from '../../util/wasmBytes';
 import { fftWasmExports } from './fftWasm';
 
 const I32 = 0x7f;
