@@ -243,6 +243,11 @@ function tablesFor(m: number): Tables {
 /** The bit-reversal table of size m (byte offsets, i32), for inputs written already permuted. */
 export const bitReversal = (m: number): number => tablesFor(m).rev;
 
+/** The tables of half size m that rfftW / irfftW use (realFftWasm.ts drives the same ones). */
+export function realFftTables(m: number): Pick<Tables, 'rev' | 'radix2First' | 'passes' | 'zr' | 'zi' | 'c' | 's'> {
+  return tablesFor(m);
+}
+
 /**
  * Unnormalised in-place DFT of m complex doubles (re, im byte offsets), as fft.ts's transform;
  * `permuted`: the input is already in bit-reversed order (written through bitReversal(m)).

@@ -6,7 +6,7 @@
 // where rfftW's JS driving costs as much as the transform (N = 4: 50 ns against 105 ns a pair,
 // N = 64: 279 against 344; equal from N = 1024).
 import { brIf, code, f64Const as f64c, i32Const as i32c, instantiateOrNull, localGet as get, localSet as set, loop, name, section, uleb, vec } from '../../util/wasmBytes';
-import { alloc, bitReversal, fftWasmExports, irfftW, mem, memI32, rfftW, type WSpectrum } from './fftWasm';
+import { alloc, fftWasmExports, irfftW, memI32, realFftTables, rfftW, type WSpectrum } from './fftWasm';
 
 const I32 = 0x7f;
 const F64 = 0x7c;
@@ -165,64 +165,17 @@ function exportsOrNull(): Exports | null {
 /** Whether the f64x2 steps are available (else rfft / irfft below are rfftW / irfftW). */
 export const realFftWasmAvailable = (): boolean => exportsOrNull() !== null;
 
-/** fftWasm.ts's tables for a half size h, built the same way (same values), in module memory. */
-interface Tables {
-  h: number;
-  rev: number;
-  radix2First: boolean;
-  passes: { q: number; fwd: number; inv: number }[];
-  zr: number;
-  zi: number;
-  c: number;
-  s: number;
-  /** The same as i32s in module memory (D above), for rfftV / irfftV. */
-  desc: number;
-}
+/** fftWasm.ts's tables for half size h as i32s in module memory (D above), for rfftV / irfftV. */
+const descriptors = new Map<number, number>();
 
-const tables: (Tables | undefined)[] = [];
-
-function tablesFor(h: number): Tables {
-  const bits = 31 - Math.clz32(h);
-  const have = tables[bits];
-  if (have && have.h === h) return have;
-  if (2 ** bits !== h) throw new Error(`fft: size ${h} is not a power of two`);
-  const rev = bitReversal(h);
-  const radix2First = bits % 2 === 1;
-  const quarters: number[] = [];
-  for (let q = radix2First ? 2 : 1; 4 * q <= h; q *= 4) quarters.push(q);
-  const passes = quarters.map((q) => {
-    const fwd = alloc(8 * 6 * q);
-    const inv = alloc(8 * 6 * q);
-    const v = mem();
-    for (let k = 0; k < q; k++) {
-      for (let j = 1; j <= 3; j++) {
-        const ang = (-2 * Math.PI * j * k) / (4 * q);
-        const c = Math.cos(ang);
-        const s = Math.sin(ang);
-        v[fwd / 8 + 2 * (j - 1) * q + k] = c;
-        v[fwd / 8 + (2 * (j - 1) + 1) * q + k] = s;
-        v[inv / 8 + 2 * (j - 1) * q + k] = c;
-        v[inv / 8 + (2 * (j - 1) + 1) * q + k] = -1 * s;
-      }
-    }
-    return { q, fwd, inv };
-  });
-  const N = 2 * h;
-  // zr, zi get one double of slack read by splitV's last pair (alloc zeroes 32 bytes past the end).
-  const zr = alloc(8 * h);
-  const zi = alloc(8 * h);
-  const c = alloc(8 * (h + 1));
-  const s = alloc(8 * (h + 1));
-  const v = mem();
-  for (let k = 0; k <= h; k++) {
-    v[c / 8 + k] = Math.cos((-2 * Math.PI * k) / N);
-    v[s / 8 + k] = Math.sin((-2 * Math.PI * k) / N);
-  }
-  const desc = alloc(4 * (D.pass0 / 4 + 3 * passes.length));
-  memI32().set([h, rev, zr, zi, c, s, radix2First ? 1 : 0, passes.length, ...passes.flatMap((p) => [p.q, p.fwd, p.inv])], desc / 4);
-  const t: Tables = { h, rev, radix2First, passes, zr, zi, c, s, desc };
-  tables[bits] = t;
-  return t;
+function descriptorFor(h: number): number {
+  let desc = descriptors.get(h);
+  if (desc !== undefined) return desc;
+  const t = realFftTables(h);
+  desc = alloc(4 * (D.pass0 / 4 + 3 * t.passes.length));
+  memI32().set([h, t.rev, t.zr, t.zi, t.c, t.s, t.radix2First ? 1 : 0, t.passes.length, ...t.passes.flatMap((p) => [p.q, p.fwd, p.inv])], desc / 4);
+  descriptors.set(h, desc);
+  return desc;
 }
 
 /** rfftW (fftWasm.ts), the same bits: half spectrum of x(k) = x + k·stride, k < len, zero-padded to N. */
@@ -230,7 +183,7 @@ export function rfft(x: number, stride: number, len: number, N: number, out: WSp
   const w = exportsOrNull();
   const h = N / 2;
   if (!w || h < 2) return rfftW(x, stride, len, N, out);
-  w.rfftV(x, stride, len, tablesFor(h).desc, out.re, out.im);
+  w.rfftV(x, stride, len, descriptorFor(h), out.re, out.im);
 }
 
 /** irfftW (fftWasm.ts), the same bits: the real sequence of length N with half spectrum X, into out. */
@@ -238,5 +191,5 @@ export function irfft(X: WSpectrum, N: number, out: number): void {
   const w = exportsOrNull();
   const h = N / 2;
   if (!w || h < 2) return irfftW(X, N, out);
-  w.irfftV(X.re, X.im, tablesFor(h).desc, out);
+  w.irfftV(X.re, X.im, descriptorFor(h), out);
 }
