@@ -210,26 +210,35 @@ function permuteFn(): Fn {
   };
 }
 
-/** split(zr, zi, hbytes, c, s, re, im): fft.ts splitRealSpectrum for k = 1 … h−1 (h ≥ 2). */
-function splitFn(): Fn {
+/**
+ * One bin k of the split (split and splitv's odd last bin), on their shared locals: zr, zi, hb, c,
+ * s, re, im (params 0–6), o = 8k, ob (7, 8), er, ei, or, oi, ck, sk (f64 locals 9–14).
+ */
+function splitBin(): number[] {
   const [zr, zi, hb, c, s, re, im, o, ob] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const [er, ei, or, oi, ck, sk] = [9, 10, 11, 12, 13, 14];
   const at = (base: number, off: number) => [...addr(base, off), ...f64Load()];
+  return [
+    ...get(hb), ...get(o), ...sub, ...set(ob),
+    ...f64(0.5), ...at(zr, o), ...at(zr, ob), ...fAdd, ...fMul, ...set(er),
+    ...f64(0.5), ...at(zi, o), ...at(zi, ob), ...fSub, ...fMul, ...set(ei),
+    ...f64(0.5), ...at(zi, o), ...at(zi, ob), ...fAdd, ...fMul, ...set(or),
+    ...f64(-0.5), ...at(zr, o), ...at(zr, ob), ...fSub, ...fMul, ...set(oi),
+    ...at(c, o), ...set(ck), ...at(s, o), ...set(sk),
+    ...addr(re, o), ...get(er), ...get(ck), ...get(or), ...fMul, ...fAdd, ...get(sk), ...get(oi), ...fMul, ...fSub, ...f64Store(),
+    ...addr(im, o), ...get(ei), ...get(ck), ...get(oi), ...fMul, ...fAdd, ...get(sk), ...get(or), ...fMul, ...fAdd, ...f64Store(),
+    ...bump(o, 8),
+  ];
+}
+
+/** split(zr, zi, hbytes, c, s, re, im): fft.ts splitRealSpectrum for k = 1 … h−1 (h ≥ 2). */
+function splitFn(): Fn {
+  const [hb, o] = [2, 7];
   return {
     name: 'split', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [6, F64]],
     body: [
       ...i32(8), ...set(o),
-      ...whileLt(o, hb, [
-        ...get(hb), ...get(o), ...sub, ...set(ob),
-        ...f64(0.5), ...at(zr, o), ...at(zr, ob), ...fAdd, ...fMul, ...set(er),
-        ...f64(0.5), ...at(zi, o), ...at(zi, ob), ...fSub, ...fMul, ...set(ei),
-        ...f64(0.5), ...at(zi, o), ...at(zi, ob), ...fAdd, ...fMul, ...set(or),
-        ...f64(-0.5), ...at(zr, o), ...at(zr, ob), ...fSub, ...fMul, ...set(oi),
-        ...at(c, o), ...set(ck), ...at(s, o), ...set(sk),
-        ...addr(re, o), ...get(er), ...get(ck), ...get(or), ...fMul, ...fAdd, ...get(sk), ...get(oi), ...fMul, ...fSub, ...f64Store(),
-        ...addr(im, o), ...get(ei), ...get(ck), ...get(oi), ...fMul, ...fAdd, ...get(sk), ...get(or), ...fMul, ...fAdd, ...f64Store(),
-        ...bump(o, 8),
-      ]),
+      ...whileLt(o, hb, splitBin()),
     ],
   };
 }
@@ -323,9 +332,8 @@ function radix2vFn(): Fn {
 /** splitv(zr, zi, hbytes, c, s, re, im): split with bins k, k+1 in the two lanes (h ≥ 2), an odd last k alone. */
 function splitvFn(): Fn {
   const [zr, zi, hb, c, s, re, im, o, ob] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [er, ei, or, oi, ck, sk] = [9, 10, 11, 12, 13, 14];
+  // f64 locals 9–14 are splitBin's (the odd last bin); the vectors follow.
   const [vr, vi, wr, wi, Er, Ei, Or, Oi, C, S] = Array.from({ length: 10 }, (_, i) => 15 + i);
-  const at = (base: number, off: number) => [...addr(base, off), ...f64Load()];
   // (z[h−k], z[h−k−1]): the pair from h−k−1, lanes swapped.
   const loadRev = (base: number, dst: number) => [...addr(base, ob), ...vLoad(), ...set(dst), ...get(dst), ...get(dst), ...shuf(1, 0), ...set(dst)];
   const half = (dst: number, a: number, b: number, o2: number[]) => [...f64(0.5), ...vSplat, ...get(a), ...get(b), ...o2, ...vMul, ...set(dst)];
@@ -341,17 +349,7 @@ function splitvFn(): Fn {
     ...addr(im, o), ...get(Ei), ...get(C), ...get(Oi), ...vMul, ...vAdd, ...get(S), ...get(Or), ...vMul, ...vAdd, ...vStore(),
     ...bump(o, 16),
   ];
-  const scalar = [
-    ...get(hb), ...get(o), ...sub, ...set(ob),
-    ...f64(0.5), ...at(zr, o), ...at(zr, ob), ...fAdd, ...fMul, ...set(er),
-    ...f64(0.5), ...at(zi, o), ...at(zi, ob), ...fSub, ...fMul, ...set(ei),
-    ...f64(0.5), ...at(zi, o), ...at(zi, ob), ...fAdd, ...fMul, ...set(or),
-    ...f64(-0.5), ...at(zr, o), ...at(zr, ob), ...fSub, ...fMul, ...set(oi),
-    ...at(c, o), ...set(ck), ...at(s, o), ...set(sk),
-    ...addr(re, o), ...get(er), ...get(ck), ...get(or), ...fMul, ...fAdd, ...get(sk), ...get(oi), ...fMul, ...fSub, ...f64Store(),
-    ...addr(im, o), ...get(ei), ...get(ck), ...get(oi), ...fMul, ...fAdd, ...get(sk), ...get(or), ...fMul, ...fAdd, ...f64Store(),
-    ...bump(o, 8),
-  ];
+  const scalar = splitBin();
   return {
     name: 'splitv', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [6, F64], [10, V128]],
     body: [
