@@ -142,8 +142,17 @@ describe('LDR-SD fast training op', () => {
     expect(() => takesDc('tensorflow', 4096, 1, 1, false, 'subdiag-dc')).toThrow(/does not apply to ldr-sd on backend tensorflow/);
   });
 
-  it('the measured rule: explicit below n = 1024; from there fast, but for corners at r = 1 only up to batch 16 (docs/benchmarks.md)', () => {
-    expect(takesDc('wasm', 512, 4, 1)).toBe(false);
+  it('the measured rule: without corners fast from n = 512 (r = 4 from 256), with corners from 1024 but at r = 1 only up to batch 16 (policy.ts)', () => {
+    expect(takesDc('wasm', 512, 4, 1)).toBe(true);
+    expect(takesDc('wasm', 784, 1, 50)).toBe(true);
+    expect(takesDc('wasm', 384, 1, 50)).toBe(false);
+    expect(takesDc('wasm', 384, 2, 16)).toBe(true);
+    expect(takesDc('wasm', 384, 2, 50)).toBe(false);
+    expect(takesDc('wasm', 384, 4, 100)).toBe(true);
+    expect(takesDc('wasm', 256, 4, 50)).toBe(true);
+    expect(takesDc('wasm', 256, 4, 100)).toBe(false);
+    expect(takesDc('wasm', 256, 2, 16)).toBe(false);
+    expect(takesDc('wasm', 784, 4, 50, true)).toBe(false);
     expect(takesDc('wasm', 1024, 4, 50)).toBe(true);
     expect(takesDc('wasm', 1024, 1, 50)).toBe(true);
     expect(takesDc('wasm', 1024, 1, 8)).toBe(true);

@@ -39,7 +39,8 @@ describe('chooseComputePath', () => {
       expect(choose('toeplitz-like', backend, 1024)).toBe('shift-fft');
       expect(choose('hankel-like', backend, 32)).toBe('krylov-simd');
       expect(choose('ldr-sd', backend, 1024, 1, 1)).toBe('subdiag-dc');
-      expect(choose('ldr-sd', backend, 784, 1, 50)).toBe('krylov-simd');
+      expect(choose('ldr-sd', backend, 784, 1, 50)).toBe('subdiag-dc');
+      expect(choose('ldr-sd', backend, 256, 1, 50)).toBe('krylov-simd');
       // n ≥ 1024 without corners: divide and conquer at every rank and batch (docs/benchmarks.md).
       expect(choose('ldr-sd', backend, 1024, 1, 8)).toBe('subdiag-dc');
       expect(choose('ldr-sd', backend, 1024, 1, 50)).toBe('subdiag-dc');

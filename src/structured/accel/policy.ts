@@ -20,13 +20,11 @@ export function shiftFftWins(n: number, rank: number): boolean {
 }
 
 /**
- * Largest batch for which subdiag-dc (LDR-SD, ± corners) wins in the measured runs. Below
- * n = 1024 its gains were within the noise (at n = 512 and 784 it now wins by 10–50 %: not
- * switched yet); on the cpu backend the explicit path is slower still, so the same rule errs
- * towards explicit.
+ * Largest batch for which subdiag-dc (LDR-SD, ± corners) wins in the measured runs; on the cpu
+ * backend the explicit path is slower still, so the same rule errs towards explicit.
  */
 function subdiagDcMaxBatch(n: number, rank: number, corner: boolean): number {
-  if (n < 1024) return 0;
+  if (n < 1024) return corner ? 0 : subdiagDcMaxBatchBelow1024(n, rank);
   // With the step kept in module memory (subdiagStepWasm.ts) and the f64x2 real FFTs
   // (2026-12-07, one SHL-like forward+backward, CPU ms, median / min of 15–25, interleaved, busy
   // machine). Without corners, n = 1024, divide and conquer vs explicit rows:
@@ -39,6 +37,22 @@ function subdiagDcMaxBatch(n: number, rank: number, corner: boolean): number {
   // 50 (85.9/47.7 vs 102.4/91.1), r = 2 too.
   if (!corner || n >= 2048) return Infinity;
   return rank >= 2 ? Infinity : 16;
+}
+
+/**
+ * Without corners below n = 1024 (2026-12-07 23:10Z, quiet machine, layer forward+backward, CPU
+ * ms, median of 21 interleaved, divide and conquer / explicit rows, at batch 16, 50, 100):
+ *   n = 784:  r = 1 0.62 0.74 0.89;  r = 2 0.44 0.57 0.67;  r = 4 0.39 0.48 0.53
+ *   n = 640:  r = 1 0.82 0.92 1.05;  r = 2 0.58 0.67 0.75;  r = 4 0.46 0.54 0.60
+ *   n = 512:  r = 1 0.72 0.79 0.85;  r = 2 0.56 0.57 0.68;  r = 4 0.43 0.47 0.52
+ *   n = 384:  r = 1 1.03 0.93 1.02;  r = 2 0.75 0.91 1.00;  r = 4 0.62 0.69 0.77
+ *   n = 256:  r = 1 1.23 1.14 1.22;  r = 2 1.50 1.11 1.05;  r = 4 0.76 0.84 0.94
+ */
+function subdiagDcMaxBatchBelow1024(n: number, rank: number): number {
+  if (n >= 512) return Infinity;
+  if (n >= 384) return rank >= 4 ? Infinity : rank >= 2 ? 16 : 0;
+  if (n >= 256) return rank >= 4 ? 50 : 0;
+  return 0;
 }
 
 export function subdiagDcWins(n: number, rank: number, batch: number, corner: boolean): boolean {
