@@ -137,7 +137,8 @@ export function krylovProductKernels(
     const [KA, KB] = [a.tensor, b.tensor];
     const Tt = tf.matMul(KB, tf.transpose(x)); // (r·n)×b
     save([x, Tt, KA, KB]);
-    return tf.matMul(tf.transpose(Tt), KA);
+    // Tᵀ·KA with the flag, not an explicit transpose: the wasm matmul fix streams Tt as it lies.
+    return tf.matMul(Tt, KA, true, false);
   };
 
   const backwardsFunc = (dy: tf.Tensor, saved: tf.Tensor[]): LazyGrads => {
@@ -166,7 +167,7 @@ export function krylovProductKernels(
     const backB = () => (gradB ??= back(coB, hB, rowsB, KB, tf.matMul(dTtTensor(), xs)));
 
     const grads: LazyGrads = {
-      0: () => tf.matMul(tf.transpose(dTtTensor()), KB),
+      0: () => tf.matMul(dTtTensor(), KB, true, false),
       1: () => tf.tensor2d(backA().dV, [r, n]),
       2: () => tf.tensor2d(backB().dV, [r, n]),
     };
