@@ -1,7 +1,7 @@
 // The Krylov product's heap binding on wasm (src/structured/accel/krylovSimd.ts: the SIMD loops
 // working on the backend's heap, rows written into the output tensor and read back in place by
 // the backward) against the copying binding (bit for bit, every operator kind, with corners) and
-// the forward against a float64 dense reference built here from the operators' parameters; and
+// the forward against the float64 dense reference of test/structured/reference.ts; and
 // that it allocates nothing it does not free and leaves the heap around its tensors intact.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -11,57 +11,14 @@ import { heapKernelsServe, type HeapMemory } from '../../src/structured/accel/kr
 import {
   diagonalOperator, shiftOperator, subdiagonalOperator, tridiagonalOperator, type DisplacementOperator,
 } from '../../src/structured/operators';
-import type { OperatorJson } from '../../src/structured/types';
 import { Rng } from '../../src/util/random';
+import { krylovProduct } from '../structured/reference';
 
 beforeAll(async () => {
   const info = await initBackend('wasm');
   expect(info.name).toBe('wasm');
 });
 afterAll(() => setKrylovHeapBinding(true));
-
-type Dense = number[][];
-
-/** The operator matrix from its parameters (float64), as docs/method.md §1 defines each kind. */
-function denseOf(op: OperatorJson, n: number): Dense {
-  const a: Dense = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  if (op.kind === 'shift') {
-    a[0][n - 1] = op.f;
-    for (let j = 1; j < n; j++) a[j][j - 1] = 1;
-  } else if (op.kind === 'subdiagonal') {
-    a[0][n - 1] = op.corner;
-    for (let j = 1; j < n; j++) a[j][j - 1] = op.subdiag[j - 1];
-  } else if (op.kind === 'tridiagonal') {
-    for (let j = 0; j < n; j++) {
-      if (j >= 1) a[j][j - 1] += op.subdiag[j - 1];
-      a[j][j] += op.diag[j];
-      if (j < n - 1) a[j][j + 1] += op.superdiag[j];
-    }
-    a[0][n - 1] += op.upperRight;
-    a[n - 1][0] += op.lowerLeft;
-  } else {
-    for (let j = 0; j < n; j++) a[j][j] = op.diag[j];
-  }
-  return a;
-}
-
-/** Y = X·Mᵀ, M = Σ_i K(A, g_i)·K(B, h_i)ᵀ, all in float64. */
-function referenceY(x: Float32Array, b: number, G: Float32Array, H: Float32Array, r: number, a: Dense, bm: Dense, n: number): number[] {
-  const powers = (m: Dense, v: number[]) => {
-    const out = [v];
-    for (let k = 1; k < n; k++) out.push(m.map((row) => row.reduce((s, e, j) => s + e * out[k - 1][j], 0)));
-    return out;
-  };
-  const M: Dense = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let i = 0; i < r; i++) {
-    const ka = powers(a, Array.from(G.subarray(i * n, (i + 1) * n)));
-    const kb = powers(bm, Array.from(H.subarray(i * n, (i + 1) * n)));
-    for (let k = 0; k < n; k++) for (let p = 0; p < n; p++) for (let q = 0; q < n; q++) M[p][q] += ka[k][p] * kb[k][q];
-  }
-  const y: number[] = [];
-  for (let s = 0; s < b; s++) for (let p = 0; p < n; p++) y.push(M[p].reduce((acc, m, q) => acc + m * x[s * n + q], 0));
-  return y;
-}
 
 function operatorsOf(n: number, rng: Rng): Record<string, DisplacementOperator> {
   const ops: Record<string, DisplacementOperator> = {
@@ -116,7 +73,10 @@ describe('Krylov product: heap binding on wasm', () => {
           const copying = run(false);
           expect(heap.length).toBe(copying.length);
           heap.forEach((h, i) => expect(Buffer.from(h.buffer).equals(Buffer.from(copying[i].buffer)), `${tag}: output ${i}`).toBe(true));
-          const want = referenceY(xs, b, gs, hs, r, denseOf(A.toJson(), n), denseOf(B.toJson(), n), n);
+          // Y = X·Mᵀ with M from the float64 reference (test/structured/reference.ts).
+          const rows = (v: Float32Array) => Array.from({ length: r }, (_, i) => Array.from(v.subarray(i * n, (i + 1) * n)));
+          const M = krylovProduct(A.toJson(), B.toJson(), rows(gs), rows(hs));
+          const want = Array.from({ length: b * n }, (_, k) => M[k % n].reduce((acc, m, q) => acc + m * xs[Math.floor(k / n) * n + q], 0));
           const scale = Math.max(1, ...want.map(Math.abs));
           want.forEach((w, i) => expect(Math.abs(heap[0][i] - w) / scale, `${tag}: y[${i}]`).toBeLessThan(1e-4));
         }
