@@ -27,10 +27,18 @@ export function runIdentity(cfg: ExperimentConfig): Record<string, unknown> {
   const layer: Record<string, unknown> = { ...cfg.model.layer, class: className };
   if (spec && !spec.hasRank) delete layer.rank;
   if (!OPERATOR_CLASSES.has(className)) delete layer.operators;
-  const { path: _path, ...dataset } = cfg.dataset;
-  const { output: _output, backend: _backend, ...rest } = cfg;
-  const { workers: _workers, ...training } = cfg.training;
-  return { ...rest, dataset, training, model: { ...cfg.model, layer } };
+  let identity: Record<string, unknown> = { ...cfg, model: { ...cfg.model, layer } };
+  for (const field of NON_IDENTITY_FIELDS) identity = without(identity, field.split('.'));
+  return identity;
+}
+
+/** A copy of obj without the field at path (parents copied, nothing else). */
+function without(obj: Record<string, unknown>, path: string[]): Record<string, unknown> {
+  const [key, ...rest] = path;
+  if (!(key in obj)) return obj;
+  const { [key]: value, ...others } = obj;
+  if (!rest.length) return others;
+  return value !== null && typeof value === 'object' ? { ...others, [key]: without(value as Record<string, unknown>, rest) } : obj;
 }
 
 export function configHash(cfg: ExperimentConfig): string {
