@@ -8,8 +8,7 @@ import { initBackend } from '../backend';
 import { readNoCopy } from '../structured/accel/hostData';
 import type { Dataset } from '../data/types';
 import { createClassifier } from '../models';
-import { Rng } from '../util/random';
-import { classifierForward } from './classifier';
+import { classifierForward, seedStreams } from './classifier';
 import { chunkStats } from './evaluate';
 import { batchGrads } from './loop';
 import { splitView, type WorkerInit, type WorkerReply, type WorkerRequest } from './parallel';
@@ -19,9 +18,11 @@ async function main(init: WorkerInit): Promise<void> {
   const post = (r: WorkerReply) => port.postMessage(r);
   try {
     await initBackend(init.backend, { matmulFix: init.matmulFix });
-    // The initial values are overwritten by the published weights before every request.
+    // Built from the run's own init stream, as the main thread builds it: the variables are
+    // overwritten by the published weights before every request, but what is drawn at init and is
+    // no variable (Fastfood's permutation) must be the same in every thread.
     const shape = { ...init.shape, train: empty(), val: empty(), test: empty() } as Dataset;
-    const model = createClassifier(init.cfg, shape, new Rng(0));
+    const model = createClassifier(init.cfg, shape, seedStreams(init.cfg.training.seed).init);
     const vars = model.variables();
     const n = init.shape.features;
     const x = new Float32Array(init.x);
