@@ -4,7 +4,8 @@
 // generator spectra, written straight into module memory); the products do the same operations in the same order as the JS ones, so they
 // return the same bits (test/fast/productsWasm.test.ts checks both that and the dense matrix).
 import { hasFoldedConv } from './foldedConv';
-import { Arena, bitReversal, cfft, fftWasmExports, mem, memI32, pairBytes, releaseWith, type WSpectrum } from './fftWasm';
+import { foldedConvWasm } from './foldedConvWasm';
+import { Arena, fftWasmExports, mem, memI32, pairBytes, releaseWith, type WSpectrum } from './fftWasm';
 import { irfft, rfft } from './realFftWasm';
 import { type KrylovSumPlan, subdiagLayout } from './subdiagKrylov';
 import { subdiagCoefsWasm } from './subdiagCoefsWasm';
@@ -304,22 +305,22 @@ export function prepareShiftKrylovProductWasm(
   const e = fftWasmExports();
   const n = G[0].length;
   if (!e || !hasFoldedConv(n, fA) || !hasFoldedConv(n, fB)) return null;
+  // The transform pairs (tables, scratch) are foldedConvWasm.ts's, shared per (n, f); the
+  // spectra and vectors of this product live in its own region.
+  const ca = foldedConvWasm(n, fA)!;
+  const cb = foldedConvWasm(n, fB)!;
   const arena = new Arena();
-  const ca = wasmFoldedConv(n, fA, arena);
-  const cb = wasmFoldedConv(n, fB, arena);
-  const gs = G.map(() => ca.spectrum());
-  const hs = H.map(() => cb.spectrum());
-  const xs = cb.spectrum();
-  const tb = cb.spectrum();
-  const ta = ca.spectrum();
-  const acc = ca.spectrum();
+  const gs = G.map(() => spectrumIn(arena, ca.bins));
+  const hs = H.map(() => spectrumIn(arena, cb.bins));
+  const xs = spectrumIn(arena, cb.bins);
+  const tb = spectrumIn(arena, cb.bins);
+  const ta = spectrumIn(arena, ca.bins);
+  const acc = spectrumIn(arena, ca.bins);
   let xv = 0;
   let u = 0;
   arena.take(n, (p) => (xv = p));
   arena.take(n, (p) => (u = p));
   const region = arena.commit();
-  ca.init();
-  cb.init();
   G.forEach((g, i) => {
     putVec(u, g);
     ca.forward(u, gs[i]);
@@ -356,61 +357,3 @@ export function prepareShiftKrylovProductWasm(
   });
 }
 
-interface WFoldedConv {
-  spectrum(): WSpectrum;
-  /** Fill the tables (after the arena is committed). */
-  init(): void;
-  forward(a: number, out: WSpectrum, reverse?: boolean): void;
-  inverse(S: WSpectrum, out: number, reverse?: boolean): void;
-}
-
-/** foldedConv.ts's cyclic / negacyclic transforms of size n on module memory. */
-function wasmFoldedConv(n: number, f: number, arena: Arena): WFoldedConv {
-  const e = fftWasmExports()!;
-  if (f === 1) {
-    let buf = 0;
-    arena.take(n, (p) => (buf = p));
-    return {
-      spectrum: () => spectrumIn(arena, n / 2 + 1),
-      init: () => undefined,
-      forward: (a, out, reverse = false) => (reverse ? rfft(a + 8 * (n - 1), -8, n, n, out) : rfft(a, 8, n, n, out)),
-      inverse(S, out, reverse = false) {
-        if (!reverse) return irfft(S, n, out);
-        irfft(S, n, buf);
-        const v = mem();
-        for (let j = 0; j < n; j++) v[out / 8 + j] = v[buf / 8 + n - 1 - j];
-      },
-    };
-  }
-  const m = n / 2;
-  let cos = 0;
-  let sin = 0;
-  let zr = 0;
-  let zi = 0;
-  arena.take(m, (p) => (cos = p));
-  arena.take(m, (p) => (sin = p));
-  arena.take(m, (p) => (zr = p));
-  arena.take(m, (p) => (zi = p));
-  return {
-    spectrum: () => spectrumIn(arena, m),
-    init() {
-      const v = mem();
-      for (let j = 0; j < m; j++) {
-        v[cos / 8 + j] = Math.cos((Math.PI * j) / n);
-        v[sin / 8 + j] = Math.sin((Math.PI * j) / n);
-      }
-    },
-    forward(a, out, reverse = false) {
-      const rev = bitReversal(m);
-      if (reverse) e.twist(a + 8 * (n - 1), a + 8 * (m - 1), -8, out.re, out.im, 8 * m, cos, sin, rev);
-      else e.twist(a, a + 8 * m, 8, out.re, out.im, 8 * m, cos, sin, rev);
-      cfft(out.re, out.im, m, false, true);
-    },
-    inverse(S, out, reverse = false) {
-      e.permute(S.re, S.im, zr, zi, bitReversal(m), 8 * m);
-      cfft(zr, zi, m, true, true);
-      if (reverse) e.untwist(zr, zi, out + 8 * (n - 1), out + 8 * (m - 1), -8, 8 * m, cos, sin, 1 / m);
-      else e.untwist(zr, zi, out, out + 8 * m, 8, 8 * m, cos, sin, 1 / m);
-    },
-  };
-}
