@@ -21,7 +21,8 @@ describe('real FFT steps in f64x2', () => {
     expect(realFftWasmAvailable()).toBe(true);
   });
 
-  for (const N of [2, 4, 8, 16, 32, 64, 128, 1024, 4096]) {
+  // From N = 4: below it rfft / irfft hand over to rfftW / irfftW themselves.
+  for (const N of [4, 8, 16, 32, 64, 128, 1024, 4096]) {
     for (const [len, stride] of [[N, 8], [N, -8], [Math.max(1, N >> 1), 8], [Math.max(1, (N >> 1) - 1), -8], [Math.max(1, N - 3), 8]]) {
       it(`rfft and irfft give rfftW's and irfftW's bits (N=${N}, len=${len}, stride=${stride})`, () => {
         const bins = N / 2 + 1;

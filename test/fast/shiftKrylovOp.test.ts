@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shiftKrylovProductFft } from '../../src/structured/accel/shiftKrylovOp';
-import { fftWasmAvailable } from '../../src/structured/accel/fftWasm';
 import { setFastProductEngine, type FastProductEngine } from '../../src/structured/accel/policy';
 import { Rng } from '../../src/util/random';
 import { gradCheck } from '../support/gradcheck';
@@ -27,7 +26,8 @@ function denseKrylovProduct(G: number[][], H: number[][], fA: number, fB: number
 }
 
 // Both engines: the JS loops, and WebAssembly SIMD where the runtime has it.
-const ENGINES: FastProductEngine[] = fftWasmAvailable() ? ['js', 'wasm-simd'] : ['js'];
+// Both engines always (Node ≥ 20 has WebAssembly SIMD; forcing it throws where it is missing).
+const ENGINES: FastProductEngine[] = ['js', 'wasm-simd'];
 
 describe.each(ENGINES)('FFT Toeplitz-like op (%s)', (engine) => {
   afterEach(() => setFastProductEngine(null));

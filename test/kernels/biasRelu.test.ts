@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend';
 import { setBiasReluSimd, setFusedBiasRelu } from '../../src/backend/kernels/biasRelu';
+import { biasReluSimdFor } from '../../src/backend/kernels/biasReluSimd';
 import { biasRelu } from '../../src/models/biasRelu';
 import { ShlModel } from '../../src/models/shl';
 import { createOptimizer, gradsByName } from '../../src/train/optimizer';
@@ -90,6 +91,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     if (backend === 'wasm') {
       it('SIMD loops give the JS loops’ bits', () => {
+        // The SIMD loops must really be there (else both runs below take the JS loops).
+        const memory = (tf.backend() as unknown as { wasm: { asm?: { memory?: object } } }).wasm.asm?.memory;
+        expect(memory && biasReluSimdFor(memory)).toBeTruthy();
         const [rows, n] = [9, 64];
         const { xs, bs, cs } = inputs(rows, n, 5, true);
         setBiasReluSimd(true);
