@@ -16,7 +16,6 @@ interface Exports {
   r4(re: number, im: number, nbytes: number, Q: number, tw: number, sg: number): void;
   pack(x: number, stride: number, zr: number, zi: number, rev: number, pairs: number): void;
   permute(sr: number, si: number, dr: number, di: number, rev: number, mbytes: number): void;
-  split(zr: number, zi: number, hbytes: number, c: number, s: number, re: number, im: number): void;
   merge(Xr: number, Xi: number, hbytes: number, c: number, s: number, zr: number, zi: number, rev: number): void;
   unpack(zr: number, zi: number, out: number, hbytes: number, scale: number): void;
   cmul(ar: number, ai: number, br: number, bi: number, or: number, oi: number, nbytes: number): void;

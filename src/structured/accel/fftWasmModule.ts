@@ -211,7 +211,7 @@ function permuteFn(): Fn {
 }
 
 /**
- * One bin k of the split (split and splitv's odd last bin), on their shared locals: zr, zi, hb, c,
+ * One bin k of fft.ts splitRealSpectrum (splitv's odd last bin), on splitv's locals: zr, zi, hb, c,
  * s, re, im (params 0–6), o = 8k, ob (7, 8), er, ei, or, oi, ck, sk (f64 locals 9–14).
  */
 function splitBin(): number[] {
@@ -229,18 +229,6 @@ function splitBin(): number[] {
     ...addr(im, o), ...get(ei), ...get(ck), ...get(oi), ...fMul, ...fAdd, ...get(sk), ...get(or), ...fMul, ...fAdd, ...f64Store(),
     ...bump(o, 8),
   ];
-}
-
-/** split(zr, zi, hbytes, c, s, re, im): fft.ts splitRealSpectrum for k = 1 … h−1 (h ≥ 2). */
-function splitFn(): Fn {
-  const [hb, o] = [2, 7];
-  return {
-    name: 'split', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [6, F64]],
-    body: [
-      ...i32(8), ...set(o),
-      ...whileLt(o, hb, splitBin()),
-    ],
-  };
 }
 
 /** merge(Xr, Xi, hbytes, c, s, zr, zi, rev): fft.ts irfftInto's step before the inverse FFT, k = 0 … h−1, written to zr[rev k]. */
@@ -568,7 +556,7 @@ function dotFn(): Fn {
   };
 }
 
-const DOT = 16; // function index of dot (see FUNCTIONS)
+const DOT = 15; // function index of dot (see FUNCTIONS)
 
 /** leavesFwd(leaves, leavesEnd, coef, z, y): y[j] += Σ_{d ≤ j−lo} c_j[d]·z[d] per leaf (lo, hi) (i32 pairs). */
 function leavesFwdFn(): Fn {
@@ -667,7 +655,7 @@ function rightHalfFn(): Fn {
 }
 
 const FUNCTIONS: Fn[] = [
-  swapFn(), radix2Fn(), r4q1Fn(), r4Fn(), packFn(), splitFn(), mergeFn(), unpackFn(),
+  swapFn(), radix2Fn(), r4q1Fn(), r4Fn(), packFn(), mergeFn(), unpackFn(),
   cmulFn(false), cmulFn(true), elementwiseFn('muladd'), elementwiseFn('mul'), elementwiseFn('add'),
   twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(), pairsAccFn(), rightHalfFn(),
   // New functions go last: the indices above (DOT) stay put.
