@@ -155,20 +155,42 @@ export function releaseWith(owner: object, start: number): () => void {
 }
 
 /** Sub-allocations of one region, laid out before the region is taken. */
+/** Bytes of an Arena part of `doubles` doubles: 16-byte multiple with 2 doubles of zeroed slack. */
+export const slotBytes = (doubles: number): number => 16 * Math.ceil((doubles + 2) / 2);
+
 export class Arena {
-  private bytes = 0;
+  private total = 0;
   private readonly parts: { rel: number; set: (abs: number) => void }[] = [];
   /** Reserve `doubles` doubles (16-byte aligned, zeroed, 2 doubles of slack); `set` receives the byte offset. */
   take(doubles: number, set: (ptr: number) => void): void {
-    this.parts.push({ rel: this.bytes, set });
-    this.bytes += Math.ceil((doubles + 2) / 2) * 16;
+    this.parts.push({ rel: this.total, set });
+    this.total += slotBytes(doubles);
+  }
+  /** Bytes of every part taken so far (what commit allocates). */
+  get bytes(): number {
+    return this.total;
   }
   /** Allocate the region and hand every part its pointer; returns the region's start. */
   commit(): number {
-    const start = alloc(this.bytes);
+    const start = alloc(this.total);
     for (const p of this.parts) p.set(start + p.rel);
     return start;
   }
+}
+
+/** A spectrum of `bins` bins (re, im) from the arena. */
+export function spectrumIn(arena: Arena, bins: number): WSpectrum {
+  const sp: WSpectrum = { re: 0, im: 0, len: bins };
+  arena.take(bins, (p) => (sp.re = p));
+  arena.take(bins, (p) => (sp.im = p));
+  return sp;
+}
+
+/** src as doubles at ptr (typed arrays converted natively, other arrays element by element). */
+export function putDoubles(ptr: number, src: ArrayLike<number>): void {
+  const v = mem();
+  if (ArrayBuffer.isView(src)) v.set(src as Float64Array, ptr / 8);
+  else for (let i = 0; i < src.length; i++) v[ptr / 8 + i] = src[i];
 }
 
 // --- complex FFT ------------------------------------------------------------------------------

@@ -5,30 +5,10 @@
 // return the same bits (test/fast/productsWasm.test.ts checks both that and the dense matrix).
 import { hasFoldedConv } from './foldedConv';
 import { foldedConvWasm } from './foldedConvWasm';
-import { Arena, fftWasmExports, mem, memI32, pairBytes, releaseWith, type WSpectrum } from './fftWasm';
+import { Arena, fftWasmExports, mem, memI32, pairBytes, putDoubles, releaseWith, slotBytes, spectrumIn, type WSpectrum } from './fftWasm';
 import { irfft, rfft } from './realFftWasm';
 import { type KrylovSumPlan, subdiagLayout } from './subdiagKrylov';
 import { subdiagCoefsWasm } from './subdiagCoefsWasm';
-
-const spectrumIn = (arena: Arena, bins: number): WSpectrum => {
-  const sp: WSpectrum = { re: 0, im: 0, len: bins };
-  arena.take(bins, (p) => (sp.re = p));
-  arena.take(bins, (p) => (sp.im = p));
-  return sp;
-};
-const vecIn = (arena: Arena, doubles: number, set: (p: number) => void) => arena.take(doubles, set);
-
-/** src as doubles at ptr (typed arrays converted natively). */
-function putAny(ptr: number, src: ArrayLike<number>): void {
-  if (src instanceof Float32Array || src instanceof Float64Array) mem().set(src, ptr / 8);
-  else putVec(ptr, src);
-}
-
-function putVec(ptr: number, src: ArrayLike<number>): void {
-  const v = mem();
-  if (src instanceof Float64Array) v.set(src, ptr / 8);
-  else for (let i = 0; i < src.length; i++) v[ptr / 8 + i] = src[i];
-}
 
 /**
  * n doubles at ptr, into `out` when given. A fresh large Float64Array costs more than the whole
@@ -82,8 +62,8 @@ export interface ProductCache {
   }[];
 }
 
-/** Doubles an Arena gives `doubles` (16-byte multiple with 2 doubles of slack). */
-const slot = (doubles: number) => Math.ceil((doubles + 2) / 2) * 2;
+/** Doubles an Arena gives `doubles`. */
+const slot = (doubles: number) => slotBytes(doubles) / 8;
 
 /** planSubdiagKrylovSum (subdiagKrylov.ts) with its products in WebAssembly SIMD; null without SIMD. */
 export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<number>[]): WasmKrylovSumPlan | null {
@@ -115,7 +95,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
   let leavesPtr = 0;
   arena.take(leaves.length, (p) => (leavesPtr = p)); // i32 pairs: 8 bytes per leaf
   const qPtr = blocks.map(() => 0);
-  blocks.forEach((b, k) => vecIn(arena, b.hi - b.mid, (p) => (qPtr[k] = p)));
+  blocks.forEach((b, k) => arena.take(b.hi - b.mid, (p) => (qPtr[k] = p)));
   const sizes = [...new Set(blocks.map((b) => b.N))];
   const scratch = new Map(
     sizes.map((N) => {
@@ -127,25 +107,25 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
         w: 0,
         len: -1,
       };
-      vecIn(arena, N, (p) => (sc.w = p));
+      arena.take(N, (p) => (sc.w = p));
       return [N, sc] as const;
     }),
   );
   const scratchOf = blocks.map((b) => scratch.get(b.N)!);
   let bx = 0;
-  vecIn(arena, n, (p) => (bx = p));
+  arena.take(n, (p) => (bx = p));
   // s and the generators as doubles, and a leaf's row: the coefficients are computed from them.
   let sPtr = 0;
   let leafRow = 0;
-  vecIn(arena, s.length, (p) => (sPtr = p));
-  vecIn(arena, Math.max(1, ...leaves.map(([lo, hi]) => hi - lo)), (p) => (leafRow = p));
+  arena.take(s.length, (p) => (sPtr = p));
+  arena.take(Math.max(1, ...leaves.map(([lo, hi]) => hi - lo)), (p) => (leafRow = p));
   const gPtr = gens.map(() => 0);
-  gens.forEach((_, g) => vecIn(arena, n, (p) => (gPtr[g] = p)));
+  gens.forEach((_, g) => arena.take(n, (p) => (gPtr[g] = p)));
   const inputs = gens.map(() => 0);
   const outputs = gens.map(() => 0);
   gens.forEach((_, g) => {
-    vecIn(arena, n, (p) => (inputs[g] = p));
-    vecIn(arena, n, (p) => (outputs[g] = p));
+    arena.take(n, (p) => (inputs[g] = p));
+    arena.take(n, (p) => (outputs[g] = p));
   });
   const region = arena.commit();
   const i32 = memI32();
@@ -154,8 +134,8 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     i32[leavesPtr / 4 + 2 * l + 1] = hi;
   });
   const leavesEnd = leavesPtr + 8 * leaves.length;
-  putAny(sPtr, s);
-  gens.forEach((g, i) => putAny(gPtr[i], g));
+  putDoubles(sPtr, s);
+  gens.forEach((g, i) => putDoubles(gPtr[i], g));
   blocks.forEach((b, k) => co.blockQ(sPtr, b.mid, b.hi, qPtr[k])); // subdiagLayout's q
 
   // Per direction, on first use: generator spectra and leaf coefficients, in their own region,
@@ -167,7 +147,7 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
       spectra: blocks.map((b) => gens.map(() => spectrumIn(a, b.N / 2 + 1))),
       coef: gens.map(() => 0),
     };
-    gens.forEach((_, g) => vecIn(a, layout.leafSize, (p) => (d.coef[g] = p)));
+    gens.forEach((_, g) => a.take(layout.leafSize, (p) => (d.coef[g] = p)));
     frees.push(releaseWith(outputs, a.commit()));
     blocks.forEach((b, k) => {
       const len = b.mid - b.lo;
@@ -237,13 +217,13 @@ export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<n
     return y;
   };
   const mulSum = (zs: ArrayLike<number>[]): Float64Array => {
-    zs.forEach((z, g) => putVec(inputs[g], z));
+    zs.forEach((z, g) => putDoubles(inputs[g], z));
     return readOut(mulSumPtrs(inputs), n);
   };
 
   const mulTAllPtrs = (x: ArrayLike<number>): number[] => {
     live();
-    putVec(inputs[0], x);
+    putDoubles(inputs[0], x);
     return mulTAllFrom(inputs[0]);
   };
   const mulTAllFrom = (xv: number): number[] => {
@@ -322,17 +302,17 @@ export function prepareShiftKrylovProductWasm(
   arena.take(n, (p) => (u = p));
   const region = arena.commit();
   G.forEach((g, i) => {
-    putVec(u, g);
+    putDoubles(u, g);
     ca.forward(u, gs[i]);
   });
   H.forEach((h, i) => {
-    putVec(u, h);
+    putDoubles(u, h);
     cb.forward(u, hs[i]);
   });
   let disposed = false;
   const product = (x: ArrayLike<number>, out?: Float64Array): Float64Array => {
     if (disposed) throw new Error('shift Krylov product used after dispose()');
-    putVec(xv, x);
+    putDoubles(xv, x);
     cb.forward(xv, xs, true);
     const v = mem();
     v.fill(0, acc.re / 8, acc.re / 8 + acc.len + 1);

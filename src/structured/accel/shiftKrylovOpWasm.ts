@@ -8,7 +8,7 @@
 // the region goes when the op's closures are garbage-collected, and the regions held at any time
 // are capped (the oldest are dropped; a backward whose spectra were dropped recomputes them).
 // Working buffers are taken and given back within each call.
-import { alloc, fftWasmExports, mem, pairBytes, release, type WSpectrum } from './fftWasm';
+import { alloc, fftWasmExports, mem, pairBytes, release, slotBytes, type WSpectrum } from './fftWasm';
 import { foldedConvWasm, type WasmFoldedConv } from './foldedConvWasm';
 
 export interface ShiftFftConfig {
@@ -44,7 +44,6 @@ export interface ShiftFftWasmRun {
 }
 
 /** Bytes of an array of `doubles` in a region: 16-aligned, with 2 doubles of slack for the pair loops. */
-const vecBytes = (doubles: number): number => 16 * Math.ceil((doubles + 2) / 2);
 
 /** Saved regions held at once (bytes), beyond which the oldest are dropped. */
 const HELD_CAP = 256 * 2 ** 20;
@@ -99,11 +98,11 @@ class SpectrumRow {
     readonly base: number,
     readonly bins: number,
   ) {
-    this.half = vecBytes(bins);
+    this.half = slotBytes(bins);
     this.stride = 2 * this.half;
   }
   static bytes(bins: number, count: number): number {
-    return 2 * vecBytes(bins) * count;
+    return 2 * slotBytes(bins) * count;
   }
   /** Points `s` at spectrum k (a reused cursor: no object per row). */
   at(k: number, s: WSpectrum): WSpectrum {
@@ -158,13 +157,13 @@ export function shiftFftWasm(rows: number, n: number, r: number, cfg: ShiftFftCo
     Object.assign(owner, { hold: hd, g: next(ca.bins, 0), h: next(cb.bins, 1), x: next(cb.bins, 2), u: next(ca.bins, 3) });
     const s = owner;
     // Working buffers: the inputs as doubles, one row, a B-side product and the A-side sum.
-    const inBytes = vecBytes((rows + 2 * r) * n);
-    const work = alloc(inBytes + vecBytes(n) + SpectrumRow.bytes(cb.bins, 1) + SpectrumRow.bytes(ca.bins, 1));
+    const inBytes = slotBytes((rows + 2 * r) * n);
+    const work = alloc(inBytes + slotBytes(n) + SpectrumRow.bytes(cb.bins, 1) + SpectrumRow.bytes(ca.bins, 1));
     try {
       const inp = work;
       const buf = inp + inBytes;
-      const tb = new SpectrumRow(buf + vecBytes(n), cb.bins).at(0, cursor());
-      const acc = new SpectrumRow(tb.re + 2 * vecBytes(cb.bins), ca.bins).at(0, cursor());
+      const tb = new SpectrumRow(buf + slotBytes(n), cb.bins).at(0, cursor());
+      const acc = new SpectrumRow(tb.re + 2 * slotBytes(cb.bins), ca.bins).at(0, cursor());
       const [cx, ch, cu, cg] = [cursor(), cursor(), cursor(), cursor()];
       // Every allocation is done: the inputs are read now, into doubles (exact).
       const [X, G, H] = inputs!();
@@ -216,8 +215,8 @@ export function shiftFftWasm(rows: number, n: number, r: number, cfg: ShiftFftCo
       if (!inputs) throw new Error('shift-fft: backward before forward');
       if (!saved || saved.hold.released) saved = computeSpectra(null);
       const s = saved;
-      const rowBytes = vecBytes(rows * n);
-      const parts = [rowBytes, wantDx ? rowBytes : 0, vecBytes(n), vecBytes(r * n), vecBytes(r * n)];
+      const rowBytes = slotBytes(rows * n);
+      const parts = [rowBytes, wantDx ? rowBytes : 0, slotBytes(n), slotBytes(r * n), slotBytes(r * n)];
       const specA = SpectrumRow.bytes(ca.bins, 1);
       const specB = SpectrumRow.bytes(cb.bins, 1);
       const fixed = parts.reduce((a, b) => a + b, 0);

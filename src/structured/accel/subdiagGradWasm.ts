@@ -6,7 +6,7 @@
 // Per row the JS plan spends its time in the O(n log² n) transforms and spectral products and
 // the O(16 n) pair sums; take() runs once per step and is shared with the JS plan.
 import type { ProductCache } from './productsWasm';
-import { Arena, fftWasmExports, mem, memI32, pairBytes, releaseWith, type WSpectrum } from './fftWasm';
+import { Arena, fftWasmExports, mem, memI32, pairBytes, putDoubles, releaseWith, spectrumIn } from './fftWasm';
 import { irfft, rfft } from './realFftWasm';
 import {
   DIRECT_BLOCK, leafGrads, leftHalfGrads, subdiagGradLayout, type SubdiagGradPlan, type SubdiagGrads,
@@ -25,19 +25,6 @@ export interface WasmSubdiagGradPlan extends SubdiagGradPlan {
   /** Says where a product plan of the same generators and operator keeps its per-row results. */
   linkProduct(cache: ProductCache): void;
   dispose(): void;
-}
-
-const spectrumIn = (arena: Arena, bins: number): WSpectrum => {
-  const sp: WSpectrum = { re: 0, im: 0, len: bins };
-  arena.take(bins, (p) => (sp.re = p));
-  arena.take(bins, (p) => (sp.im = p));
-  return sp;
-};
-
-function putVec(ptr: number, src: ArrayLike<number>): void {
-  const v = mem();
-  if (src instanceof Float64Array) v.set(src, ptr / 8);
-  else for (let i = 0; i < src.length; i++) v[ptr / 8 + i] = src[i];
 }
 
 /** planSubdiagGrad in WebAssembly SIMD; null without SIMD. */
@@ -159,12 +146,12 @@ export function planSubdiagGradWasm(s: ArrayLike<number>, gens: ArrayLike<number
   };
   const accumulatePtrs = (w: ArrayLike<number>, zv: number[]): void => {
     live();
-    putVec(wPtr, w);
+    putDoubles(wPtr, w);
     accumulateFrom(wPtr, zv);
   };
   const accumulate = (w: ArrayLike<number>, zs: ArrayLike<number>[]): void => {
     live();
-    zs.forEach((z, g) => putVec(zPtr[g], z));
+    zs.forEach((z, g) => putDoubles(zPtr[g], z));
     accumulatePtrs(w, zPtr);
   };
 

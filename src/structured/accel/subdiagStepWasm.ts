@@ -13,7 +13,7 @@
 // A forward without a tape (evaluation) frees them at once. Steps whose backward never comes
 // are bounded: past HELD_STEPS or HELD_BYTES held, the oldest are freed (a backward that still
 // comes builds its step again from the op's inputs, with the same bits).
-import { Arena, mem, releaseWith } from './fftWasm';
+import { Arena, mem, releaseWith, slotBytes } from './fftWasm';
 import { planSubdiagKrylovSumWasm, type WasmKrylovSumPlan } from './productsWasm';
 import type { SubdiagGrads } from './subdiagGrad';
 import { planSubdiagGradWasm, type WasmSubdiagGradPlan } from './subdiagGradWasm';
@@ -53,7 +53,6 @@ export function unhold(what: Holdable): void {
 }
 
 /** Doubles an Arena gives `doubles` (16-byte multiple with 2 doubles of slack). */
-const slotBytes = (doubles: number) => 8 * Math.ceil((doubles + 2) / 2) * 2;
 
 export class WasmSubdiagStep implements Holdable {
   private readonly prodA: WasmKrylovSumPlan;
@@ -95,7 +94,7 @@ export class WasmSubdiagStep implements Holdable {
     arena.take(n, (p) => (this.dy = p));
     if (keep) arena.take((rows * keepRow) / 8, (p) => (this.kept = p));
     arena.take(this.prodB.cache.rowBytes / 8, (p) => (this.keptB = p));
-    this.bytes = rows * (1 + r) * this.rowBytes + rows * this.keptRow + this.prodB.cache.rowBytes;
+    this.bytes = arena.bytes;
     this.free = releaseWith(this, arena.commit());
     this.uRows = Array.from({ length: rows }, (_, b) => Array.from({ length: r }, (_, i) => this.U + (b * r + i) * this.rowBytes));
   }
