@@ -154,10 +154,10 @@ export function releaseWith(owner: object, start: number): () => void {
   };
 }
 
-/** Sub-allocations of one region, laid out before the region is taken. */
 /** Bytes of an Arena part of `doubles` doubles: 16-byte multiple with 2 doubles of zeroed slack. */
 export const slotBytes = (doubles: number): number => 16 * Math.ceil((doubles + 2) / 2);
 
+/** Sub-allocations of one region, laid out before the region is taken. */
 export class Arena {
   private total = 0;
   private readonly parts: { rel: number; set: (abs: number) => void }[] = [];

@@ -43,8 +43,6 @@ export interface ShiftFftWasmRun {
   release(): void;
 }
 
-/** Bytes of an array of `doubles` in a region: 16-aligned, with 2 doubles of slack for the pair loops. */
-
 /** Saved regions held at once (bytes), beyond which the oldest are dropped. */
 const HELD_CAP = 256 * 2 ** 20;
 

@@ -52,7 +52,6 @@ export function unhold(what: Holdable): void {
   heldBytes -= bytes;
 }
 
-/** Doubles an Arena gives `doubles` (16-byte multiple with 2 doubles of slack). */
 
 export class WasmSubdiagStep implements Holdable {
   private readonly prodA: WasmKrylovSumPlan;
