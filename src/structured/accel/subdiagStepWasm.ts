@@ -52,7 +52,6 @@ export function unhold(what: Holdable): void {
   heldBytes -= bytes;
 }
 
-
 export class WasmSubdiagStep implements Holdable {
   private readonly prodA: WasmKrylovSumPlan;
   private readonly prodB: WasmKrylovSumPlan;
