@@ -11,8 +11,8 @@ import type { OperatorJson } from '../operators';
 import type { ClassName, MatrixAudit } from '../types';
 import { prepareCirculantProduct, prepareShiftKrylovProduct } from './shiftKrylov';
 import { fwht } from './fwht';
-import { type KrylovSumPlan, planSubdiagCornerKrylovSum, planSubdiagKrylovSum } from './subdiagKrylov';
-import { planSubdiagKrylovSumWasm, prepareShiftKrylovProductWasm, readOut } from './productsWasm';
+import type { KrylovSumPlan } from './subdiagKrylov';
+import { planSubdiagKrylovSumWasm, planSubdiagSum, prepareShiftKrylovProductWasm, readOut } from './productsWasm';
 import { type FastProductEngine, fastProductEngine } from './policy';
 
 /**
@@ -44,9 +44,7 @@ export type MatrixDescription = {
 /** A plan for K(A, g_i), i < r, when A is a subdiagonal operator (with or without corner). */
 function subdiagPlan(op: OperatorJson, gens: Float64Array[], engine: FastProductEngine): KrylovSumPlan | null {
   if (op.kind !== 'subdiagonal') return null;
-  const s = Float64Array.from(op.subdiag);
-  const plain = engine === 'wasm-simd' ? (c: ArrayLike<number>, g: ArrayLike<number>[]) => planSubdiagKrylovSumWasm(c, g)! : planSubdiagKrylovSum;
-  return op.corner === 0 ? plain(s, gens) : planSubdiagCornerKrylovSum(s, op.corner, gens, plain);
+  return planSubdiagSum(Float64Array.from(op.subdiag), op.corner === 0 ? null : op.corner, gens, engine === 'wasm-simd');
 }
 
 /** The fast product of a matrix, or null for classes without one; `engine` defaults to policy.ts's choice. */

@@ -7,7 +7,7 @@ import { hasFoldedConv } from './foldedConv';
 import { foldedConvWasm } from './foldedConvWasm';
 import { Arena, fftWasmExports, mem, memI32, pairBytes, putDoubles, releaseWith, slotBytes, spectrumIn, type WSpectrum } from './fftWasm';
 import { irfft, rfft } from './realFftWasm';
-import { type KrylovSumPlan, subdiagLayout } from './subdiagKrylov';
+import { type KrylovSumPlan, planSubdiagCornerKrylovSum, planSubdiagKrylovSum, subdiagLayout } from './subdiagKrylov';
 import { subdiagCoefsWasm } from './subdiagCoefsWasm';
 
 /**
@@ -64,6 +64,15 @@ export interface ProductCache {
 
 /** Doubles an Arena gives `doubles`. */
 const slot = (doubles: number) => slotBytes(doubles) / 8;
+
+/**
+ * The plan of Σ_i K(A, g_i)·z_i for a subdiagonal A (with a corner when `corner` is not null): its
+ * products in WebAssembly SIMD when `wasm` (the same bits as the JS plan), else the JS plan.
+ */
+export function planSubdiagSum(s: ArrayLike<number>, corner: number | null, gens: ArrayLike<number>[], wasm: boolean): KrylovSumPlan {
+  const plain = wasm ? (c: ArrayLike<number>, g: ArrayLike<number>[]) => planSubdiagKrylovSumWasm(c, g)! : planSubdiagKrylovSum;
+  return corner !== null ? planSubdiagCornerKrylovSum(s, corner, gens, plain) : plain(s, gens);
+}
 
 /** planSubdiagKrylovSum (subdiagKrylov.ts) with its products in WebAssembly SIMD; null without SIMD. */
 export function planSubdiagKrylovSumWasm(s: ArrayLike<number>, gens: ArrayLike<number>[]): WasmKrylovSumPlan | null {

@@ -10,9 +10,9 @@
 // engine without corners the whole step runs on module memory (subdiagStepWasm.ts).
 import * as tf from '@tensorflow/tfjs';
 import { runLazyGradOp, type LazyGrads } from '../lazyGradOp';
-import { type KrylovSumPlan, planSubdiagCornerKrylovSum, planSubdiagKrylovSum } from './subdiagKrylov';
+import type { KrylovSumPlan } from './subdiagKrylov';
 import { planSubdiagCornerGrad, planSubdiagGrad, type SubdiagGradPlan, type SubdiagGrads } from './subdiagGrad';
-import { planSubdiagKrylovSumWasm } from './productsWasm';
+import { planSubdiagSum } from './productsWasm';
 import { planSubdiagGradWasm } from './subdiagGradWasm';
 import { fastProductEngine } from './policy';
 import { readNoCopy } from './hostData';
@@ -26,15 +26,6 @@ export interface SubdiagOperatorTensors {
 
 const rowsOf = (a: Float32Array, rows: number, n: number): Float32Array[] => Array.from({ length: rows }, (_, i) => a.subarray(i * n, (i + 1) * n));
 
-/**
- * The products' plans: WebAssembly SIMD where policy.ts says so (the same bits as the JS plans).
- * The forward and the backward use opposite directions of each plan (A: K·z then Kᵀ·dy; B: Kᵀ·x
- * then K·du); each direction's data is built on its first use.
- */
-function planProducts(s: Float32Array, corner: number | null, gens: Float32Array[], wasm: boolean): KrylovSumPlan {
-  const plain = wasm ? (c: ArrayLike<number>, g: ArrayLike<number>[]) => planSubdiagKrylovSumWasm(c, g)! : planSubdiagKrylovSum;
-  return corner !== null ? planSubdiagCornerKrylovSum(s, corner, gens, plain) : plain(s, gens);
-}
 
 /** The gradients' plans: WebAssembly SIMD with the products (the same bits as the JS plans). */
 function planGrads(s: Float32Array, corner: number | null, gens: Float32Array[], wasm: boolean): SubdiagGradPlan {
@@ -44,16 +35,12 @@ function planGrads(s: Float32Array, corner: number | null, gens: Float32Array[],
   return corner !== null ? planSubdiagCornerGrad(s, corner, gens, plain) : plain(s, gens);
 }
 
-interface Tape {
-  isTapeOn(): boolean;
-}
-
 /** Y = X Mᵀ for X [b, n], G and H [r, n]; differentiable w.r.t. X, G, H and both operators' tensors. */
 export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.Tensor2D, A: SubdiagOperatorTensors, B: SubdiagOperatorTensors): tf.Tensor2D {
   const [rows, n] = x.shape;
   const r = G.shape[0];
   // Without a tape no backward follows: the forward gives its plans back at once.
-  const taped = (tf.engine() as unknown as Tape).isTapeOn();
+  const taped = tf.engine().isTapeOn();
   const wasm = fastProductEngine() === 'wasm-simd';
   const whole = wasm && !A.corner && !B.corner;
   let X: Float32Array[] = [];
@@ -69,9 +56,11 @@ export function subdiagKrylovProductFast(x: tf.Tensor2D, G: tf.Tensor2D, H: tf.T
   // Otherwise: the product plans, and u_{b,i} = K(B, h_i)ᵀ x_b kept for dG and dA.
   let plans: { a: KrylovSumPlan; b: KrylovSumPlan; dispose(): void; disposed: boolean } | null = null;
   let U: Float64Array[][] = [];
+  // The forward and the backward use opposite directions of each plan (A: K·z then Kᵀ·dy; B: Kᵀ·x
+  // then K·du); each direction's data is built on its first use.
   const newPlans = () => {
-    const a = planProducts(sA, cA, gs, wasm);
-    const b = planProducts(sB, cB, hs, wasm);
+    const a = planSubdiagSum(sA, cA, gs, wasm);
+    const b = planSubdiagSum(sB, cB, hs, wasm);
     const p = {
       a,
       b,
