@@ -167,13 +167,13 @@ export function leftHalfGrads(layout: SubdiagGradLayout, b: GradBlock, gi: numbe
 
 /**
  * The right half's ∂s for one row: Z(l) = w[l+1]·L(l+1) + s[l+1]·Z(l+1), ∂s[l] += P(mid, l)·Z(l),
- * L(q) = L[lOff + q − lo] (L's values read from `L`, w's from `w` at wOff + index).
+ * L(q) = L[q − lo].
  */
-export function rightHalfGrads(sv: Float64Array, b: GradBlock, w: ArrayLike<number>, wOff: number, L: ArrayLike<number>, lOff: number, dS: Float64Array): void {
+function rightHalfGrads(sv: Float64Array, b: GradBlock, w: ArrayLike<number>, L: ArrayLike<number>, dS: Float64Array): void {
   const { lo, mid, hi, q } = b;
   let Z = 0;
   for (let l = hi - 2; l >= mid; l--) {
-    Z = (l + 1 < hi - 1 ? sv[l + 1] * Z : 0) + w[wOff + l + 1] * L[lOff + l + 1 - lo];
+    Z = (l + 1 < hi - 1 ? sv[l + 1] * Z : 0) + w[l + 1] * L[l + 1 - lo];
     dS[l] += q[l - mid] * Z;
   }
 }
@@ -236,7 +236,7 @@ export function planSubdiagGrad(s: ArrayLike<number>, gens: ArrayLike<number>[],
       mulSpec(b.aSpec[0], sc.zSpec[0], sc.tmp);
       for (let gi = 1; gi < r; gi++) mulAddSpec(sc.tmp, b.aSpec[gi], sc.zSpec[gi]);
       irfftInto(sc.tmp, N, sc.L);
-      rightHalfGrads(sv, b, wv, 0, sc.L, 0, dS);
+      rightHalfGrads(sv, b, wv, sc.L, dS);
     }
   };
 

@@ -95,7 +95,7 @@ export function subdiagLayout(s: ArrayLike<number>, gens: ArrayLike<number>[], w
 }
 
 /** Forward: spectra of a_g per block [block][generator]. */
-export function forwardSpectra(L: SubdiagLayout): Spectrum[][] {
+function forwardSpectra(L: SubdiagLayout): Spectrum[][] {
   return L.blocks.map((b) =>
     b.a.map((a) => {
       const sp = halfSpectrum(b.N);
@@ -105,18 +105,11 @@ export function forwardSpectra(L: SubdiagLayout): Spectrum[][] {
   );
 }
 
-/**
- * Where a generator's leaf coefficients go: an array and the index of the first (the WebAssembly
- * plans write straight into module memory; a fresh array of that size costs more than the fill).
- */
-export type CoefSink = (gen: number) => [Vec | Float64Array, number];
-const freshCoefs = (L: SubdiagLayout): CoefSink => () => [zeros(L.leafSize), 0];
-
 /** Forward leaf coefficients, j-major per generator: c_j[d] = g[j−d]·P(j−d, j), d ≤ j − lo. */
-export function forwardLeafCoefs(L: SubdiagLayout, s: ArrayLike<number>, gens: ArrayLike<number>[], sink = freshCoefs(L)): (Vec | Float64Array)[] {
-  return gens.map((g, gi) => {
-    const [c, at] = sink(gi);
-    let idx = at;
+export function forwardLeafCoefs(L: SubdiagLayout, s: ArrayLike<number>, gens: ArrayLike<number>[]): Vec[] {
+  return gens.map((g) => {
+    const c = zeros(L.leafSize);
+    let idx = 0;
     for (const [lo, hi] of L.leaves) {
       for (let j = lo; j < hi; j++) {
         let p = 1;
@@ -131,7 +124,7 @@ export function forwardLeafCoefs(L: SubdiagLayout, s: ArrayLike<number>, gens: A
 }
 
 /** Transposed: spectra of a_g reversed per block [block][generator]. */
-export function transposedSpectra(L: SubdiagLayout): Spectrum[][] {
+function transposedSpectra(L: SubdiagLayout): Spectrum[][] {
   return L.blocks.map((b) =>
     b.a.map((a) => {
       const sp = halfSpectrum(b.N);
@@ -142,11 +135,11 @@ export function transposedSpectra(L: SubdiagLayout): Spectrum[][] {
 }
 
 /** Transposed leaf coefficients, d-major per generator: c_d[i−lo] = g[i]·P(i, i+d). */
-export function transposedLeafCoefs(L: SubdiagLayout, s: ArrayLike<number>, gens: ArrayLike<number>[], sink = freshCoefs(L)): (Vec | Float64Array)[] {
+export function transposedLeafCoefs(L: SubdiagLayout, s: ArrayLike<number>, gens: ArrayLike<number>[]): Vec[] {
   const row = new Float64Array(L.leaves.reduce((m, [lo, hi]) => Math.max(m, hi - lo), 0));
-  return gens.map((g, gi) => {
-    const [c, at] = sink(gi);
-    let idx = at;
+  return gens.map((g) => {
+    const c = zeros(L.leafSize);
+    let idx = 0;
     for (const [lo, hi] of L.leaves) {
       for (let i = lo; i < hi; i++) row[i - lo] = g[i];
       for (let d = 0; d < hi - lo; d++) {
@@ -190,9 +183,9 @@ export function planSubdiagKrylovSum(s: ArrayLike<number>, gens: ArrayLike<numbe
   const outputs = gens.map(() => zeros(n));
 
   let fwd: { spectra: Spectrum[][]; coef: Vec[] } | null = null;
-  const forwardData = () => fwd ?? (fwd = { spectra: forwardSpectra(layout), coef: forwardLeafCoefs(layout, s, gens) as Vec[] });
+  const forwardData = () => fwd ?? (fwd = { spectra: forwardSpectra(layout), coef: forwardLeafCoefs(layout, s, gens) });
   let bwd: { spectra: Spectrum[][]; coef: Vec[] } | null = null;
-  const transposedData = () => bwd ?? (bwd = { spectra: transposedSpectra(layout), coef: transposedLeafCoefs(layout, s, gens) as Vec[] });
+  const transposedData = () => bwd ?? (bwd = { spectra: transposedSpectra(layout), coef: transposedLeafCoefs(layout, s, gens) });
 
   const mulSum = (zs: ArrayLike<number>[]): Float64Array => {
     const { spectra, coef } = forwardData();
