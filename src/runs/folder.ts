@@ -42,6 +42,15 @@ export function writeEnv(p: RunPaths, env: RunEnv): void {
   writeJsonAtomic(p.env, env);
 }
 
+/** The run's env.json (who started it first), or null when it is missing or unreadable. */
+export function readEnv(p: Pick<RunPaths, 'env'>): RunEnv | null {
+  try {
+    return JSON.parse(fs.readFileSync(p.env, 'utf8')) as RunEnv;
+  } catch {
+    return null;
+  }
+}
+
 // The writes below first check that this process still holds the run folder's claim (fencing:
 // a process whose claim was taken over stops before writing; see lock.ts).
 

@@ -5,7 +5,7 @@ import * as path from 'path';
 import type { RunEnv, RunStatus, RunSummary, SlurmJob } from '../runs/types';
 import { writeJsonAtomic } from '../util/atomic';
 import { lockState } from '../runs/lock';
-import { parseSummary } from '../runs/folder';
+import { parseSummary, readEnv } from '../runs/folder';
 import type { SweepPoint } from './points';
 
 export type PointState = RunStatus | 'running' | 'failed' | 'pending';
@@ -67,7 +67,7 @@ export function readStart(point: SweepPoint): StartRecord | null {
 
 /** The run's env.json (who started it first), or null. */
 export function readRunEnv(runDir: string): RunEnv | null {
-  return readJson<RunEnv>(path.join(runDir, 'env.json'));
+  return readEnv({ env: path.join(runDir, 'env.json') });
 }
 
 function readJson<T>(file: string): T | null {

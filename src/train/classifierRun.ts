@@ -20,7 +20,7 @@ export async function runClassifierExperiment(cfg: ExperimentConfig, opts: RunOp
     let pool: StepPool | undefined;
     try {
       const computePath = model.hidden.matrix.computePath(cfg.training.batch_size);
-      const checkpoint = resumeCheckpoint(session, model.variables(), computePath, session.workers);
+      const checkpoint = resumeCheckpoint(session, model.variables(), computePath);
       if (session.workers > 1) {
         const backend = opts.backend.name as 'wasm' | 'cpu'; // resolveWorkers allows N > 1 only there
         pool = await StepPool.start({ cfg, data, backend, matmulFix: matmulFixInstalled(), workers: session.workers, model, vars: model.variables() });

@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../config/schema';
 import { rememberShapes, saveCheckpoint, type LoadedCheckpoint } from '../runs/checkpoint';
 import { collectEnv } from '../runs/env';
-import { clearRun, readSummary, runPaths, writeConfig, writeEnv, writeMetrics, type RunPaths } from '../runs/folder';
+import { clearRun, readEnv, readSummary, runPaths, writeConfig, writeEnv, writeMetrics, type RunPaths } from '../runs/folder';
 import { claimLock, LOCK_HELD_EXIT_CODE, type RunLock } from '../runs/lock';
 import { assertResumable, lockHeldMessage, readCheckpoint } from '../runs/resume';
 import { OPERATOR_CLASSES, runIdOf } from '../runs/runId';
@@ -69,8 +69,8 @@ export async function inRunFolder(cfg: ExperimentConfig, opts: RunOptions, body:
 }
 
 /** The checkpoint to resume from (checked against the model's variables), or null for a fresh start; writes env.json. */
-export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable>, computePath?: string, workers = 1): LoadedCheckpoint | null {
-  const { cfg, opts, paths, progress } = s;
+export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable>, computePath?: string): LoadedCheckpoint | null {
+  const { cfg, opts, paths, progress, workers } = s;
   rememberShapes(paths.checkpoint, vars);
   const checkpoint = readCheckpoint(paths);
   if (checkpoint) {
@@ -82,7 +82,9 @@ export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable
           'the result will not be bit-identical to an uninterrupted run',
       );
     }
-    const before = envWorkers(paths.env);
+    // 1 for runs made before training.workers existed (or without a readable env.json).
+    const recorded = readEnv(paths)?.workers;
+    const before = typeof recorded === 'number' ? recorded : 1;
     if (before !== workers) {
       progress.line(
         `note: the run started with training.workers ${before}, this session uses ${workers}; ` +
@@ -95,16 +97,6 @@ export function resumeCheckpoint(s: RunSession, vars: Record<string, tf.Variable
   }
   if (!checkpoint || !fs.existsSync(paths.env)) writeEnv(paths, { ...collectEnv(opts.backend), ...(computePath ? { computePath } : {}), workers });
   return checkpoint;
-}
-
-/** The thread count env.json records (1 for runs made before training.workers existed, or without env.json). */
-function envWorkers(file: string): number {
-  try {
-    const w = (JSON.parse(fs.readFileSync(file, 'utf8')) as { workers?: unknown }).workers;
-    return typeof w === 'number' ? w : 1;
-  } catch {
-    return 1;
-  }
 }
 
 /** Trainer hooks: progress, lock heartbeats, and a checkpoint + metrics after every epoch. */
