@@ -49,30 +49,19 @@ export async function timeInterleaved(
   opts: TimingOptions,
   blocks: number,
 ): Promise<Record<string, Timing>> {
-  const medians: Record<string, number[]> = {};
-  const counts: Record<string, number> = {};
+  const best: Record<string, Timing> = {};
   for (const [name, run] of Object.entries(runs)) {
     for (let i = 0; i < opts.warmup; i++) await timeOnce(run, opts.clock);
-    medians[name] = [];
-    counts[name] = Infinity;
+    best[name] = { medianMs: Infinity, runs: Infinity };
   }
-  const blockBudget = opts.budgetMs / Math.max(1, blocks);
+  const round = { ...opts, warmup: 0, budgetMs: opts.budgetMs / Math.max(1, blocks) };
   for (let b = 0; b < Math.max(1, blocks); b++) {
     for (const [name, run] of Object.entries(runs)) {
-      const times: number[] = [];
-      let spent = 0;
-      while (times.length < opts.repeats && (times.length < 3 || spent < blockBudget)) {
-        const ms = await timeOnce(run, opts.clock);
-        times.push(ms);
-        spent += ms;
-      }
-      medians[name].push(median(times));
-      counts[name] = Math.min(counts[name], times.length);
+      const t = await timeMedian(run, round);
+      best[name] = { medianMs: Math.min(best[name].medianMs, t.medianMs), runs: Math.min(best[name].runs, t.runs) };
     }
   }
-  const out: Record<string, Timing> = {};
-  for (const name of Object.keys(runs)) out[name] = { medianMs: roundMs(Math.min(...medians[name])), runs: counts[name] };
-  return out;
+  return best;
 }
 
 /** One timed run (ms); what it returns is disposed after the clock stops. */

@@ -13,6 +13,7 @@ import type { ExperimentConfig } from '../config/schema';
 import type { Dataset } from '../data/types';
 import { runExperiment } from '../train/run';
 import { createProgress } from '../train/progress';
+import { median } from './timing';
 
 /** What one measurement process prints (one JSON line). */
 export interface WorkersSample {
@@ -146,12 +147,6 @@ function runChild(args: string[]): Promise<WorkersSample> {
       else reject(new Error(`a measurement process failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
