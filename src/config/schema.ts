@@ -13,6 +13,9 @@ export const MAX_WORKERS = 256;
 
 export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+/** The backends whose runs can split a batch over threads (training.workers > 1, src/train/parallel.ts). */
+export const PARALLEL_BACKENDS: readonly string[] = ['wasm', 'cpu'];
+export const DEFAULT_BATCH_SIZE = 50;
 
 export const layerSchema = z
   .object({
@@ -68,7 +71,7 @@ export const optimizerSchema = z
 
 export const trainingSchema = z
   .object({
-    batch_size: z.number().int().min(1).max(65536).default(50),
+    batch_size: z.number().int().min(1).max(65536).default(DEFAULT_BATCH_SIZE),
     epochs: z.number().int().min(1).default(20),
     /** Drives initialisation, shuffling and dropout. */
     // The generator takes 32 bits: a larger seed would silently wrap to another seed's numbers.

@@ -7,6 +7,7 @@ import { CORPORA, findCorpus } from '../data/corpus/catalog';
 import { inputSize } from '../data/shape';
 import { CLASSES, CLASS_NAMES, findClass } from '../structured/registry';
 import { valueAt } from './issues';
+import { DEFAULT_BATCH_SIZE, PARALLEL_BACKENDS } from './schema';
 import { didYouMean } from './nearest';
 import { showValue, type ConfigSource, type Problem } from './source';
 
@@ -55,10 +56,10 @@ function checkWorkers(data: unknown, add: (path: string[], message: string) => v
   if (typeof workers !== 'number' || !Number.isInteger(workers) || workers <= 1) return;
   const where = ['training', 'workers'];
   const backend = valueAt(data, ['backend']);
-  const batch = valueAt(data, ['training', 'batch_size']) ?? 50;
+  const batch = valueAt(data, ['training', 'batch_size']) ?? DEFAULT_BATCH_SIZE;
   if (valueAt(data, ['model', 'type']) === 'lstm') {
     add(where, `expected 1 or "auto" for model.type lstm (it carries its hidden state from window to window, on one thread), got ${workers}`);
-  } else if (backend === 'tensorflow' || backend === 'webgpu') {
+  } else if (typeof backend === 'string' && backend !== 'auto' && !PARALLEL_BACKENDS.includes(backend)) {
     add(where, `expected 1 or "auto" for backend ${backend} (data-parallel steps run on backend wasm or cpu), got ${workers}`);
   } else if (typeof batch === 'number' && workers > batch) {
     add(where, `expected at most training.batch_size = ${batch} threads (one row each at least), got ${workers}`);

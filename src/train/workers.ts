@@ -6,14 +6,12 @@
 // window to window, and the GPU backends (tensorflow, webgpu) already use the whole device, so
 // there `auto` is 1 and a number above 1 is an error.
 import * as os from 'os';
-import type { ExperimentConfig } from '../config/schema';
+import { PARALLEL_BACKENDS, type ExperimentConfig } from '../config/schema';
 import { UserError } from '../util/errors';
 
 /** Set by `ldr sweep` for its children: what `training.workers: auto` resolves to there. */
 export const WORKERS_AUTO_ENV = 'LDR_WORKERS_AUTO';
 
-/** The backends whose runs can split a batch over threads. */
-export const PARALLEL_BACKENDS: readonly string[] = ['wasm', 'cpu'];
 
 export function availableCores(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
