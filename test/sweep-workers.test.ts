@@ -152,4 +152,12 @@ describe('ldr sweep and ldr train with training.workers (dist/)', () => {
     expect(report.rows[0].ratio).toBe(1);
     expect(report.rows[1].ratio).toBeCloseTo(report.rows[1].epochSeconds / report.rows[0].epochSeconds, 2);
   });
+
+  it('ldr bench workers refuses a thread count the config cannot take before measuring anything (one line)', async () => {
+    const file = config('bench-bad', 1, '');
+    const r = await ldr(['bench', 'workers', '--config', file, '--set', 'training.batch_size=4', '--workers', '1,8', '--repeats', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toBe('ldr: --workers 8: expected at most training.batch_size = 4 threads (one row each at least), got 8');
+  });
 });

@@ -52,7 +52,18 @@ export function registerBenchWorkers(bench: Command): void {
     const list = flags.workers.split(',').map((w) => parseInteger('--workers', w, 1, 'a comma-separated list of integers ≥ 1'));
     if (new Set(list).size !== list.length) throw new UserError(`--workers: expected distinct thread counts, got "${flags.workers}"`);
     const repeats = parseInteger('--repeats', flags.repeats, 1);
-    const cfg = loadExperiment(flags.config, sets); // the file's problems, once, before any process starts
+    // The file's problems, and each thread count's (lstm, GPU backend, more threads than rows), as
+    // one line before any measurement starts.
+    const backendSets = backendSet ? [`backend=${flags.backend}`] : [];
+    const cfg = loadExperiment(flags.config, sets);
+    for (const w of list) {
+      try {
+        loadExperiment(flags.config, [...sets, ...backendSets, `training.workers=${w}`]);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        throw new UserError(`--workers ${w}: ${err.message.replace(/^--set training\.workers: /, '')}`);
+      }
+    }
     const report = await benchWorkers(
       {
         workers: list,
