@@ -41,13 +41,11 @@ export interface VarSlot {
 
 /** What each worker thread starts with (stepWorker.ts reads it as workerData). */
 export interface WorkerInit {
-  index: number;
   cfg: ExperimentConfig;
   shape: DataShape;
   backend: 'wasm' | 'cpu';
   matmulFix: boolean;
   layout: VarSlot[];
-  batchSize: number;
   x: SharedArrayBuffer;
   y: SharedArrayBuffer;
   weights: SharedArrayBuffer;
@@ -101,7 +99,7 @@ export class StepPool implements BatchPool {
 
   private constructor(
     private readonly o: PoolOptions,
-    init: Omit<WorkerInit, 'index' | 'grads'>,
+    init: Omit<WorkerInit, 'grads'>,
     slotBuffers: SharedArrayBuffer[],
   ) {
     this.layout = init.layout;
@@ -131,7 +129,6 @@ export class StepPool implements BatchPool {
       backend: o.backend,
       matmulFix: o.matmulFix,
       layout,
-      batchSize,
       x: new SharedArrayBuffer(batchSize * n * 4),
       y: new SharedArrayBuffer(batchSize * 4),
       weights: new SharedArrayBuffer(total * 4),
@@ -141,7 +138,7 @@ export class StepPool implements BatchPool {
     const pool = new StepPool(o, init, slotBuffers);
     try {
       for (let i = 1; i < o.workers; i++) {
-        const data: WorkerInit = { ...init, index: i, grads: slotBuffers[i - 1] };
+        const data: WorkerInit = { ...init, grads: slotBuffers[i - 1] };
         pool.threads.push(new Thread(new Worker(file, { workerData: data }), i));
       }
       const ready = await Promise.all(pool.threads.map((t) => t.reply()));
