@@ -1,5 +1,5 @@
 // Helpers for assembling small WebAssembly modules byte by byte (no wasm toolchain needed).
-// Used by backend/kernels/sgdMomentumSimd.ts and structured/accel/krylovWasmModule.ts.
+// Used by every hand-assembled module (backend/kernels/*Simd.ts, structured/accel/*Wasm*.ts).
 export const I32 = 0x7f;
 export const F32 = 0x7d;
 export const V128 = 0x7b;
@@ -36,6 +36,39 @@ export const f64Const = (v: number): number[] => {
   return [0x44, ...b];
 };
 export const brIf = (depth: number): number[] => [0x0d, depth];
+
+// Scalar instructions the hand-assembled modules share (fftWasmModule, realFftWasm, subdiagCoefsWasm).
+export const F64 = 0x7c;
+export const i32Sub = [0x6b];
+export const i32Shl = [0x74];
+export const i32LtS = [0x48];
+export const i32LtU = [0x49];
+export const i32GtS = [0x4a];
+export const i32GeS = [0x4e];
+export const i32GeU = [0x4f];
+export const i32Load = (offset = 0): number[] => [0x28, 2, ...uleb(offset)];
+export const f64Load = (offset = 0): number[] => [0x2b, 3, ...uleb(offset)];
+export const f64Store = (offset = 0): number[] => [0x39, 3, ...uleb(offset)];
+export const f64Add = [0xa0];
+export const f64Sub = [0xa1];
+export const f64Mul = [0xa2];
+export const f64Neg = [0x9a];
+export const call = (f: number): number[] => [0x10, ...uleb(f)];
+export const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b];
+export const ifThen = (body: number[]): number[] => [0x04, 0x40, ...body, 0x0b];
+/** local x += k. */
+export const bump = (x: number, k: number): number[] => [0x20, ...uleb(x), ...i32Const(k), 0x6a, 0x21, ...uleb(x)];
+/** A do-while loop continuing while local a < local b (unsigned). */
+export const whileLt = (a: number, b: number, body: number[]): number[] => [0x03, 0x40, ...body, 0x20, ...uleb(a), 0x20, ...uleb(b), 0x49, 0x0d, 0, 0x0b];
+
+/** One function of a hand-assembled module. */
+export interface WasmFn {
+  name: string;
+  params: number[];
+  result?: number;
+  locals: number[][];
+  body: number[];
+}
 
 export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];

@@ -10,29 +10,13 @@
 //
 // All pointers are byte offsets into the exported memory; lengths are in bytes unless named
 // otherwise. Loops run at least once: callers skip empty ranges.
-import { code, f64Const, name, section, simd, sleb, uleb, vec } from '../../util/wasmBytes';
-
-const I32 = 0x7f;
-const F64 = 0x7c;
-const V128 = 0x7b;
+import {
+  block, brIf, bump, call, code, F64, f64Add as fAdd, f64Const as f64, f64Load, f64Mul as fMul, f64Neg as fNeg, f64Store, f64Sub as fSub, I32,
+  i32Add as add, i32Const as i32, i32GeU as geU, i32Load, i32LtS as ltS, i32LtU as ltU, i32Sub as sub, ifThen, localGet as get, localSet as set,
+  loop, name, section, simd, uleb, V128, vec, whileLt, type WasmFn,
+} from '../../util/wasmBytes';
 
 // --- instructions ---------------------------------------------------------------------------
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const i32 = (v: number) => [0x41, ...sleb(v)];
-const add = [0x6a];
-const sub = [0x6b];
-const ltU = [0x49];
-const geU = [0x4f];
-const ltS = [0x48];
-const f64Load = (off = 0) => [0x2b, 3, ...uleb(off)];
-const f64Store = (off = 0) => [0x39, 3, ...uleb(off)];
-const i32Load = (off = 0) => [0x28, 2, ...uleb(off)];
-const fAdd = [0xa0];
-const fSub = [0xa1];
-const fMul = [0xa2];
-const fNeg = [0x9a];
-const f64 = f64Const;
 const vLoad = (off = 0) => [...simd(0x00), 3, ...uleb(off)];
 const vStore = (off = 0) => [...simd(0x0b), 3, ...uleb(off)];
 const vAdd = simd(0xf0);
@@ -45,34 +29,17 @@ const vNeg = simd(0xed);
 const shuf = (l0: number, l1: number) => [...simd(0x0d), ...[l0, l1].flatMap((l) => Array.from({ length: 8 }, (_, b) => 8 * l + b))];
 const BR = 0x0c;
 const br = (depth: number) => [BR, depth];
-const call = (f: number) => [0x10, ...uleb(f)];
-const block = (body: number[]) => [0x02, 0x40, ...body, 0x0b];
-const loop = (body: number[]) => [0x03, 0x40, ...body, 0x0b];
-const ifThen = (body: number[]) => [0x04, 0x40, ...body, 0x0b];
-const brIf = (depth: number) => [0x0d, depth];
 /** A loop that runs while `cond` (leaving an i32) holds, tested before each pass (so possibly never). */
 const whileDo = (cond: number[], body: number[]) => block(loop([...cond, 0x45 /* eqz */, ...brIf(1), ...body, ...br(0)]));
 
 /** Sum of locals / constants as an address. */
 const addr = (...parts: number[]) => [...get(parts[0]), ...parts.slice(1).flatMap((p) => [...get(p), ...add])];
-/** x += k (bytes). */
-const bump = (x: number, k: number) => [...get(x), ...i32(k), ...add, ...set(x)];
 /** x += local y. */
 const bumpBy = (x: number, y: number) => [...get(x), ...get(y), ...add, ...set(x)];
-/** A do-while loop continuing while local a < local b (unsigned). */
-const whileLt = (a: number, b: number, body: number[]) => loop([...body, ...get(a), ...get(b), ...ltU, ...brIf(0)]);
 
 // --- functions --------------------------------------------------------------------------------
-interface Fn {
-  name: string;
-  params: number[];
-  result?: number;
-  locals: number[][];
-  body: number[];
-}
-
 /** swap(re, im, sw, swEnd): for each i32 pair (i, j) of byte offsets in [sw, swEnd), swap re/im at i and j. */
-function swapFn(): Fn {
+function swapFn(): WasmFn {
   const [re, im, sw, end, pi, pj, t] = [0, 1, 2, 3, 4, 5, 6];
   const swapIn = (base: number) => [
     ...get(base), ...get(sw), ...i32Load(0), ...add, ...set(pi),
@@ -88,7 +55,7 @@ function swapFn(): Fn {
 }
 
 /** radix2(re, im, nbytes): re[a+1] = re[a] − re[a+1], re[a] += old re[a+1] (and im), a even. */
-function radix2Fn(): Fn {
+function radix2Fn(): WasmFn {
   const [re, im, nbytes, o, p, b] = [0, 1, 2, 3, 4, 5];
   const one = (base: number) => [
     ...addr(base, o), ...set(p),
@@ -103,7 +70,7 @@ function radix2Fn(): Fn {
 }
 
 /** r4q1(re, im, nbytes, sg): fft.ts radix4Pass with q = 1. */
-function r4q1Fn(): Fn {
+function r4q1Fn(): WasmFn {
   const [re, im, nbytes, sg, o, pr, pi] = [0, 1, 2, 3, 4, 5, 6];
   const [x0r, x0i, x1r, x1i, x2r, x2i, x3r, x3i, t0r, t0i, t1r, t1i, t2r, t2i, t3r, t3i] = Array.from({ length: 16 }, (_, i) => 7 + i);
   const ld = (p: number, k: number, dst: number) => [...get(p), ...f64Load(8 * k), ...set(dst)];
@@ -134,7 +101,7 @@ function r4q1Fn(): Fn {
  * k at a time. tw holds the pass's twiddles as six rows of q doubles: w1r, w1i, w2r, w2i, w3r,
  * w3i (imaginary parts already multiplied by sg).
  */
-function r4Fn(): Fn {
+function r4Fn(): WasmFn {
   const [re, im, nbytes, Q, tw, sg] = [0, 1, 2, 3, 4, 5];
   const [g, kb, p0, p1, p2, p3, q0, q1, q2, q3, wp, step] = Array.from({ length: 12 }, (_, i) => 6 + i);
   const V = 18;
@@ -183,7 +150,7 @@ function r4Fn(): Fn {
  * pack(x, stride, zr, zi, rev, pairs): zr[rev j] = x(2j), zi[rev j] = x(2j+1), x(k) at x + k·stride,
  * rev = the bit-reversal permutation as byte offsets (i32): the FFT's first step folded in.
  */
-function packFn(): Fn {
+function packFn(): WasmFn {
   const [x, stride, zr, zi, rev, pairs, j, r] = [0, 1, 2, 3, 4, 5, 6, 7];
   return {
     name: 'pack', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]],
@@ -197,7 +164,7 @@ function packFn(): Fn {
 }
 
 /** permute(sr, si, dr, di, rev, mbytes): d[rev k] = s[k] (re and im). */
-function permuteFn(): Fn {
+function permuteFn(): WasmFn {
   const [sr, si, dr, di, rev, mb, o, r] = [0, 1, 2, 3, 4, 5, 6, 7];
   return {
     name: 'permute', params: [I32, I32, I32, I32, I32, I32], locals: [[2, I32]],
@@ -232,7 +199,7 @@ function splitBin(): number[] {
 }
 
 /** merge(Xr, Xi, hbytes, c, s, zr, zi, rev): fft.ts irfftInto's step before the inverse FFT, k = 0 … h−1, written to zr[rev k]. */
-function mergeFn(): Fn {
+function mergeFn(): WasmFn {
   const [Xr, Xi, hb, c, s, zr, zi, rev, o, ob, r] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const [xr, xi, yr, yi, er, ei, dr, di, ck, sk] = Array.from({ length: 10 }, (_, i) => 11 + i);
   const at = (base: number, off: number) => [...addr(base, off), ...f64Load()];
@@ -254,7 +221,7 @@ function mergeFn(): Fn {
 }
 
 /** unpack(zr, zi, out, hbytes, scale): out[2j] = zr[j]·scale, out[2j+1] = zi[j]·scale. */
-function unpackFn(): Fn {
+function unpackFn(): WasmFn {
   const [zr, zi, out, hb, scale, o] = [0, 1, 2, 3, 4, 5];
   return {
     name: 'unpack', params: [I32, I32, I32, I32, F64], locals: [[1, I32]],
@@ -270,7 +237,7 @@ function unpackFn(): Fn {
  * unpackRev(zr, zi, last, hbytes, scale): unpack written backwards from `last` (the byte offset of
  * out[N−1]): out[N−1−2j] = zr[j]·scale, out[N−2−2j] = zi[j]·scale (irfft into a reversed output).
  */
-function unpackRevFn(): Fn {
+function unpackRevFn(): WasmFn {
   const [zr, zi, out, hb, scale, o] = [0, 1, 2, 3, 4, 5];
   return {
     name: 'unpackRev', params: [I32, I32, I32, I32, F64], locals: [[1, I32]],
@@ -286,7 +253,7 @@ function unpackRevFn(): Fn {
  * fold(w, out, stride, cbytes, nbytes, f): foldedConv.ts padded inverse after its irfft,
  * out_j = w[j] + f·w[j+n] for j < cbytes/8, out_j at out + j·stride, n = nbytes/8.
  */
-function foldFn(): Fn {
+function foldFn(): WasmFn {
   const [w, out, stride, cb, nb, f, o] = [0, 1, 2, 3, 4, 5, 6];
   return {
     name: 'fold', params: [I32, I32, I32, I32, I32, F64], locals: [[1, I32]],
@@ -301,7 +268,7 @@ function foldFn(): Fn {
  * radix2v(re, im, nbytes): radix2 two butterflies at a time (nbytes a multiple of 32): the pairs
  * (a, a+1), (a+2, a+3) regrouped by lane shuffles, the same adds and subtracts.
  */
-function radix2vFn(): Fn {
+function radix2vFn(): WasmFn {
   const [re, im, nbytes, o, p, v1, v2, lo, hi, sm, df] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const one = (base: number) => [
     ...addr(base, o), ...set(p),
@@ -318,7 +285,7 @@ function radix2vFn(): Fn {
 }
 
 /** splitv(zr, zi, hbytes, c, s, re, im): split with bins k, k+1 in the two lanes (h ≥ 2), an odd last k alone. */
-function splitvFn(): Fn {
+function splitvFn(): WasmFn {
   const [zr, zi, hb, c, s, re, im, o, ob] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   // f64 locals 9–14 are splitBin's (the odd last bin); the vectors follow.
   const [vr, vi, wr, wi, Er, Ei, Or, Oi, C, S] = Array.from({ length: 10 }, (_, i) => 15 + i);
@@ -350,7 +317,7 @@ function splitvFn(): Fn {
 }
 
 /** mergev(Xr, Xi, hbytes, c, s, zr, zi, rev): merge with k, k+1 in the two lanes (h even), stored lane by lane to zr[rev k]. */
-function mergevFn(): Fn {
+function mergevFn(): WasmFn {
   const [Xr, Xi, hb, c, s, zr, zi, rev, o, ob, r0, r1] = Array.from({ length: 12 }, (_, i) => i);
   const [xr, xi, yr, yi, er, ei, dr, di, C, S, Zr, Zi] = Array.from({ length: 12 }, (_, i) => 12 + i);
   const loadRev = (base: number, dst: number) => [...addr(base, ob), ...vLoad(), ...set(dst), ...get(dst), ...get(dst), ...shuf(1, 0), ...set(dst)];
@@ -381,7 +348,7 @@ function mergevFn(): Fn {
  * unpackv(zr, zi, out, hbytes, scale): unpack two j at a time (h even); unpackRevv(zr, zi, last,
  * hbytes, scale): unpackRev two j at a time. The same products, regrouped by lane shuffles.
  */
-function unpackvFn(reverse: boolean): Fn {
+function unpackvFn(reverse: boolean): WasmFn {
   const [zr, zi, out, hb, scale, o, A, B, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const body = reverse
     ? [
@@ -414,7 +381,7 @@ function unpackvFn(reverse: boolean): Fn {
  * lane by lane to re/im[rev j]; twistvRev reads lo_j, hi_j backwards (stride −8, the pair below
  * with its lanes swapped). `stride` is ±8, implied by the variant.
  */
-function twistvFn(backward: boolean): Fn {
+function twistvFn(backward: boolean): WasmFn {
   const [lo, hi, , re, im, mb, cos, sin, rev, o, r0, r1] = Array.from({ length: 12 }, (_, i) => i);
   const [L, Hh, C, S, RE, IM] = Array.from({ length: 6 }, (_, i) => 12 + i);
   const ld = (p: number, dst: number) =>
@@ -444,7 +411,7 @@ function twistvFn(backward: boolean): Fn {
  * untwistv(zr, zi, lo, hi, stride, mbytes, cos, sin, scale): untwist two j at a time (m even);
  * untwistvRev writes lo_j, hi_j backwards (stride −8: the pair below, lanes swapped).
  */
-function untwistvFn(backward: boolean): Fn {
+function untwistvFn(backward: boolean): WasmFn {
   const [zr, zi, lo, hi, , mb, cos, sin, scale, o] = Array.from({ length: 10 }, (_, i) => i);
   const [A, B, C, S, K, T] = Array.from({ length: 6 }, (_, i) => 10 + i);
   const st = (p: number, value: number[]) =>
@@ -468,7 +435,7 @@ function untwistvFn(backward: boolean): Fn {
 }
 
 /** cmul(ar, ai, br, bi, or, oi, nbytes): o = a·b pointwise, two bins at a time; cmuladd(or, oi, ar, ai, br, bi, nbytes): o += a·b. */
-function cmulFn(accumulate: boolean): Fn {
+function cmulFn(accumulate: boolean): WasmFn {
   const [ar, ai, br, bi, or, oi] = accumulate ? [2, 3, 4, 5, 0, 1] : [0, 1, 2, 3, 4, 5];
   const [nb, o] = [6, 7];
   const [xr, xi, yr, yi] = [8, 9, 10, 11];
@@ -487,7 +454,7 @@ function cmulFn(accumulate: boolean): Fn {
 }
 
 /** Elementwise over two doubles at a time: 'muladd' y += a·b, 'mul' y = a·b, 'add' y += a. */
-function elementwiseFn(kind: 'muladd' | 'mul' | 'add'): Fn {
+function elementwiseFn(kind: 'muladd' | 'mul' | 'add'): WasmFn {
   const [y, a, b, nb, o] = [0, 1, 2, 3, 4];
   const ld = (base: number) => [...addr(base, o), ...vLoad()];
   const value =
@@ -502,7 +469,7 @@ function elementwiseFn(kind: 'muladd' | 'mul' | 'add'): Fn {
  * twist(lo, hi, stride, re, im, mbytes, cos, sin): foldedConv.ts negacyclic forward before its
  * FFT: re[rev j] = lo_j·cos[j] − hi_j·sin[j], im[rev j] = lo_j·sin[j] + hi_j·cos[j]; lo_j at lo + j·stride.
  */
-function twistFn(): Fn {
+function twistFn(): WasmFn {
   const [lo, hi, stride, re, im, mb, cos, sin, rev, o, r, l, h, c, s] = Array.from({ length: 15 }, (_, i) => i);
   return {
     name: 'twist', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], locals: [[2, I32], [4, F64]],
@@ -521,7 +488,7 @@ function twistFn(): Fn {
  * untwist(zr, zi, lo, hi, stride, mbytes, cos, sin, scale): foldedConv.ts negacyclic inverse after
  * its FFT: lo_j = (zr·cos + zi·sin)·scale, hi_j = (zi·cos − zr·sin)·scale.
  */
-function untwistFn(): Fn {
+function untwistFn(): WasmFn {
   const [zr, zi, lo, hi, stride, mb, cos, sin, scale, o, a, b, c, s] = Array.from({ length: 14 }, (_, i) => i);
   return {
     name: 'untwist', params: [I32, I32, I32, I32, I32, I32, I32, I32, F64], locals: [[1, I32], [4, F64]],
@@ -539,7 +506,7 @@ function untwistFn(): Fn {
  * dot(a, b, m) → Σ a[d]·b[d], d < m (m ≥ 1 elements), summed as subdiagKrylov.ts's leaves do:
  * even d into one accumulator, odd d into the other (the two lanes), then added.
  */
-function dotFn(): Fn {
+function dotFn(): WasmFn {
   const [a, b, m, d, pairs, acc, s0] = [0, 1, 2, 3, 4, 5, 6];
   return {
     name: 'dot', params: [I32, I32, I32], result: F64, locals: [[2, I32], [1, V128], [1, F64]],
@@ -559,7 +526,7 @@ function dotFn(): Fn {
 const DOT = 15; // function index of dot (see FUNCTIONS)
 
 /** leavesFwd(leaves, leavesEnd, coef, z, y): y[j] += Σ_{d ≤ j−lo} c_j[d]·z[d] per leaf (lo, hi) (i32 pairs). */
-function leavesFwdFn(): Fn {
+function leavesFwdFn(): WasmFn {
   const [leaves, end, coef, z, y, j, hi, m, py] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   return {
     name: 'leavesFwd', params: [I32, I32, I32, I32, I32], locals: [[4, I32]],
@@ -582,7 +549,7 @@ function leavesFwdFn(): Fn {
 }
 
 /** leavesT(leaves, leavesEnd, coef, x, u): u[d] += Σ_i c_d[i−lo]·x[i+d] per leaf. */
-function leavesTFn(): Fn {
+function leavesTFn(): WasmFn {
   const [leaves, end, coef, x, u, d, m, pu] = [0, 1, 2, 3, 4, 5, 6, 7];
   return {
     name: 'leavesT', params: [I32, I32, I32, I32, I32], locals: [[3, I32]],
@@ -612,7 +579,7 @@ function leavesTFn(): Fn {
  * M[q·16 + d] += w[q]·z[d] for d ≤ q − leafLo[q] (i32), q < qEnd (≥ 1), rows of 16 doubles. Pairs
  * of d: an even q − leafLo[q] also adds d + 1 ≤ 15, inside the row and never read.
  */
-function pairsAccFn(): Fn {
+function pairsAccFn(): WasmFn {
   const [M, w, z, leafLo, qEnd, q, o, end, wq] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   return {
     name: 'pairsAcc', params: [I32, I32, I32, I32, I32], locals: [[3, I32], [1, V128]],
@@ -631,7 +598,7 @@ function pairsAccFn(): Fn {
  * mid (cnt = hi − 1 − mid ≥ 1 steps), pointers at the first step's operands: w[l+1], L[l+1−lo],
  * s[l+1], q[l−mid], dS[l]; Z = (s[l+1]·Z or 0) + w[l+1]·L[l+1−lo], dS[l] += q[l−mid]·Z.
  */
-function rightHalfFn(): Fn {
+function rightHalfFn(): WasmFn {
   const [w, L, sp, q, dS, cnt, i, Z] = [0, 1, 2, 3, 4, 5, 6, 7];
   const down = [...bump(w, -8), ...bump(L, -8), ...bump(sp, -8), ...bump(q, -8), ...bump(dS, -8)];
   const addToDs = [...get(dS), ...get(dS), ...f64Load(), ...get(q), ...f64Load(), ...get(Z), ...fMul, ...fAdd, ...f64Store()];
@@ -654,7 +621,7 @@ function rightHalfFn(): Fn {
   };
 }
 
-const FUNCTIONS: Fn[] = [
+const FUNCTIONS: WasmFn[] = [
   swapFn(), radix2Fn(), r4q1Fn(), r4Fn(), packFn(), mergeFn(), unpackFn(),
   cmulFn(false), cmulFn(true), elementwiseFn('muladd'), elementwiseFn('mul'), elementwiseFn('add'),
   twistFn(), untwistFn(), permuteFn(), dotFn(), leavesFwdFn(), leavesTFn(), pairsAccFn(), rightHalfFn(),

@@ -5,26 +5,11 @@
 // (productsWasm.ts, subdiagGradWasm.ts) transform every block of every row, mostly small ones,
 // where rfftW's JS driving costs as much as the transform (N = 4: 50 ns against 105 ns a pair,
 // N = 64: 279 against 344; equal from N = 1024).
-import { brIf, code, f64Const as f64c, i32Const as i32c, instantiateOrNull, localGet as get, localSet as set, loop, name, section, uleb, vec } from '../../util/wasmBytes';
+import {
+  block, brIf, bump, call, code, F64, f64Const as f64c, f64Load, f64Store, I32, i32Add as add, i32Const as i32c, i32Load, i32LtU as ltU, i32Sub as sub, ifThen,
+  instantiateOrNull, localGet as get, localSet as set, name, section, uleb, vec, whileLt, type WasmFn,
+} from '../../util/wasmBytes';
 import { alloc, fftWasmExports, irfftW, memI32, realFftTables, rfftW, type WSpectrum } from './fftWasm';
-
-const I32 = 0x7f;
-const F64 = 0x7c;
-
-const add = [0x6a];
-const sub = [0x6b];
-const ltU = [0x49];
-const i32Load = (off = 0) => [0x28, 2, ...uleb(off)];
-const f64Store = (off = 0) => [0x39, 3, ...uleb(off)];
-const bump = (x: number, k: number) => [...get(x), ...i32c(k), ...add, ...set(x)];
-const whileLt = (a: number, b: number, body: number[]) => loop([...body, ...get(a), ...get(b), ...ltU, ...brIf(0)]);
-
-interface Fn {
-  name: string;
-  params: number[];
-  locals: number[][];
-  body: number[];
-}
 
 // Imported from fftWasmModule.ts (function indices 0 … 7): the packing, the radix passes and the
 // f64x2 split, merge and unpack; this module only strings them together.
@@ -39,11 +24,7 @@ const IMPORTS: { name: string; params: number[] }[] = [
   { name: 'radix2', params: [I32, I32, I32] },
 ];
 const [PACK, RADIX2V, R4Q1, R4, SPLIT, MERGE, UNPACK, RADIX2] = [0, 1, 2, 3, 4, 5, 6, 7];
-const call = (f: number) => [0x10, ...uleb(f)];
-const ifThen = (body: number[]) => [0x04, 0x40, ...body, 0x0b];
-const block = (body: number[]) => [0x02, 0x40, ...body, 0x0b];
 const memFill = [0xfc, 0x0b, 0x00];
-const f64Load = (off = 0) => [0x2b, 3, ...uleb(off)];
 
 /**
  * A size's tables for the functions below, as i32s at desc: h, rev, zr, zi, c, s, radix2First,
@@ -82,7 +63,7 @@ function cfftBody(desc: number, hb: number, zr: number, zi: number, p: number, e
  * rfftV(x, stride, len, desc, re, im): fftWasm.ts rfftW in one call (h ≥ 2): zero the scratch
  * when x does not fill it, pack, the complex FFT, splitV, then bins 0 and h.
  */
-function rfftFn(): Fn {
+function rfftFn(): WasmFn {
   const [x, stride, len, desc, re, im, h, hb, zr, zi, pairs, p, end] = Array.from({ length: 13 }, (_, i) => i);
   return {
     name: 'rfftV', params: [I32, I32, I32, I32, I32, I32], locals: [[7, I32]],
@@ -110,7 +91,7 @@ function rfftFn(): Fn {
 }
 
 /** irfftV(re, im, desc, out): fftWasm.ts irfftW in one call (h ≥ 2): mergeV, the inverse FFT, unpackV by 1/h. */
-function irfftFn(): Fn {
+function irfftFn(): WasmFn {
   const [re, im, desc, out, h, hb, zr, zi, p, end] = Array.from({ length: 10 }, (_, i) => i);
   return {
     name: 'irfftV', params: [I32, I32, I32, I32], locals: [[6, I32]],
@@ -124,7 +105,7 @@ function irfftFn(): Fn {
   };
 }
 
-const FUNCTIONS: Fn[] = [rfftFn(), irfftFn()];
+const FUNCTIONS: WasmFn[] = [rfftFn(), irfftFn()];
 
 /** The module's bytes: it imports fftWasmModule.ts's memory and four of its functions (module m). */
 export function realFftWasmBytes(): Uint8Array {

@@ -4,39 +4,19 @@
 // multiplications in the JS loops' order, so the same bits (test/fast/subdiagCoefsWasm.test.ts).
 // A plan is built per operator per training step, and in JS these loops were most of its cost.
 import {
-  brIf, code, f64Const as f64c, i32Const as i32c, instantiateOrNull, localGet as get, localSet as set, loop, name, section, uleb, vec,
+  block, brIf, bump, code, F64, f64Const as f64c, f64Load, f64Mul as fMul, f64Store, I32, i32Add as add, i32Const as i32c, i32GeS as geS, i32GtS as gtS,
+  i32Load, i32LtS as ltS, i32Shl as shl, i32Sub as sub, ifThen, instantiateOrNull, localGet as get, localSet as set, loop, name, section, uleb, vec,
+  type WasmFn,
 } from '../../util/wasmBytes';
 import { fftWasmExports } from './fftWasm';
 
-const I32 = 0x7f;
-const F64 = 0x7c;
-const add = [0x6a];
-const sub = [0x6b];
-const shl = [0x74];
-const ltS = [0x48];
-const gtS = [0x4a];
-const geS = [0x4e];
-const i32Load = (off = 0) => [0x28, 2, ...uleb(off)];
-const f64Load = (off = 0) => [0x2b, 3, ...uleb(off)];
-const f64Store = (off = 0) => [0x39, 3, ...uleb(off)];
-const fMul = [0xa2];
-const block = (body: number[]) => [0x02, 0x40, ...body, 0x0b];
-const ifThen = (body: number[]) => [0x04, 0x40, ...body, 0x0b];
-const bump = (x: number, k: number) => [...get(x), ...i32c(k), ...add, ...set(x)];
 /** Address base + 8·index (locals). */
 const at = (base: number, index: number) => [...get(base), ...get(index), ...i32c(3), ...shl, ...add];
 /** while (a < b) { body } with signed compares, checked first. */
 const whileLtS = (a: number, b: number, body: number[]) => block([...get(a), ...get(b), ...geS, ...brIf(0), ...loop([...body, ...get(a), ...get(b), ...ltS, ...brIf(0)])]);
 
-interface Fn {
-  name: string;
-  params: number[];
-  locals: number[][];
-  body: number[];
-}
-
 /** blockA(g, s, lo, mid, out): p = 1; for i = mid−1 down to lo: p = p·s[i], out[i−lo] = g[i]·p. */
-function blockAFn(): Fn {
+function blockAFn(): WasmFn {
   const [g, s, lo, mid, out, i, p] = [0, 1, 2, 3, 4, 5, 6];
   return {
     name: 'blockA', params: [I32, I32, I32, I32, I32], locals: [[1, I32], [1, F64]],
@@ -57,7 +37,7 @@ function blockAFn(): Fn {
 }
 
 /** blockQ(s, mid, hi, out): c = 1; for j = mid … hi−1: out[j−mid] = c, then c = c·s[j] when j < hi − 1. */
-function blockQFn(): Fn {
+function blockQFn(): WasmFn {
   const [s, mid, hi, out, j, last, c] = [0, 1, 2, 3, 4, 5, 6];
   return {
     name: 'blockQ', params: [I32, I32, I32, I32], locals: [[2, I32], [1, F64]],
@@ -79,7 +59,7 @@ function blockQFn(): Fn {
  * (i32 pairs) and j ∈ [lo, hi): p = 1; for i = j down to lo: out[idx++] = g[i]·p, then
  * p = p·s[i−1] when i > lo.
  */
-function leafCoefsFFn(): Fn {
+function leafCoefsFFn(): WasmFn {
   const [leaves, end, g, s, out, lo, hi, j, i, p] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   return {
     name: 'leafCoefsF', params: [I32, I32, I32, I32, I32], locals: [[4, I32], [1, F64]],
@@ -107,7 +87,7 @@ function leafCoefsFFn(): Fn {
  * row = g[lo … hi); for d = 0 … hi−lo−1: (d > 0) row[i−lo] = row[i−lo]·s[i+d−1] for i + d < hi,
  * then out[idx++] = row[i−lo] for i + d < hi.
  */
-function leafCoefsTFn(): Fn {
+function leafCoefsTFn(): WasmFn {
   const [leaves, end, g, s, out, row, lo, hi, d, i, m, pr] = Array.from({ length: 12 }, (_, k) => k);
   return {
     name: 'leafCoefsT', params: [I32, I32, I32, I32, I32, I32], locals: [[6, I32]],
@@ -141,7 +121,7 @@ function leafCoefsTFn(): Fn {
   };
 }
 
-const FUNCTIONS: Fn[] = [blockAFn(), blockQFn(), leafCoefsFFn(), leafCoefsTFn()];
+const FUNCTIONS: WasmFn[] = [blockAFn(), blockQFn(), leafCoefsFFn(), leafCoefsTFn()];
 
 export function subdiagCoefsWasmBytes(): Uint8Array {
   const types = FUNCTIONS.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]);
